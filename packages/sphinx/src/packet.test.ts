@@ -7,7 +7,7 @@ import { SphinxError } from './errors.js';
 import { createPacket, processPacket } from './packet.js';
 import { recoverMessage } from './payload.js';
 import { BACKENDS } from './test-support/backends.js';
-import { payloadArb, routeArb, type TestHop } from './test-support/routes.js';
+import { payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
 
 const asRoute = (hops: TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
 
@@ -75,11 +75,7 @@ describe.each(BACKENDS)('packets on %s', (name, backend) => {
   });
 
   it('fails every single-bit flip of alpha (but its top bit), gamma and beta at the first hop with INVALID_HEADER', () => {
-    const hops = fc.sample(routeArb(3, 3), { numRuns: 1, seed: 7 })[0] as {
-      hops: TestHop[];
-      delaysNs: bigint[];
-      destination: Uint8Array;
-    };
+    const hops = sampleRoute(3, 3, 7);
     const packet = createPacket({
       route: asRoute(hops.hops),
       delaysNs: hops.delaysNs,
@@ -148,9 +144,7 @@ describe.each(BACKENDS)('packets on %s', (name, backend) => {
   });
 
   it('names the bad argument when building a packet', () => {
-    const [r] = fc.sample(routeArb(2, 2), { numRuns: 1, seed: 3 }) as [
-      { hops: TestHop[]; delaysNs: bigint[]; destination: Uint8Array },
-    ];
+    const r = sampleRoute(2, 2, 3);
     const base = {
       route: asRoute(r.hops),
       delaysNs: r.delaysNs,
@@ -216,9 +210,7 @@ describe.each(BACKENDS)('packets on %s', (name, backend) => {
   });
 
   it('fits exactly payloadSize − 17 bytes of message and refuses one more', () => {
-    const [r] = fc.sample(routeArb(1, 1), { numRuns: 1, seed: 5 }) as [
-      { hops: TestHop[]; delaysNs: bigint[]; destination: Uint8Array },
-    ];
+    const r = sampleRoute(1, 1, 5);
     const opts = { route: asRoute(r.hops), delaysNs: r.delaysNs, destination: r.destination, payloadSize: 33, backend };
     const full = new Uint8Array(16).fill(0x01);
     const result = processPacket(createPacket({ ...opts, message: full }), (r.hops[0] as TestHop).privateKey, {

@@ -9,7 +9,7 @@ import { processPacket } from './packet.js';
 import { recoverMessage } from './payload.js';
 import { createSurb, encodeSurb, packetFromSurb, parseSurb } from './surb.js';
 import { BACKENDS } from './test-support/backends.js';
-import { payloadArb, routeArb, type TestHop } from './test-support/routes.js';
+import { payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
 
 const asRoute = (hops: TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
 
@@ -57,9 +57,7 @@ describe.each(BACKENDS)('SURBs on %s', (name, backend) => {
   });
 
   it('gives identical replay tags at every hop when a SURB is reused (§6.4)', () => {
-    const [r] = fc.sample(routeArb(3, 3), { numRuns: 1, seed: 11 }) as [
-      { hops: TestHop[]; delaysNs: bigint[]; destination: Uint8Array },
-    ];
+    const r = sampleRoute(3, 3, 11);
     const surb = createSurb({ route: asRoute(r.hops), delaysNs: r.delaysNs, destination: r.destination, backend });
     const tags = (message: string) => {
       let { packet } = packetFromSurb(surb, new TextEncoder().encode(message), { backend });
@@ -73,15 +71,7 @@ describe.each(BACKENDS)('SURBs on %s', (name, backend) => {
   });
 
   it('uses version-259 SURBs that carry 16-byte seeds (Appendix A)', () => {
-    const [r] = fc.sample(routeArb(1, 5), { numRuns: 1, seed: 13 }) as [
-      {
-        hops: TestHop[];
-        delaysNs: bigint[];
-        destination: Uint8Array;
-        identifier: Uint8Array;
-        initialSecret: Uint8Array;
-      },
-    ];
+    const r = sampleRoute(1, 5, 13);
     const built = buildHeader(backend, {
       route: asRoute(r.hops),
       delaysNs: r.delaysNs,

@@ -204,37 +204,40 @@ describe.each(BACKENDS)('vectors on %s', (_name, backend) => {
       InvalidRouting: 'INVALID_ROUTING',
       InvalidPayload: 'INVALID_PAYLOAD',
     };
-    it.each(tamper.cases.map((c: Json) => [c.id, c.description, c]))('case %i: %s', (_id, _d, c: Json) => {
-      const keys: string[] = c.route_private_keys_override ?? tamper.route_private_keys;
-      let packet = hex(c.packet);
-      const { expected } = c;
-      if (expected.result === 'error') {
-        // Case 10 uses hop 1's key at hop 0: the vector says so in its description.
-        const key = c.id === 10 ? keys[1] : keys[expected.at_hop];
-        expectSphinxError(
-          () => processPacket(packet, hex(key as string), { backend }),
-          ERROR_CODES[expected.error_kind] as string,
-          expected.error,
-        );
-        return;
-      }
-      let payload: Uint8Array | undefined;
-      keys.forEach((key, i) => {
-        const result = processPacket(packet, hex(key), { backend });
-        expect(toHex(result.replayTag)).toBe(expected.hops_processed_ok[i].replay_tag);
-        if (result.kind === 'forward') packet = result.packet;
-        else payload = result.payload;
-      });
-      expect(payload).toBeDefined();
-      if (expected.result === 'ok') {
-        expect(toHex(recoverMessage(payload as Uint8Array))).toBe(expected.recovered_message);
-      } else {
-        expectSphinxError(
-          () => recoverMessage(payload as Uint8Array),
-          ERROR_CODES[expected.error_kind] as string,
-          expected.error,
-        );
-      }
-    });
+    it.each(tamper.cases.map((c: Json) => [c.id, c.description, c]) as [number, string, Json][])(
+      'case %i: %s',
+      (_id, _d, c) => {
+        const keys: string[] = c.route_private_keys_override ?? tamper.route_private_keys;
+        let packet = hex(c.packet);
+        const { expected } = c;
+        if (expected.result === 'error') {
+          // Case 10 uses hop 1's key at hop 0: the vector says so in its description.
+          const key = c.id === 10 ? keys[1] : keys[expected.at_hop];
+          expectSphinxError(
+            () => processPacket(packet, hex(key as string), { backend }),
+            ERROR_CODES[expected.error_kind] as string,
+            expected.error,
+          );
+          return;
+        }
+        let payload: Uint8Array | undefined;
+        keys.forEach((key, i) => {
+          const result = processPacket(packet, hex(key), { backend });
+          expect(toHex(result.replayTag)).toBe(expected.hops_processed_ok[i].replay_tag);
+          if (result.kind === 'forward') packet = result.packet;
+          else payload = result.payload;
+        });
+        expect(payload).toBeDefined();
+        if (expected.result === 'ok') {
+          expect(toHex(recoverMessage(payload as Uint8Array))).toBe(expected.recovered_message);
+        } else {
+          expectSphinxError(
+            () => recoverMessage(payload as Uint8Array),
+            ERROR_CODES[expected.error_kind] as string,
+            expected.error,
+          );
+        }
+      },
+    );
   });
 });

@@ -68,3 +68,18 @@ export const payloadArb = payloadSizeArb.chain((payloadSize) =>
     message: fc.uint8Array({ minLength: 0, maxLength: payloadSize - 17 }),
   }),
 );
+
+export type TestRoute = {
+  hops: TestHop[];
+  delaysNs: bigint[];
+  destination: Uint8Array;
+  identifier: Uint8Array;
+  initialSecret: Uint8Array;
+};
+
+/** One fixed route, reproducible by seed, for example-based tests. */
+export function sampleRoute(minHops: number, maxHops: number, seed: number): TestRoute {
+  const [route] = fc.sample(routeArb(minHops, maxHops), { numRuns: 1, seed });
+  if (!route) throw new Error('fast-check returned no sample');
+  return route;
+}
