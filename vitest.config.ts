@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
 
+// Vite's default server conditions (vite DEFAULT_SERVER_CONDITIONS), after our source condition.
+const defaultServerConditions = ['module', 'node', 'development|production'];
+
 // The Nym interop suites run Nym's Rust crate, so they need cargo. In CI a missing cargo is an
 // error (the suites run and fail, naming it); on a machine with only Node they are left out,
 // loudly, so the README's test command still works there.
@@ -13,10 +16,8 @@ if (withoutRust) {
 }
 
 export default defineConfig({
-  resolve: {
-    // Workspace packages resolve to their TypeScript sources in tests: no build step needed.
-    conditions: ['@mixnet/source'],
-  },
+  // Workspace packages resolve to their TypeScript sources in tests (node runs tests as "ssr").
+  ssr: { resolve: { conditions: ['@mixnet/source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'testnet/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '**/target/**', ...(withoutRust ? ['bench/peers/**'] : [])],

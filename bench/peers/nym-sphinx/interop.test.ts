@@ -147,6 +147,30 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
     );
   });
 
+  it('we process the crate’s packets of every version as it does: legacy 1 and 257, 259 and unknown', async () => {
+    for (const version of [1, 257, 259, 300]) {
+      await fc.assert(
+        fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
+          const made = expectNymOk(
+            await peer.create({
+              route: asRoute(r.hops),
+              delaysNs: r.delaysNs,
+              destination: r.destination,
+              identifier: r.identifier,
+              message: p.message,
+              payloadSize: p.payloadSize,
+              version,
+            }),
+          );
+          const end = await walkBoth(made.packet, r, backend, `crate v${version}`);
+          expect(recoverMessage(end?.ours as Uint8Array)).toEqual(p.message);
+          count(`crate v${version} packets (${name})`);
+        }),
+        { numRuns: name === 'noble' ? 3 : 8 },
+      );
+    }
+  });
+
   it('from the same initial secret both build the same alpha and payload (only the random final padding differs)', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {

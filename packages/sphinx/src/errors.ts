@@ -15,8 +15,6 @@ export type SphinxErrorCode =
   | 'INVALID_ARGUMENT'
   /** A node address that is not Nym's IPv4/IPv6 encoding (§1.3). */
   | 'INVALID_ADDRESS'
-  /** A packet version this implementation cannot process (legacy 1 and 257, Appendix B). */
-  | 'UNSUPPORTED_VERSION'
   /** A crypto primitive failed unexpectedly; the cause is attached. */
   | 'CRYPTO_FAILURE';
 

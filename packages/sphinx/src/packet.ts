@@ -21,6 +21,7 @@ import { getBackend } from './crypto/select.js';
 import { guard, SphinxError } from './errors.js';
 import { buildHeader, type HeaderSpec, type RouteNode, unwrapHeader } from './header.js';
 import { BLINDING_FACTOR, PAYLOAD_KEY, PAYLOAD_KEY_SEED, payloadKeyFromSeed, REPLAY_TAG } from './kdf.js';
+import { legacyBlind } from './legacy.js';
 import { lionessDecryptInPlace } from './lioness.js';
 import { encapsulatePayload } from './payload.js';
 import { requireBytes, requireInteger, requireObject, requireU64 } from './validate.js';
@@ -146,12 +147,10 @@ export function processPacket(
         replayTag,
       };
     }
-    if (version === VERSION_INITIAL_LEGACY || version === VERSION_UPDATED_LEGACY) {
-      // Legacy blinding reduces the factor mod ℓ without clamping (Appendix B); Nym stopped sending it.
-      throw new SphinxError('UNSUPPORTED_VERSION', `legacy packet version ${version} cannot be forwarded`);
-    }
+    const alpha = packet.subarray(0, GROUP_ELEMENT_SIZE);
+    const blindingFactor = expanded.subarray(...BLINDING_FACTOR);
     const next = new Uint8Array(packet.length);
-    next.set(backend.x25519(expanded.subarray(...BLINDING_FACTOR), packet.subarray(0, GROUP_ELEMENT_SIZE)), 0);
+    next.set(isLegacy(version) ? legacyBlind(blindingFactor, alpha) : backend.x25519(blindingFactor, alpha), 0);
     next.set(routing.subarray(44), GROUP_ELEMENT_SIZE); // next gamma (16) || next beta (300)
     next.set(packet.subarray(HEADER_SIZE), HEADER_SIZE);
     lionessDecryptInPlace(backend, payloadKey, next.subarray(HEADER_SIZE));
@@ -165,13 +164,11 @@ export function processPacket(
   });
 }
 
+const isLegacy = (version: number) => version === VERSION_INITIAL_LEGACY || version === VERSION_UPDATED_LEGACY;
+
 /** §4.1 step 6: versions 1, 257 and 258 carry the key itself; 259 and unknown ones a seed (Appendix A). */
 function selectPayloadKey(backend: CryptoBackend, expanded: Uint8Array, version: number): Uint8Array {
-  if (
-    version === VERSION_X25519_EXPLICIT_PAYLOAD_KEYS ||
-    version === VERSION_INITIAL_LEGACY ||
-    version === VERSION_UPDATED_LEGACY
-  ) {
+  if (version === VERSION_X25519_EXPLICIT_PAYLOAD_KEYS || isLegacy(version)) {
     return expanded.subarray(...PAYLOAD_KEY);
   }
   return payloadKeyFromSeed(backend, expanded.subarray(...PAYLOAD_KEY_SEED));
