@@ -1,5 +1,6 @@
 /** Bench result entries `{ name, unit, value }`: the format the perf gate reads. */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 
 export interface BenchEntry {
@@ -15,6 +16,15 @@ export interface BenchReport {
   date: string;
   machine: { node: string; platform: string; cpus: number; cpu: string };
   entries: BenchEntry[];
+}
+
+export function machineInfo(): BenchReport['machine'] {
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+  };
 }
 
 export function writeReport(path: string, report: BenchReport): void {

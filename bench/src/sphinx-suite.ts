@@ -2,7 +2,6 @@
  * The Sphinx hot-path suite (issue #2): create (4 hops, 2065-byte payload) and one-hop process
  * per backend, plus the primitives one hop performs, so the glue overhead is visible as a ratio.
  */
-import { cpus } from 'node:os';
 import {
   type CryptoBackend,
   createNativeBackend,
@@ -16,7 +15,7 @@ import {
   processPacket,
 } from '@mixnet/sphinx';
 import { Bench } from 'tinybench';
-import type { BenchEntry, BenchReport } from './results.js';
+import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
 
 export interface SphinxSuiteOptions {
   /** Milliseconds per task (tinybench `time`). */
@@ -115,18 +114,12 @@ export async function runSphinxSuite(opts: SphinxSuiteOptions = {}): Promise<Sph
       (medians['native: processPacket (1 hop, 2065)'] as number);
     entries.push({ name: 'sphinx/native speed-up over noble (process)', unit: 'ratio', value: round(speedup, 1) });
   }
-  const cpu = cpus()[0];
   return {
     medians,
     report: {
       suite: 'sphinx',
       date: new Date().toISOString(),
-      machine: {
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        cpus: cpus().length,
-        cpu: cpu?.model ?? 'unknown',
-      },
+      machine: machineInfo(),
       entries,
     },
   };

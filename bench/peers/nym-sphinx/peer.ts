@@ -9,7 +9,11 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export const NYM_PEER_DIR: string = path.dirname(fileURLToPath(import.meta.url));
+// The crate sits beside this file; compiled, this file runs from bench/dist/peers/nym-sphinx.
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const NYM_PEER_DIR: string = fs.existsSync(path.join(HERE, 'Cargo.toml'))
+  ? HERE
+  : path.resolve(HERE, '../../../peers/nym-sphinx');
 
 // Pinned to this folder even if the caller's environment sets CARGO_TARGET_DIR,
 // so the binary is always where nymPeerBinaryPath() says.
