@@ -34,7 +34,11 @@ export function writeBigUint64BE(dst: Uint8Array, offset: number, value: bigint)
 }
 
 export function readBigUint64BE(src: Uint8Array, offset: number): bigint {
-  return new DataView(src.buffer, src.byteOffset, src.byteLength).getBigUint64(offset, false);
+  // Two 32-bit halves: cheaper than a DataView per packet on the hop's hot path.
+  const word = (at: number) =>
+    (src[at] as number) * 0x1000000 +
+    (((src[at + 1] as number) << 16) | ((src[at + 2] as number) << 8) | (src[at + 3] as number));
+  return (BigInt(word(offset)) << 32n) | BigInt(word(offset + 4));
 }
 
 export function utf8(s: string): Uint8Array {

@@ -25,6 +25,8 @@ export interface NativeBackendOptions {
 const ZERO_IV16 = new Uint8Array(16);
 const ZERO_NONCE8 = new Uint8Array(8);
 const ZEROS = new Uint8Array(1024);
+/** ρ always asks for 360 bytes (§2.1): keep that view rather than making one per packet. */
+const ZEROS_360 = ZEROS.subarray(0, 360);
 
 /** A plain Uint8Array view of a Buffer (no copy), so `.slice()` copies as callers expect. */
 function plain(buf: Buffer): Uint8Array {
@@ -32,6 +34,7 @@ function plain(buf: Buffer): Uint8Array {
 }
 
 function zeros(length: number): Uint8Array {
+  if (length === 360) return ZEROS_360;
   return length <= ZEROS.length ? ZEROS.subarray(0, length) : new Uint8Array(length);
 }
 
