@@ -17,7 +17,9 @@ import {
   startNymPeer,
 } from './peer.js';
 
-const VECTORS_DIR = new URL('../../../../shared/vectors/', import.meta.url);
+const VECTORS_DIR = process.env.MIXNET_VECTORS_DIR
+  ? new URL(`file://${process.env.MIXNET_VECTORS_DIR.replace(/\/?$/, '/')}`)
+  : new URL('../../../../shared/vectors/', import.meta.url);
 
 // biome-ignore lint/suspicious/noExplicitAny: vector JSON, checked by the assertions that use it
 type Json = any;
