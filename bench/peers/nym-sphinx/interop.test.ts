@@ -16,8 +16,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../../packages/sphinx/src/test-support/backends.js';
 import {
+  asRoute,
   payloadArb,
   routeArb,
+  routeOptions,
   type TestHop,
   type TestRoute,
 } from '../../../packages/sphinx/src/test-support/routes.js';
@@ -39,8 +41,6 @@ afterAll(async () => {
   const total = Object.values(cases).reduce((a, b) => a + b, 0);
   process.stdout.write(`\nNym interop cases run: ${total} (${JSON.stringify(cases)})\n`);
 });
-
-const asRoute = (hops: TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
 
 /** Our result of one hop in the crate's shape, errors included, so the two compare directly. */
 function oursAsNym(
@@ -107,15 +107,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
   it('the crate processes our packets exactly as we do, hop by hop', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
-        const packet = createPacket({
-          route: asRoute(r.hops),
-          delaysNs: r.delaysNs,
-          destination: r.destination,
-          identifier: r.identifier,
-          message: p.message,
-          payloadSize: p.payloadSize,
-          backend,
-        });
+        const packet = createPacket({ ...routeOptions(r), ...p, backend });
         const end = await walkBoth(packet, r, backend, 'ours→crate');
         expect(end?.theirs.message).toEqual(p.message);
         expect(recoverMessage(end?.ours as Uint8Array)).toEqual(p.message);
@@ -128,16 +120,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
   it('we process the crate’s packets exactly as it does, hop by hop', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
-        const made = expectNymOk(
-          await peer.create({
-            route: asRoute(r.hops),
-            delaysNs: r.delaysNs,
-            destination: r.destination,
-            identifier: r.identifier,
-            message: p.message,
-            payloadSize: p.payloadSize,
-          }),
-        );
+        const made = expectNymOk(await peer.create({ ...routeOptions(r), ...p }));
         expect(made.packet.length).toBe(348 + p.payloadSize);
         const end = await walkBoth(made.packet, r, backend, 'crate→ours');
         expect(recoverMessage(end?.ours as Uint8Array)).toEqual(p.message);
@@ -196,12 +179,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
   it('SURBs made by either side are used by the other, with byte-identical reply packets', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, fc.boolean(), async (r, p, oursMakes) => {
-        const opts = {
-          route: asRoute(r.hops),
-          delaysNs: r.delaysNs,
-          destination: r.destination,
-          identifier: r.identifier,
-        };
+        const opts = routeOptions(r);
         const surb = oursMakes ? createSurb({ ...opts, backend }) : expectNymOk(await peer.createSurb(opts)).surb;
         expect(surb.length).toBe(380 + 192 * r.hops.length);
         const mine = packetFromSurb(surb, p.message, { payloadSize: p.payloadSize, backend });
@@ -226,14 +204,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
     );
     await fc.assert(
       fc.asyncProperty(routeArb(1, 4), payloadArb, where, fc.boolean(), async (r, p, w, oursMakes) => {
-        const opts = {
-          route: asRoute(r.hops),
-          delaysNs: r.delaysNs,
-          destination: r.destination,
-          identifier: r.identifier,
-          message: p.message,
-          payloadSize: p.payloadSize,
-        };
+        const opts = { ...routeOptions(r), ...p };
         const packet = oursMakes ? createPacket({ ...opts, backend }) : expectNymOk(await peer.create(opts)).packet;
         let tampered: Uint8Array;
         if (w.region === 'truncate') {

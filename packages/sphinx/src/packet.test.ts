@@ -7,19 +7,8 @@ import { SphinxError } from './errors.js';
 import { createPacket, processPacket } from './packet.js';
 import { recoverMessage } from './payload.js';
 import { BACKENDS } from './test-support/backends.js';
-import { payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
-
-const asRoute = (hops: TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof SphinxError)) throw err;
-    return err.code;
-  }
-}
+import { codeOf } from './test-support/errors.js';
+import { asRoute, payloadArb, routeArb, routeOptions, sampleRoute, type TestHop } from './test-support/routes.js';
 
 /** Runs a packet through its route, checking what each hop must see; returns the final payload. */
 function travel(
@@ -57,15 +46,7 @@ describe.each(BACKENDS)('packets on %s', (name, backend) => {
   it('round-trips random messages over random routes of 1–5 hops and payload sizes 33–32785', () => {
     fc.assert(
       fc.property(routeArb(), payloadArb, (r, p) => {
-        const packet = createPacket({
-          route: asRoute(r.hops),
-          delaysNs: r.delaysNs,
-          destination: r.destination,
-          identifier: r.identifier,
-          message: p.message,
-          payloadSize: p.payloadSize,
-          backend,
-        });
+        const packet = createPacket({ ...routeOptions(r), ...p, backend });
         expect(packet.length).toBe(348 + p.payloadSize);
         const payload = travel(backend, packet, r.hops, r.delaysNs, r.destination, r.identifier);
         expect(recoverMessage(payload)).toEqual(p.message);

@@ -3,25 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from './bytes.js';
 import { finalPaddingLength, VERSION_PAYLOAD_KEYS_SEEDS } from './constants.js';
-import { SphinxError } from './errors.js';
 import { buildHeader } from './header.js';
 import { processPacket } from './packet.js';
 import { recoverMessage } from './payload.js';
 import { createSurb, encodeSurb, packetFromSurb, parseSurb } from './surb.js';
 import { BACKENDS } from './test-support/backends.js';
-import { payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
-
-const asRoute = (hops: TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof SphinxError)) throw err;
-    return err.code;
-  }
-}
+import { codeOf } from './test-support/errors.js';
+import { asRoute, payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
 
 describe.each(BACKENDS)('SURBs on %s', (name, backend) => {
   it('round-trips replies through SURBs of 1–5 hops', () => {

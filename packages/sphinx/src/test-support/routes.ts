@@ -83,3 +83,10 @@ export function sampleRoute(minHops: number, maxHops: number, seed: number): Tes
   if (!route) throw new Error('fast-check returned no sample');
   return route;
 }
+
+export const asRoute = (hops: readonly TestHop[]) => hops.map(({ address, publicKey }) => ({ address, publicKey }));
+
+/** Everything createPacket and createSurb take from a sampled route. */
+export function routeOptions(r: TestRoute) {
+  return { route: asRoute(r.hops), delaysNs: r.delaysNs, destination: r.destination, identifier: r.identifier };
+}
