@@ -1,0 +1,3 @@
+/** @mixnet/sphinx/wire: the small wire formats nodes and clients share. */
+export * from './frame.js';
+export * from './gateway-protocol.js';
