@@ -59,3 +59,11 @@ export function fromHex(hex: string): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
+
+/**
+ * A copy of src[start:end], also when src is a Node Buffer (whose own slice() is a view into the
+ * caller's memory): our outputs never alias our inputs.
+ */
+export function copyBytes(src: Uint8Array, start = 0, end = src.length): Uint8Array {
+  return new Uint8Array(src.subarray(start, end));
+}

@@ -111,3 +111,38 @@ describe.each(BACKENDS)('hostile input on %s', (_name, backend) => {
     }
   });
 });
+
+describe('Node Buffers as input', () => {
+  it.each(BACKENDS)(
+    'on %s: give the same results as Uint8Array and never change the caller’s bytes',
+    (_name, backend) => {
+      const r = sampleRoute(2, 2, 23);
+      const route = r.hops.map(({ address, publicKey }) => ({ address, publicKey }));
+      const packet = createPacket({
+        route,
+        delaysNs: r.delaysNs,
+        destination: r.destination,
+        message: Uint8Array.of(1, 2, 3),
+        payloadSize: 100,
+        backend,
+      });
+      const asBuffer = Buffer.from(packet);
+      const before = Buffer.from(asBuffer);
+      let plain = processPacket(packet, (r.hops[0] as { privateKey: Uint8Array }).privateKey, { backend });
+      let buffered = processPacket(asBuffer, (r.hops[0] as { privateKey: Uint8Array }).privateKey, { backend });
+      expect(buffered).toEqual(plain);
+      expect(asBuffer.equals(before)).toBe(true);
+      if (plain.kind !== 'forward' || buffered.kind !== 'forward') throw new Error('expected forward');
+      const next = Buffer.from(buffered.packet);
+      plain = processPacket(plain.packet, (r.hops[1] as { privateKey: Uint8Array }).privateKey, { backend });
+      buffered = processPacket(next, (r.hops[1] as { privateKey: Uint8Array }).privateKey, { backend });
+      expect(buffered).toEqual(plain);
+      if (buffered.kind !== 'final') throw new Error('expected final');
+      expect(recoverMessage(Buffer.from(buffered.payload))).toEqual(Uint8Array.of(1, 2, 3));
+      const surb = Buffer.from(createSurb({ route, delaysNs: r.delaysNs, destination: r.destination, backend }));
+      const surbCopy = Buffer.from(surb);
+      packetFromSurb(surb, Uint8Array.of(4), { backend });
+      expect(surb.equals(surbCopy)).toBe(true);
+    },
+  );
+});

@@ -2,7 +2,7 @@
  * Lioness wide-block cipher as instantiated by sphinx-packet 0.6.0: lioness 0.1.2 with ChaCha20
  * (zero nonce) and keyed BLAKE2b-256 (SPHINX.md §5.2). Works in place on the block.
  */
-import { xorInto } from './bytes.js';
+import { copyBytes, xorInto } from './bytes.js';
 import { PAYLOAD_KEY_SIZE } from './constants.js';
 import type { CryptoBackend } from './crypto/backend.js';
 import { SphinxError } from './errors.js';
@@ -20,7 +20,7 @@ function checkBlock(key: Uint8Array, block: Uint8Array): void {
 
 /** R = S(L ⊕ k, R). */
 function streamRound(backend: CryptoBackend, left: Uint8Array, k: Uint8Array, right: Uint8Array): void {
-  const roundKey = left.slice();
+  const roundKey = copyBytes(left);
   xorInto(roundKey, k);
   backend.chacha20XorInPlace(roundKey, right);
 }

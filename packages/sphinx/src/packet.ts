@@ -1,5 +1,5 @@
 /** createPacket / processPacket: whole Sphinx packets (SPHINX.md §3–§5, §7). */
-import { readBigUint64BE } from './bytes.js';
+import { copyBytes, readBigUint64BE } from './bytes.js';
 import {
   DEFAULT_PAYLOAD_SIZE,
   FINAL_HOP,
@@ -134,15 +134,15 @@ export function processPacket(
     requireBytes('privateKey', privateKey, 32);
     const { expanded, routing, flag, version } = unwrapHeader(backend, packet, privateKey);
     const payloadKey = selectPayloadKey(backend, expanded, version);
-    const replayTag = expanded.slice(...REPLAY_TAG);
+    const replayTag = copyBytes(expanded, ...REPLAY_TAG);
 
     if (flag === FINAL_HOP) {
-      const payload = packet.slice(HEADER_SIZE);
+      const payload = copyBytes(packet, HEADER_SIZE);
       lionessDecryptInPlace(backend, payloadKey, payload);
       return {
         kind: 'final',
-        destination: routing.slice(4, 36),
-        identifier: routing.slice(36, 52),
+        destination: copyBytes(routing, 4, 36),
+        identifier: copyBytes(routing, 36, 52),
         payload,
         replayTag,
       };
@@ -156,7 +156,7 @@ export function processPacket(
     lionessDecryptInPlace(backend, payloadKey, next.subarray(HEADER_SIZE));
     return {
       kind: 'forward',
-      nextAddress: routing.slice(4, 36),
+      nextAddress: copyBytes(routing, 4, 36),
       delayNs: readBigUint64BE(routing, 36),
       packet: next,
       replayTag,

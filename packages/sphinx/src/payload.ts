@@ -1,4 +1,5 @@
 /** Payload plaintext layout, layering and recovery (SPHINX.md §5.1, §5.3, §5.4). */
+import { copyBytes } from './bytes.js';
 import { MIN_PAYLOAD_SIZE, PAYLOAD_OVERHEAD_SIZE, SECURITY_PARAMETER } from './constants.js';
 import type { CryptoBackend } from './crypto/backend.js';
 import { SphinxError } from './errors.js';
@@ -52,5 +53,5 @@ export function recoverMessage(payload: Uint8Array): Uint8Array {
   if (marker < SECURITY_PARAMETER) {
     throw new SphinxError('INVALID_PAYLOAD', 'malformed payload - invalid trailing padding');
   }
-  return payload.slice(SECURITY_PARAMETER, marker);
+  return copyBytes(payload, SECURITY_PARAMETER, marker);
 }

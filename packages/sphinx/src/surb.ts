@@ -1,5 +1,5 @@
 /** Single-use reply blocks, version 258 (SPHINX.md §6); version-259 seed SURBs parse too (Appendix A). */
-import { concatBytes } from './bytes.js';
+import { concatBytes, copyBytes } from './bytes.js';
 import {
   HEADER_SIZE,
   MAX_PATH_LENGTH,
@@ -89,13 +89,13 @@ export function parseSurb(bytes: Uint8Array): Surb {
       throw new SphinxError('INVALID_SURB', `SURB key material of ${rest} bytes is not a multiple of ${size}`);
     }
     const items: Uint8Array[] = [];
-    for (let off = KEYS_OFFSET; off < bytes.length; off += size) items.push(bytes.slice(off, off + size));
+    for (let off = KEYS_OFFSET; off < bytes.length; off += size) items.push(copyBytes(bytes, off, off + size));
     if (items.length > MAX_PATH_LENGTH) {
       throw new SphinxError('INVALID_SURB', `a SURB carries at most ${MAX_PATH_LENGTH} keys, got ${items.length}`);
     }
     return {
-      header: bytes.slice(0, HEADER_SIZE),
-      firstHop: bytes.slice(HEADER_SIZE, KEYS_OFFSET),
+      header: copyBytes(bytes, 0, HEADER_SIZE),
+      firstHop: copyBytes(bytes, HEADER_SIZE, KEYS_OFFSET),
       keyMaterial: { kind, items },
     };
   });

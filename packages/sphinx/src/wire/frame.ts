@@ -80,11 +80,11 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
         // A copy, so a frame never pins the (larger) chunk it arrived in.
         frames.push({
           kind: kind as FrameKind,
-          body: buf.slice(off + FRAME_HEADER_SIZE + 1, off + FRAME_HEADER_SIZE + length),
+          body: copy(buf, off + FRAME_HEADER_SIZE + 1, off + FRAME_HEADER_SIZE + length),
         });
         off += FRAME_HEADER_SIZE + length;
       }
-      pending = off === buf.length ? new Uint8Array(0) : buf.slice(off);
+      pending = off === buf.length ? new Uint8Array(0) : copy(buf, off, buf.length);
       buf = pending;
       return frames;
     },
@@ -92,6 +92,11 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
 }
 
 export type FrameDecoder = ReturnType<typeof createFrameDecoder>;
+
+/** A real copy even when given a Node Buffer, whose own slice() returns a view into shared memory. */
+function copy(src: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(src.subarray(start, end));
+}
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
