@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runNodeSuite } from './node-suite.js';
 import { runPeersSuite } from './peers-suite.js';
 import { type BenchReport, formatTable, writeReport } from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     time: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '5' },
     iterations: { type: 'string', default: '2000' },
+    packets: { type: 'string', default: '20000' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results/', import.meta.url)) },
   },
 });
@@ -26,7 +28,7 @@ function positive(flag: string, value: string | undefined): number {
   return n;
 }
 
-const suites = values.suite === 'all' ? ['sphinx', 'peers'] : [values.suite as string];
+const suites = values.suite === 'all' ? ['sphinx', 'peers', 'node'] : [values.suite as string];
 for (const s of suites)
   if (s !== 'sphinx' && s !== 'peers') throw new Error(`--suite must be sphinx, peers or all, got "${s}"`);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,6 +49,8 @@ function print(report: BenchReport): void {
 for (const suite of suites) {
   if (suite === 'sphinx') {
     print((await runSphinxSuite({ timeMs: positive('time', values.time), log })).report);
+  } else if (suite === 'node') {
+    print((await runNodeSuite({ packets: positive('packets', values.packets), log })).report);
   } else {
     const { rows, report } = await runPeersSuite({
       rounds: positive('rounds', values.rounds),

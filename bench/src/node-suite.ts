@@ -1,0 +1,152 @@
+/**
+ * Node throughput (issue #4): a real mix process on loopback, zero delay, native crypto, fed by a
+ * load generator that sends unique packets built before the clock starts, forwarding to a sink in
+ * this process. Reported beside the single-core processPacket rate measured in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLink, createPacketServer, generateNodeKeys } from '@mixnet/node';
+import { createPacket, encodeNodeAddress, generateKeyPair, processPacket } from '@mixnet/sphinx';
+import { Bench } from 'tinybench';
+import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
+
+export interface NodeSuiteOptions {
+  packets?: number;
+  workerCounts?: number[];
+  log?: (line: string) => void;
+}
+
+const RUN = fileURLToPath(import.meta.resolve('@mixnet/node').replace(/index\.js$/, 'run.js'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Forwarded packets per second through one mix with `workers` worker threads. */
+async function measure(workers: number, packets: number, log?: (l: string) => void): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'mixnet-bench-node-'));
+  const keys = { sphinxPrivateKeyFile: join(dir, 'sphinx.key'), identityPrivateKeyFile: join(dir, 'identity.key') };
+  const pub = generateNodeKeys(keys);
+  const [mixPort, metricsPort] = [await freePort(), await freePort()];
+  let received = 0;
+  let done: () => void = () => {};
+  const allIn = new Promise<void>((r) => {
+    done = r;
+  });
+  const sink = createPacketServer({
+    host: '127.0.0.1',
+    port: 0,
+    onPacket: () => {
+      if (++received === packets) done();
+    },
+  });
+  const { port: sinkPort } = await sink.listen();
+  const config = {
+    role: 'mix',
+    id: `bench-mix-w${workers}`,
+    layer: 1,
+    listen: { host: '127.0.0.1', port: mixPort },
+    keys,
+    dataDir: join(dir, 'data'),
+    metrics: { host: '127.0.0.1', port: metricsPort },
+    workers,
+    replay: { packetRate: packets, keyLifetimeSec: 10 },
+    links: { maxQueue: packets * 2 },
+    log: { level: 'warn' },
+  };
+  writeFileSync(join(dir, 'mix.json'), JSON.stringify(config));
+  const child = spawn(process.execPath, [RUN, 'mix', '--config', join(dir, 'mix.json')], { stdio: 'inherit' });
+  try {
+    for (let i = 0; ; i++) {
+      if (
+        await fetch(`http://127.0.0.1:${metricsPort}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      if (i > 400) throw new Error('bench mix did not start');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // Unique two-hop packets (the mix, then the sink as the final hop), all built before timing.
+    const sinkHop = { ...generateKeyPair(), address: encodeNodeAddress({ host: '127.0.0.1', port: sinkPort }) };
+    const route = [
+      { address: encodeNodeAddress({ host: '127.0.0.1', port: mixPort }), publicKey: pub.sphinxPublicKey },
+      sinkHop,
+    ];
+    const message = new Uint8Array(100);
+    const batch = Array.from({ length: packets }, () =>
+      createPacket({ route, delaysNs: [0n, 0n], destination: new Uint8Array(32), message }),
+    );
+    const link = createLink({ host: '127.0.0.1', port: mixPort, maxQueue: packets * 2 });
+    const t0 = performance.now();
+    for (const p of batch) link.send(p);
+    await Promise.race([
+      allIn,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`only ${received} of ${packets} packets arrived`)), 120_000),
+      ),
+    ]);
+    const seconds = (performance.now() - t0) / 1000;
+    await link.close();
+    log?.(`workers=${workers}: ${packets} packets in ${seconds.toFixed(2)} s`);
+    return packets / seconds;
+  } finally {
+    child.kill('SIGKILL');
+    await sink.close({ destroy: true });
+  }
+}
+
+export async function runNodeSuite(
+  opts: NodeSuiteOptions = {},
+): Promise<{ report: BenchReport; rates: Record<string, number> }> {
+  const packets = opts.packets ?? 20_000;
+  const workerCounts = opts.workerCounts ?? [1, 2];
+  // The single-core reference: processPacket on one hop, this process, native backend.
+  const kp = generateKeyPair();
+  const ref = createPacket({
+    route: [
+      { address: new Uint8Array(32), publicKey: kp.publicKey },
+      { ...generateKeyPair(), address: new Uint8Array(32) },
+    ],
+    delaysNs: [0n, 0n],
+    destination: new Uint8Array(32),
+    message: new Uint8Array(100),
+  });
+  const bench = new Bench({ time: 2000 });
+  bench.add('processPacket', () => {
+    processPacket(ref, kp.privateKey);
+  });
+  await bench.run();
+  const task = bench.tasks[0];
+  if (task?.result.state !== 'completed') throw new Error('processPacket reference did not complete');
+  const single = task.result.throughput.mean;
+  const rates: Record<string, number> = { 'processPacket single core': single };
+  for (const w of workerCounts)
+    rates[`forwarded, ${w} worker${w > 1 ? 's' : ''}`] = await measure(w, packets, opts.log);
+  const entries: BenchEntry[] = Object.entries(rates).map(([name, value]) => ({
+    name: `node/${name}`,
+    unit: 'packets/s',
+    value: Math.round(value),
+  }));
+  const one = rates['forwarded, 1 worker'];
+  const two = rates['forwarded, 2 workers'];
+  if (one)
+    entries.push({
+      name: 'node/1 worker ÷ single-core processPacket',
+      unit: 'ratio',
+      value: Math.round((one / single) * 1000) / 1000,
+    });
+  if (one && two)
+    entries.push({ name: 'node/2 workers ÷ 1 worker', unit: 'ratio', value: Math.round((two / one) * 1000) / 1000 });
+  return { rates, report: { suite: 'node', date: new Date().toISOString(), machine: machineInfo(), entries } };
+}

@@ -1,0 +1,15 @@
+/** @mixnet/node: mix node and gateway daemons. */
+
+export type { GatewayConfig, MixNodeConfig, NodeConfig, NodeConfigInput } from './config.js';
+export { ConfigError, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export type { Gateway } from './gateway.js';
+export { createGateway } from './gateway.js';
+export type { NodeKeys } from './keys.js';
+export { generateNodeKeys, KeyFileError, loadNodeKeys } from './keys.js';
+export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';
+export { createLink, createLinkPool } from './link.js';
+export type { MixNode } from './mix-node.js';
+export { createMixNode } from './mix-node.js';
+export type { PacketServer, PacketServerOptions } from './packet-server.js';
+export { createPacketServer } from './packet-server.js';
+export { runNode } from './run.js';

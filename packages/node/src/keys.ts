@@ -1,0 +1,69 @@
+/**
+ * Key files: 32 raw private-key bytes as hex, written with mode 0600 and refused when group or
+ * others can read them (as ssh does). Keys are never logged; only public keys leave this module.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { generateKeyPair, publicKeyFromPrivate } from '@mixnet/sphinx';
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+export class KeyFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyFileError';
+  }
+}
+
+export interface NodeKeys {
+  sphinxPrivateKey: Uint8Array;
+  sphinxPublicKey: Uint8Array;
+  identityPrivateKey: Uint8Array;
+  identityPublicKey: Uint8Array;
+}
+
+function readKey(path: string): Uint8Array {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (err) {
+    throw new KeyFileError(`${path}: cannot read key file: ${(err as Error).message}`);
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new KeyFileError(
+      `${path}: key file is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+    );
+  }
+  const text = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new KeyFileError(`${path}: expected 32 bytes of lowercase hex`);
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+export function writeKey(path: string, key: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${Buffer.from(key).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+}
+
+/** Creates both key files (refusing to overwrite) and returns the public keys. */
+export function generateNodeKeys(files: { sphinxPrivateKeyFile: string; identityPrivateKeyFile: string }): {
+  sphinxPublicKey: Uint8Array;
+  identityPublicKey: Uint8Array;
+} {
+  const sphinx = generateKeyPair();
+  const identity = randomBytes(32);
+  writeKey(files.sphinxPrivateKeyFile, sphinx.privateKey);
+  writeKey(files.identityPrivateKeyFile, identity);
+  return { sphinxPublicKey: sphinx.publicKey, identityPublicKey: ed25519.getPublicKey(identity) };
+}
+
+export function loadNodeKeys(files: { sphinxPrivateKeyFile: string; identityPrivateKeyFile: string }): NodeKeys {
+  const sphinxPrivateKey = readKey(files.sphinxPrivateKeyFile);
+  const identityPrivateKey = readKey(files.identityPrivateKeyFile);
+  return {
+    sphinxPrivateKey,
+    sphinxPublicKey: publicKeyFromPrivate(sphinxPrivateKey),
+    identityPrivateKey,
+    identityPublicKey: ed25519.getPublicKey(identityPrivateKey),
+  };
+}

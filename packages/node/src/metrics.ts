@@ -1,0 +1,142 @@
+/**
+ * Prometheus metrics of one node (prom-client), in a registry of its own so several nodes can
+ * share a process (tests), served with a health check on the node's metrics port.
+ */
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type DropReason =
+  | 'malformed'
+  | 'bad_mac'
+  | 'bad_routing'
+  | 'bad_payload'
+  | 'replay'
+  | 'delay_too_large'
+  | 'bad_next_hop'
+  | 'final_at_mix'
+  | 'not_final'
+  | 'queue_full'
+  | 'emulated_loss'
+  | 'closed'
+  | 'mailbox_full'
+  | 'bad_client_frame'
+  | 'overloaded';
+
+export function createNodeMetrics(labels: { role: string; id: string }) {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  const registers = [registry];
+  return {
+    registry,
+    received: new Counter({
+      name: 'mixnet_packets_received_total',
+      help: 'Sphinx packets received over TCP',
+      registers,
+    }),
+    forwarded: new Counter({
+      name: 'mixnet_packets_forwarded_total',
+      help: 'Packets handed to the next hop',
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'mixnet_packets_dropped_total',
+      help: 'Packets dropped, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    replays: new Counter({ name: 'mixnet_replays_total', help: 'Packets refused as replays', registers }),
+    badFrames: new Counter({
+      name: 'mixnet_bad_frames_total',
+      help: 'Connections closed for malformed frames, by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    processing: new Histogram({
+      name: 'mixnet_packet_processing_seconds',
+      help: 'Sphinx processing time per packet (in its worker)',
+      buckets: [25e-6, 50e-6, 75e-6, 100e-6, 150e-6, 250e-6, 500e-6, 1e-3, 5e-3],
+      registers,
+    }),
+    hold: new Histogram({
+      name: 'mixnet_hold_seconds',
+      help: 'Time a packet was held by the scheduler, from receipt to hand-off',
+      buckets: [0.001, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    requestedDelay: new Histogram({
+      name: 'mixnet_requested_delay_seconds',
+      help: 'Delay the sender asked for in the header',
+      buckets: [0.001, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    schedulerDepth: new Gauge({
+      name: 'mixnet_scheduler_depth',
+      help: 'Packets held by the delay scheduler',
+      registers,
+    }),
+    linkQueue: new Gauge({ name: 'mixnet_link_queue', help: 'Packets waiting for a next hop', registers }),
+    connections: new Gauge({ name: 'mixnet_connections', help: 'Open connections', labelNames: ['kind'], registers }),
+    delivered: new Counter({
+      name: 'mixnet_packets_delivered_total',
+      help: 'Final-hop payloads pushed to clients',
+      registers,
+    }),
+    mailboxed: new Counter({
+      name: 'mixnet_packets_mailboxed_total',
+      help: 'Final-hop payloads stored for absent clients',
+      registers,
+    }),
+    mailboxSize: new Gauge({ name: 'mixnet_mailbox_messages', help: 'Messages waiting in mailboxes', registers }),
+    clientPackets: new Counter({
+      name: 'mixnet_client_packets_total',
+      help: 'Packets sent by clients into the mixnet',
+      registers,
+    }),
+    loopsSent: new Counter({ name: 'mixnet_loop_cover_sent_total', help: 'Mix loop cover packets sent', registers }),
+    loopsReturned: new Counter({
+      name: 'mixnet_loop_cover_returned_total',
+      help: 'Mix loop cover packets back',
+      registers,
+    }),
+    loopsLost: new Counter({
+      name: 'mixnet_loop_cover_lost_total',
+      help: 'Mix loop cover packets not back in time',
+      registers,
+    }),
+    loopRtt: new Histogram({
+      name: 'mixnet_loop_cover_rtt_seconds',
+      help: 'Round trip of mix loop cover',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers,
+    }),
+  };
+}
+
+export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
+
+/** GET /metrics (Prometheus text) and GET /health (JSON) on their own port. */
+export async function serveMetrics(
+  metrics: NodeMetrics,
+  listen: { host: string; port: number },
+  health: () => Record<string, unknown>,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+    } else if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
+    } else {
+      res.writeHead(404).end('not found\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  return { server, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

@@ -1,0 +1,98 @@
+/**
+ * A mix node (issue #4): unwrap one layer, refuse replays, hold each packet for the delay its
+ * sender chose (one scheduler for all), forward. Final-hop packets are refused: only gateways
+ * deliver, except the mix's own loop cover coming home.
+ */
+import type { MixNodeConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { createLoopCover, type LoopCover } from './loop-cover.js';
+import type { NodeMetrics } from './metrics.js';
+import { createRelay } from './relay.js';
+import { createScheduler } from './scheduler.js';
+
+export interface MixNode {
+  start(): Promise<{ port: number; metricsPort: number | null }>;
+  /** Stops accepting, forwards everything held at once, saves state. */
+  stop(): Promise<void>;
+  /** The Sphinx routing address (32 bytes) and the X25519 public key. */
+  readonly address: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+}
+
+interface Held {
+  nextAddress: Uint8Array;
+  packet: Uint8Array;
+  receivedAt: number;
+}
+
+export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logger } = {}): Promise<MixNode> {
+  let cover: LoopCover | undefined;
+  const maxDelayNs = BigInt(Math.round(config.maxDelayMs * 1e6));
+  const relay = await createRelay({
+    config,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    onProcessed: (outcome, receivedAt) => {
+      if (outcome.kind === 'final') {
+        if (!cover?.returned(outcome.destination, outcome.identifier)) relay.drop('final_at_mix');
+        return;
+      }
+      if (outcome.delayNs > maxDelayNs) {
+        relay.drop('delay_too_large');
+        return;
+      }
+      const delayMs = Number(outcome.delayNs) / 1e6;
+      relay.metrics.requestedDelay.observe(delayMs / 1000);
+      scheduler.schedule(delayMs - (performance.now() - receivedAt), {
+        nextAddress: outcome.nextAddress,
+        packet: outcome.packet,
+        receivedAt,
+      });
+      relay.metrics.schedulerDepth.set(scheduler.size);
+    },
+  });
+  const release = (held: Held) => {
+    relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
+    relay.forward(held.nextAddress, held.packet);
+  };
+  const scheduler = createScheduler<Held>({
+    onDue: (held) => {
+      release(held);
+      relay.metrics.schedulerDepth.set(scheduler.size);
+    },
+    onError: (err) => relay.logger.error({ err: (err as Error).message }, 'forwarding a held packet failed'),
+  });
+
+  return {
+    get address() {
+      return relay.address;
+    },
+    publicKey: relay.keys.sphinxPublicKey,
+    metrics: relay.metrics,
+    logger: relay.logger,
+    async start() {
+      const started = await relay.start(() => ({
+        status: 'ok',
+        role: 'mix',
+        id: config.id,
+        layer: config.layer,
+        held: scheduler.size,
+        queued: relay.links.queued,
+      }));
+      if (config.cover && config.cover.rateHz > 0) {
+        cover = createLoopCover({ relay, layer: config.layer, cover: config.cover });
+        cover.start();
+      }
+      return started;
+    },
+    async stop() {
+      cover?.stop();
+      await relay.stop(() => {
+        scheduler.stop();
+        for (const held of scheduler.drain()) release(held);
+        relay.metrics.schedulerDepth.set(0);
+      });
+    },
+  };
+}

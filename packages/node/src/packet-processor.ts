@@ -1,0 +1,149 @@
+/**
+ * Sphinx processing spread over worker threads (issue #4 item 9): the main thread only moves bytes
+ * and keeps time. Packets go to the least-busy worker in batches, one message per worker per tick,
+ * with their buffers transferred, not copied. `workers: 0` processes inline, for small setups.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type BackendName, processPacket, SphinxError, type SphinxErrorCode } from '@mixnet/sphinx';
+
+export type ProcessOutcome =
+  | {
+      kind: 'forward';
+      nextAddress: Uint8Array;
+      delayNs: bigint;
+      packet: Uint8Array;
+      replayTag: Uint8Array;
+      processingNs: number;
+    }
+  | {
+      kind: 'final';
+      destination: Uint8Array;
+      identifier: Uint8Array;
+      payload: Uint8Array;
+      replayTag: Uint8Array;
+      processingNs: number;
+    }
+  | { kind: 'error'; code: SphinxErrorCode | 'overloaded'; processingNs: number };
+
+export type ProcessCallback = (outcome: ProcessOutcome) => void;
+
+export interface PacketProcessorOptions {
+  privateKey: Uint8Array;
+  /** Worker threads; 0 processes on the calling thread. */
+  workers: number;
+  backend?: BackendName;
+  /** Packets in flight per worker before new ones are refused as 'overloaded'. */
+  maxInFlightPerWorker?: number;
+}
+
+export interface PacketProcessor {
+  process(packet: Uint8Array, done: ProcessCallback): void;
+  readonly inFlight: number;
+  close(): Promise<void>;
+}
+
+/** Runs processPacket and turns its result or SphinxError into an outcome (shared with the worker). */
+export function processOne(packet: Uint8Array, privateKey: Uint8Array, backend?: BackendName): ProcessOutcome {
+  const t0 = process.hrtime.bigint();
+  try {
+    const r = processPacket(packet, privateKey, backend ? { backend } : undefined);
+    return { ...r, processingNs: Number(process.hrtime.bigint() - t0) };
+  } catch (err) {
+    const code = err instanceof SphinxError ? err.code : 'CRYPTO_FAILURE';
+    return { kind: 'error', code, processingNs: Number(process.hrtime.bigint() - t0) };
+  }
+}
+
+function workerUrl(): URL {
+  // From dist this is packet-worker.js beside us; from the TypeScript sources (tests), the built one.
+  const here = new URL('./packet-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  const built = new URL('../dist/packet-worker.js', import.meta.url);
+  if (!existsSync(fileURLToPath(built)))
+    throw new Error('packet-worker.js not found: build @mixnet/node first (pnpm build)');
+  return built;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  batch: Uint8Array[];
+  callbacks: ProcessCallback[];
+  inFlight: number;
+}
+
+export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
+  const maxInFlight = opts.maxInFlightPerWorker ?? 8192;
+  if (opts.workers === 0) {
+    return {
+      process: (packet, done) => done(processOne(packet, opts.privateKey, opts.backend)),
+      inFlight: 0,
+      close: async () => {},
+    };
+  }
+  const url = workerUrl();
+  const slots: WorkerSlot[] = [];
+  let flushScheduled = false;
+  let closed = false;
+
+  const flush = () => {
+    flushScheduled = false;
+    for (const slot of slots) {
+      if (slot.batch.length === 0) continue;
+      const packets = slot.batch;
+      slot.batch = [];
+      const transfer = packets.map((p) => p.buffer as ArrayBuffer);
+      slot.worker.postMessage(packets, transfer);
+    }
+  };
+
+  for (let i = 0; i < opts.workers; i++) {
+    const worker = new Worker(url, { workerData: { privateKey: opts.privateKey, backend: opts.backend } });
+    const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
+    worker.on('message', (outcomes: ProcessOutcome[]) => {
+      for (const outcome of outcomes) {
+        slot.inFlight--;
+        (slot.callbacks.shift() as ProcessCallback)(outcome);
+      }
+    });
+    worker.on('error', (err) => {
+      // A worker that dies fails its packets rather than losing them silently.
+      for (const cb of slot.callbacks.splice(0)) cb({ kind: 'error', code: 'CRYPTO_FAILURE', processingNs: 0 });
+      slot.inFlight = 0;
+      if (!closed) throw err;
+    });
+    worker.unref();
+    slots.push(slot);
+  }
+
+  return {
+    process(packet, done) {
+      let best = slots[0] as WorkerSlot;
+      for (const slot of slots) if (slot.inFlight < best.inFlight) best = slot;
+      if (best.inFlight >= maxInFlight) {
+        done({ kind: 'error', code: 'overloaded', processingNs: 0 });
+        return;
+      }
+      // Transfer needs a buffer of its own; frames from the decoder already have one.
+      const own = packet.byteOffset === 0 && packet.byteLength === packet.buffer.byteLength ? packet : packet.slice();
+      best.batch.push(own);
+      best.callbacks.push(done);
+      best.inFlight++;
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    },
+    get inFlight() {
+      return slots.reduce((n, s) => n + s.inFlight, 0);
+    },
+    async close() {
+      closed = true;
+      // Let what is in flight come back first, then stop the workers.
+      const deadline = Date.now() + 5_000;
+      while (slots.some((s) => s.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The inbound side of node ↔ node TCP (ARCHITECTURE.md, "Wire between processes"): accepts
+ * connections from previous hops, decodes length-prefixed frames with one bounded decoder per
+ * connection and hands every Sphinx packet to `onPacket`. A connection that sends garbage is closed
+ * on its own and reported; every other connection is untouched, and nothing a peer sends can throw
+ * out of this module.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { createFrameDecoder, FrameError, FrameKind } from '@mixnet/sphinx/wire';
+
+/** Reported when a peer closed (or went idle) in the middle of a frame. */
+export const FRAME_TRUNCATED = 'FRAME_TRUNCATED';
+export type BadFrameCode = FrameError['code'] | typeof FRAME_TRUNCATED;
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+export interface PacketServerOptions {
+  host: string;
+  port: number;
+  /** Largest accepted frame (kind + body); default that of the frame decoder (40 KiB). */
+  maxFrameSize?: number;
+  /** each Sphinx packet frame */
+  onPacket: (packet: Uint8Array, from: string) => void;
+  /** a connection sent garbage (FrameError code, or FRAME_TRUNCATED) and was closed; good connections are untouched */
+  onBadFrame?: (code: string, from: string) => void;
+  onConnectionsChange?: (open: number) => void;
+  /** close connections idle longer than this (default 5 min) */
+  idleTimeoutMs?: number;
+  /** default 1024; connections beyond it are closed by Node as soon as they are accepted */
+  maxConnections?: number;
+  /** a server error after listen() (e.g. EMFILE on accept); without it such errors are ignored */
+  onError?: (err: Error) => void;
+}
+
+export interface PacketServer {
+  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * stop accepting; with destroy=true also close open connections (and resolve once they are
+   * closed); without it open connections keep delivering until their peer or the idle timeout ends them
+   */
+  close(opts?: { destroy?: boolean }): Promise<void>;
+  readonly connections: number;
+}
+
+export function createPacketServer(opts: PacketServerOptions): PacketServer {
+  const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const sockets = new Set<Socket>();
+  let closing = false;
+  let destroying = false;
+
+  const server: Server = createServer({ noDelay: true });
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.on('connection', (socket) => accept(socket));
+
+  function accept(socket: Socket): void {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    const from = formatPeer(socket);
+    const decoder = createFrameDecoder(opts.maxFrameSize === undefined ? {} : { maxFrameSize: opts.maxFrameSize });
+    let reported = false;
+    const reportBad = (code: string) => {
+      if (reported) return;
+      reported = true;
+      opts.onBadFrame?.(code, from);
+    };
+
+    sockets.add(socket);
+    opts.onConnectionsChange?.(sockets.size);
+    socket.setNoDelay(true);
+    if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
+
+    socket.on('data', (chunk: Buffer) => {
+      let frames: ReturnType<typeof decoder.push>;
+      try {
+        // A plain Uint8Array view: Buffer#slice does not copy, and the decoder relies on slice() copying.
+        frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (err) {
+        // Only decoder errors are the peer's fault; anything else is a bug and should surface.
+        if (!(err instanceof FrameError)) throw err;
+        reportBad(err.code);
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        if (frame.kind === FrameKind.Packet) opts.onPacket(frame.body, from);
+      }
+    });
+    socket.on('timeout', () => socket.destroy());
+    // ECONNRESET and friends: 'close' follows, and a peer's reset is not our error.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      // A partial frame at the end is garbage too, unless we were the ones cutting it off.
+      if (!destroying && decoder.buffered > 0) reportBad(FRAME_TRUNCATED);
+      sockets.delete(socket);
+      opts.onConnectionsChange?.(sockets.size);
+    });
+  }
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        const onListenError = (err: Error) => reject(err);
+        server.once('error', onListenError);
+        server.listen({ host: opts.host, port: opts.port }, () => {
+          server.off('error', onListenError);
+          // A listening server must not crash the process on an accept error.
+          server.on('error', (err) => opts.onError?.(err));
+          const addr = server.address();
+          if (addr === null || typeof addr === 'string') {
+            reject(new Error('packet server: not a TCP address'));
+            return;
+          }
+          resolve({ host: addr.address, port: addr.port });
+        });
+      });
+    },
+
+    close(closeOpts = {}) {
+      closing = true;
+      if (closeOpts.destroy) destroying = true;
+      return new Promise<void>((resolve) => {
+        if (!server.listening) {
+          if (closeOpts.destroy) destroyAll(resolve);
+          else resolve();
+          return;
+        }
+        if (closeOpts.destroy) {
+          // server.close's callback runs once every connection is gone.
+          server.close(() => resolve());
+          for (const s of sockets) s.destroy();
+        } else {
+          server.close();
+          resolve();
+        }
+      });
+    },
+
+    get connections() {
+      return sockets.size;
+    },
+  };
+
+  function destroyAll(done: () => void): void {
+    let left = sockets.size;
+    if (left === 0) {
+      done();
+      return;
+    }
+    for (const s of sockets) {
+      s.once('close', () => {
+        left -= 1;
+        if (left === 0) done();
+      });
+      s.destroy();
+    }
+  }
+}
+
+function formatPeer(socket: Socket): string {
+  const host = socket.remoteAddress ?? 'unknown';
+  return host.includes(':') ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
+}
