@@ -41,6 +41,13 @@ export interface PacketServer {
    */
   close(opts?: { destroy?: boolean }): Promise<void>;
   readonly connections: number;
+  /**
+   * Stops reading from every connection (and new ones) until resume(): a node that cannot keep up
+   * pushes back on its senders through TCP instead of dropping what they sent.
+   */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
 }
 
 export function createPacketServer(opts: PacketServerOptions): PacketServer {
@@ -48,6 +55,7 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
   const sockets = new Set<Socket>();
   let closing = false;
   let destroying = false;
+  let paused = false;
 
   const server: Server = createServer({ noDelay: true });
   server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
@@ -68,6 +76,7 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
     };
 
     sockets.add(socket);
+    if (paused) socket.pause();
     opts.onConnectionsChange?.(sockets.size);
     socket.setNoDelay(true);
     if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
@@ -138,6 +147,17 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
       });
     },
 
+    pause() {
+      paused = true;
+      for (const s of sockets) s.pause();
+    },
+    resume() {
+      paused = false;
+      for (const s of sockets) s.resume();
+    },
+    get paused() {
+      return paused;
+    },
     get connections() {
       return sockets.size;
     },

@@ -66,9 +66,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   let metricsServer: { close: () => Promise<void>; port: number } | undefined;
   let announced = config.announce ?? config.listen;
 
+  // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
+  const HIGH_WATER = 2048 * Math.max(1, config.workers);
+  const LOW_WATER = HIGH_WATER / 2;
   const ingest = (packet: Uint8Array) => {
     const receivedAt = performance.now();
+    if (processor && server && !server.paused && processor.inFlight >= HIGH_WATER) server.pause();
     processor?.process(packet, (outcome) => {
+      if (server?.paused && (processor?.inFlight ?? 0) <= LOW_WATER) server.resume();
       if (outcome.kind === 'error') {
         drop(SPHINX_DROP[outcome.code] ?? 'malformed');
         return;
