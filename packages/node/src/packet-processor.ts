@@ -1,12 +1,13 @@
 /**
  * Sphinx processing spread over worker threads (issue #4 item 9): the main thread only moves bytes
  * and keeps time. Packets go to the least-busy worker in batches, one message per worker per tick,
- * with their buffers transferred, not copied. `workers: 0` processes inline, for small setups.
+ * each batch packed into one transferred buffer (batch-codec.ts). `workers: 0` processes inline, for small setups.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type BackendName, processPacket, SphinxError, type SphinxErrorCode } from '@mixnet/sphinx';
+import { decodeOutcomes, encodePackets } from './batch-codec.js';
 
 export type ProcessOutcome =
   | {
@@ -91,18 +92,17 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
     flushScheduled = false;
     for (const slot of slots) {
       if (slot.batch.length === 0) continue;
-      const packets = slot.batch;
+      const batch = encodePackets(slot.batch);
       slot.batch = [];
-      const transfer = packets.map((p) => p.buffer as ArrayBuffer);
-      slot.worker.postMessage(packets, transfer);
+      slot.worker.postMessage(batch, [batch.buffer as ArrayBuffer]);
     }
   };
 
   for (let i = 0; i < opts.workers; i++) {
     const worker = new Worker(url, { workerData: { privateKey: opts.privateKey, backend: opts.backend } });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
-    worker.on('message', (outcomes: ProcessOutcome[]) => {
-      for (const outcome of outcomes) {
+    worker.on('message', (batch: Uint8Array) => {
+      for (const outcome of decodeOutcomes(batch)) {
         slot.inFlight--;
         (slot.callbacks.shift() as ProcessCallback)(outcome);
       }
@@ -125,9 +125,7 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
         done({ kind: 'error', code: 'overloaded', processingNs: 0 });
         return;
       }
-      // Transfer needs a buffer of its own; frames from the decoder already have one.
-      const own = packet.byteOffset === 0 && packet.byteLength === packet.buffer.byteLength ? packet : packet.slice();
-      best.batch.push(own);
+      best.batch.push(packet);
       best.callbacks.push(done);
       best.inFlight++;
       if (!flushScheduled) {

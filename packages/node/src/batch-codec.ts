@@ -1,0 +1,134 @@
+/**
+ * How batches cross the worker boundary (packet-processor.ts): packets in, outcomes out, each
+ * batch packed into ONE ArrayBuffer that is transferred. Structured-cloning an object per packet
+ * cost the main thread more than the packet's own I/O; one flat buffer costs a memcpy.
+ *
+ *   packets:  count u32 | (length u32 | bytes)*
+ *   outcomes: count u32 | (kind u8 | processing ns u32 | fields)*
+ *     forward: delay u64 | next address 32 | replay tag 32 | length u32 | packet
+ *     final:   destination 32 | identifier 16 | replay tag 32 | length u32 | payload
+ *     error:   code u8 (index into ERROR_CODES)
+ */
+import type { SphinxErrorCode } from '@mixnet/sphinx';
+import type { ProcessOutcome } from './packet-processor.js';
+
+const ERROR_CODES: (SphinxErrorCode | 'overloaded')[] = [
+  'INVALID_PACKET',
+  'INVALID_HEADER',
+  'INVALID_ROUTING',
+  'INVALID_PAYLOAD',
+  'INVALID_SURB',
+  'INVALID_ARGUMENT',
+  'INVALID_ADDRESS',
+  'CRYPTO_FAILURE',
+  'overloaded',
+];
+const KIND_FORWARD = 0;
+const KIND_FINAL = 1;
+const KIND_ERROR = 2;
+
+export function encodePackets(packets: readonly Uint8Array[]): Uint8Array {
+  let size = 4;
+  for (const p of packets) size += 4 + p.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, packets.length);
+  let off = 4;
+  for (const p of packets) {
+    view.setUint32(off, p.length);
+    out.set(p, off + 4);
+    off += 4 + p.length;
+  }
+  return out;
+}
+
+/** Views into `batch`, no copies. */
+export function decodePackets(batch: Uint8Array): Uint8Array[] {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const count = view.getUint32(0);
+  const out: Uint8Array[] = [];
+  let off = 4;
+  for (let i = 0; i < count; i++) {
+    const len = view.getUint32(off);
+    out.push(batch.subarray(off + 4, off + 4 + len));
+    off += 4 + len;
+  }
+  return out;
+}
+
+function outcomeSize(o: ProcessOutcome): number {
+  if (o.kind === 'forward') return 5 + 8 + 32 + 32 + 4 + o.packet.length;
+  if (o.kind === 'final') return 5 + 32 + 16 + 32 + 4 + o.payload.length;
+  return 5 + 1;
+}
+
+export function encodeOutcomes(outcomes: readonly ProcessOutcome[]): Uint8Array {
+  let size = 4;
+  for (const o of outcomes) size += outcomeSize(o);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, outcomes.length);
+  let off = 4;
+  for (const o of outcomes) {
+    view.setUint32(off + 1, Math.min(o.processingNs, 0xffffffff));
+    if (o.kind === 'forward') {
+      out[off] = KIND_FORWARD;
+      view.setBigUint64(off + 5, o.delayNs);
+      out.set(o.nextAddress, off + 13);
+      out.set(o.replayTag, off + 45);
+      view.setUint32(off + 77, o.packet.length);
+      out.set(o.packet, off + 81);
+    } else if (o.kind === 'final') {
+      out[off] = KIND_FINAL;
+      out.set(o.destination, off + 5);
+      out.set(o.identifier, off + 37);
+      out.set(o.replayTag, off + 53);
+      view.setUint32(off + 85, o.payload.length);
+      out.set(o.payload, off + 89);
+    } else {
+      out[off] = KIND_ERROR;
+      out[off + 5] = Math.max(0, ERROR_CODES.indexOf(o.code));
+    }
+    off += outcomeSize(o);
+  }
+  return out;
+}
+
+/** Views into `batch`, no copies. */
+export function decodeOutcomes(batch: Uint8Array): ProcessOutcome[] {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const count = view.getUint32(0);
+  const out: ProcessOutcome[] = [];
+  let off = 4;
+  for (let i = 0; i < count; i++) {
+    const kind = batch[off];
+    const processingNs = view.getUint32(off + 1);
+    if (kind === KIND_FORWARD) {
+      const len = view.getUint32(off + 77);
+      out.push({
+        kind: 'forward',
+        delayNs: view.getBigUint64(off + 5),
+        nextAddress: batch.subarray(off + 13, off + 45),
+        replayTag: batch.subarray(off + 45, off + 77),
+        packet: batch.subarray(off + 81, off + 81 + len),
+        processingNs,
+      });
+      off += 81 + len;
+    } else if (kind === KIND_FINAL) {
+      const len = view.getUint32(off + 85);
+      out.push({
+        kind: 'final',
+        destination: batch.subarray(off + 5, off + 37),
+        identifier: batch.subarray(off + 37, off + 53),
+        replayTag: batch.subarray(off + 53, off + 85),
+        payload: batch.subarray(off + 89, off + 89 + len),
+        processingNs,
+      });
+      off += 89 + len;
+    } else {
+      out.push({ kind: 'error', code: ERROR_CODES[batch[off + 5] as number] ?? 'CRYPTO_FAILURE', processingNs });
+      off += 6;
+    }
+  }
+  return out;
+}
