@@ -30,7 +30,8 @@ function positive(flag: string, value: string | undefined): number {
 
 const suites = values.suite === 'all' ? ['sphinx', 'peers', 'node'] : [values.suite as string];
 for (const s of suites)
-  if (!['sphinx', 'peers', 'node'].includes(s)) throw new Error(`--suite must be sphinx, peers, node or all, got "${s}"`);
+  if (!['sphinx', 'peers', 'node'].includes(s))
+    throw new Error(`--suite must be sphinx, peers, node or all, got "${s}"`);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function print(report: BenchReport): void {
