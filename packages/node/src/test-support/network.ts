@@ -44,6 +44,8 @@ export interface TestNetworkOptions {
   workers?: number;
   /** Extra config fields per node (merged shallowly). */
   extra?: (node: { id: string; role: 'mix' | 'gateway'; layer?: number }) => Partial<NodeConfigInput>;
+  /** Mix loop cover rate (Hz); writes topology.json for the mixes to route their loops through. */
+  coverRateHz?: number;
 }
 
 export interface TestNetwork {
@@ -96,6 +98,9 @@ export async function createTestNetwork(opts: TestNetworkOptions = {}): Promise<
       workers: opts.workers ?? 1,
       log: { level: 'warn' },
       ...(role === 'mix' ? { layer } : { websocket: { host: '127.0.0.1', port: websocketPort } }),
+      ...(role === 'mix' && opts.coverRateHz
+        ? { cover: { rateHz: opts.coverRateHz, meanDelayMs: 5, topologyFile: 'topology.json', timeoutMs: 3_000 } }
+        : {}),
       ...opts.extra?.({ id, role, ...(layer ? { layer } : {}) }),
     };
     const configPath = join(dir, `${id}.json`);
@@ -116,6 +121,21 @@ export async function createTestNetwork(opts: TestNetworkOptions = {}): Promise<
   const mixes: TestNode[] = [];
   for (let l = 1; l <= layers; l++) mixes.push(await make(`mix-${l}`, 'mix', l));
   const gateway = await make('gateway-1', 'gateway');
+  const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const entry = (n: TestNode) => ({
+    id: n.id,
+    address: `127.0.0.1:${n.port}`,
+    sphinxKey: hexOf(n.publicKey),
+    identityKey: hexOf(n.identityKey),
+  });
+  writeFileSync(
+    join(dir, 'topology.json'),
+    JSON.stringify({
+      layers: mixes.map((m) => [entry(m)]),
+      gateways: [{ ...entry(gateway), clientUrl: `ws://127.0.0.1:${gateway.websocketPort}` }],
+      serviceProviders: [],
+    }),
+  );
 
   const health = async (node: TestNode) => {
     const res = await fetch(`http://127.0.0.1:${node.metricsPort}/health`);
