@@ -97,6 +97,11 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
       ),
     ]);
     const seconds = (performance.now() - t0) / 1000;
+    if (process.env.MIXNET_BENCH_CPU) {
+      const stat = (await import('node:fs')).readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(' ');
+      const cpu = (Number(stat[13]) + Number(stat[14])) / 100;
+      log?.(`mix cpu ${cpu.toFixed(2)} s total; bench process cpu ${(process.cpuUsage().user / 1e6).toFixed(2)} s`);
+    }
     await link.close();
     log?.(`workers=${workers}: ${packets} packets in ${seconds.toFixed(2)} s`);
     return packets / seconds;
