@@ -4,7 +4,7 @@
  * this process. Reported beside the single-core processPacket rate measured in the same run.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,11 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
       createPacket({ route, delaysNs: [0n, 0n], destination: new Uint8Array(32), message }),
     );
     const link = createLink({ host: '127.0.0.1', port: mixPort, maxQueue: packets * 2 });
+    const cpuOf = (pid: number | undefined) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ');
+      return (Number(stat[13]) + Number(stat[14])) / 100;
+    };
+    const cpu0 = { mix: cpuOf(child.pid), self: process.cpuUsage() };
     const t0 = performance.now();
     for (const p of batch) link.send(p);
     await Promise.race([
@@ -97,11 +102,11 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
       ),
     ]);
     const seconds = (performance.now() - t0) / 1000;
-    if (process.env.MIXNET_BENCH_CPU) {
-      const stat = (await import('node:fs')).readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(' ');
-      const cpu = (Number(stat[13]) + Number(stat[14])) / 100;
-      log?.(`mix cpu ${cpu.toFixed(2)} s total; bench process cpu ${(process.cpuUsage().user / 1e6).toFixed(2)} s`);
-    }
+    const mixCpu = cpuOf(child.pid) - cpu0.mix;
+    const selfCpu = (process.cpuUsage(cpu0.self).user + process.cpuUsage(cpu0.self).system) / 1e6;
+    log?.(
+      `workers=${workers}: mix ${((mixCpu / packets) * 1e6).toFixed(0)} µs CPU/packet, load generator and sink ${((selfCpu / packets) * 1e6).toFixed(0)} µs/packet`,
+    );
     await link.close();
     log?.(`workers=${workers}: ${packets} packets in ${seconds.toFixed(2)} s`);
     return packets / seconds;
