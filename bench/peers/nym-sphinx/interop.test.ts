@@ -16,7 +16,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../../packages/sphinx/src/test-support/backends.js';
 import {
-  asRoute,
   payloadArb,
   routeArb,
   routeOptions,
@@ -134,17 +133,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
     for (const version of [1, 257, 259, 300]) {
       await fc.assert(
         fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
-          const made = expectNymOk(
-            await peer.create({
-              route: asRoute(r.hops),
-              delaysNs: r.delaysNs,
-              destination: r.destination,
-              identifier: r.identifier,
-              message: p.message,
-              payloadSize: p.payloadSize,
-              version,
-            }),
-          );
+          const made = expectNymOk(await peer.create({ ...routeOptions(r), ...p, version }));
           const end = await walkBoth(made.packet, r, backend, `crate v${version}`);
           expect(recoverMessage(end?.ours as Uint8Array)).toEqual(p.message);
           count(`crate v${version} packets (${name})`);
@@ -157,15 +146,7 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
   it('from the same initial secret both build the same alpha and payload (only the random final padding differs)', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
-        const opts = {
-          route: asRoute(r.hops),
-          delaysNs: r.delaysNs,
-          destination: r.destination,
-          identifier: r.identifier,
-          message: p.message,
-          payloadSize: p.payloadSize,
-          initialSecret: r.initialSecret,
-        };
+        const opts = { ...routeOptions(r), ...p, initialSecret: r.initialSecret };
         const theirs = expectNymOk(await peer.create(opts)).packet;
         const ours = createPacket({ ...opts, backend });
         expect(ours.subarray(0, 32)).toEqual(theirs.subarray(0, 32));

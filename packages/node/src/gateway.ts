@@ -91,7 +91,8 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     );
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      // ws hands us a fresh Buffer per message (binaryType nodebuffer): no copy needed to keep it.
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       try {
         if (!address) {
           if (isBinary || bytes.length > MAX_CONTROL_MESSAGE_SIZE) throw new ProtocolError('expected an auth message');
@@ -126,7 +127,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         if (!isBinary || bytes[0] !== ClientFrame.Send) throw new ProtocolError('expected a SEND frame');
         const { firstHop, packet } = decodeSend(bytes);
         relay.metrics.clientPackets.inc();
-        relay.forward(firstHop, Uint8Array.from(packet));
+        relay.forward(firstHop, packet);
       } catch (err) {
         relay.drop('bad_client_frame');
         fail(err instanceof ProtocolError ? err.message : 'internal error');

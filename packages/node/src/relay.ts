@@ -64,7 +64,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   let processor: PacketProcessor | undefined;
   let server: PacketServer | undefined;
   let metricsServer: { close: () => Promise<void>; port: number } | undefined;
-  let announced = config.announce ?? config.listen;
+  let address = encodeNodeAddress(config.announce ?? config.listen);
 
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
@@ -95,7 +95,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     metrics,
     links,
     get address() {
-      return encodeNodeAddress(announced);
+      return address;
     },
     drop,
     forward(nextAddress, packet) {
@@ -135,7 +135,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         onConnectionsChange: (open) => metrics.connections.set({ kind: 'tcp_in' }, open),
       });
       const bound = await server.listen();
-      if (!config.announce) announced = { host: config.listen.host, port: bound.port };
+      if (!config.announce) address = encodeNodeAddress({ host: config.listen.host, port: bound.port });
       if (config.metrics) {
         metricsServer = await serveMetrics(metrics, config.metrics, health);
       }

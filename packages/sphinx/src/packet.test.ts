@@ -208,17 +208,7 @@ describe('backends agree', () => {
       fc.property(routeArb(), payloadArb, fc.uint8Array({ minLength: 248, maxLength: 248 }), (r, p, pad) => {
         const finalPadding = pad.subarray(0, finalPaddingLength(r.hops.length));
         const packets = BACKENDS.map(([, backend]) =>
-          createPacket({
-            route: asRoute(r.hops),
-            delaysNs: r.delaysNs,
-            destination: r.destination,
-            identifier: r.identifier,
-            message: p.message,
-            payloadSize: p.payloadSize,
-            initialSecret: r.initialSecret,
-            finalPadding,
-            backend,
-          }),
+          createPacket({ ...routeOptions(r), ...p, initialSecret: r.initialSecret, finalPadding, backend }),
         );
         for (const packet of packets.slice(1)) expect(packet).toEqual(packets[0]);
         const hopResults = BACKENDS.map(([, backend]) =>

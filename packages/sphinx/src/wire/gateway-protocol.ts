@@ -81,30 +81,41 @@ export function parseControl(text: string): ControlMessage {
   }
 }
 
-export function encodeSend(firstHop: Uint8Array, packet: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + 32 + packet.length);
-  out[0] = ClientFrame.Send;
-  out.set(firstHop, 1);
-  out.set(packet, 33);
+/** kind(1) || head || body: the layout of both binary client frames. */
+function encodeClientFrame(kind: number, head: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + head.length + body.length);
+  out[0] = kind;
+  out.set(head, 1);
+  out.set(body, 1 + head.length);
   return out;
+}
+
+function decodeClientFrame(
+  bytes: Uint8Array,
+  kind: number,
+  headLength: number,
+  name: string,
+): [Uint8Array, Uint8Array] {
+  if (bytes[0] !== kind || bytes.length < 1 + headLength) throw new ProtocolError(`malformed ${name} frame`);
+  return [bytes.subarray(1, 1 + headLength), bytes.subarray(1 + headLength)];
+}
+
+export function encodeSend(firstHop: Uint8Array, packet: Uint8Array): Uint8Array {
+  return encodeClientFrame(ClientFrame.Send, firstHop, packet);
 }
 
 export function decodeSend(bytes: Uint8Array): { firstHop: Uint8Array; packet: Uint8Array } {
-  if (bytes[0] !== ClientFrame.Send || bytes.length < 33) throw new ProtocolError('malformed SEND frame');
-  return { firstHop: bytes.subarray(1, 33), packet: bytes.subarray(33) };
+  const [firstHop, packet] = decodeClientFrame(bytes, ClientFrame.Send, 32, 'SEND');
+  return { firstHop, packet };
 }
 
 export function encodeDeliver(identifier: Uint8Array, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + 16 + payload.length);
-  out[0] = ClientFrame.Deliver;
-  out.set(identifier, 1);
-  out.set(payload, 17);
-  return out;
+  return encodeClientFrame(ClientFrame.Deliver, identifier, payload);
 }
 
 export function decodeDeliver(bytes: Uint8Array): { identifier: Uint8Array; payload: Uint8Array } {
-  if (bytes[0] !== ClientFrame.Deliver || bytes.length < 17) throw new ProtocolError('malformed DELIVER frame');
-  return { identifier: bytes.subarray(1, 17), payload: bytes.subarray(17) };
+  const [identifier, payload] = decodeClientFrame(bytes, ClientFrame.Deliver, 16, 'DELIVER');
+  return { identifier, payload };
 }
 
 export const hex = { encode: toHex, decode: fromHex };
