@@ -1,7 +1,9 @@
 /**
- * The bench runner until `mixnet bench` exists: `node bench/dist/src/main.js [--suite sphinx|peers|all]
- * [--time MS] [--rounds N] [--iterations N] [--out DIR]`. Prints a table per suite and writes
- * result JSON (`{ name, unit, value }` entries) to DIR/<suite>.json, default bench/results/.
+ * The bench runner until `mixnet bench` exists: `node bench/dist/src/main.js [--suite sphinx|peers|node|all]
+ * [--quick] [--time MS] [--rounds N] [--iterations N] [--packets N] [--out DIR]`. Prints a table per suite and
+ * writes result JSON (`{ name, unit, value }` entries) to DIR/<suite>.json, default bench/results/.
+ * `--quick` (the perf gate's runs) shortens the defaults: 250 ms per sphinx task, 3 peers rounds of
+ * 500 iterations, 5000 node packets; explicit flags still win.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,15 +16,22 @@ import { runSphinxSuite } from './sphinx-suite.js';
 const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'sphinx' },
-    time: { type: 'string', default: '1000' },
-    rounds: { type: 'string', default: '5' },
-    iterations: { type: 'string', default: '2000' },
-    packets: { type: 'string', default: '20000' },
+    quick: { type: 'boolean', default: false },
+    time: { type: 'string' },
+    rounds: { type: 'string' },
+    iterations: { type: 'string' },
+    packets: { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('../../results/', import.meta.url)) },
   },
 });
 
-function positive(flag: string, value: string | undefined): number {
+const quick = values.quick === true;
+const defaults: Record<string, string> = quick
+  ? { time: '250', rounds: '3', iterations: '500', packets: '5000' }
+  : { time: '1000', rounds: '5', iterations: '2000', packets: '20000' };
+
+function positive(flag: string, given: string | undefined): number {
+  const value = given ?? defaults[flag];
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got "${value}"`);
   return n;

@@ -1,4 +1,7 @@
-/** Bench result entries `{ name, unit, value }`: the format the perf gate reads. */
+/**
+ * Bench result entries `{ name, unit, value, range?, extra? }` (github-action-benchmark's custom
+ * format): the format the perf gate (gate.ts) reads.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
@@ -7,6 +10,8 @@ export interface BenchEntry {
   name: string;
   unit: string;
   value: number;
+  /** Spread of the value, e.g. "± 1.2%" (shown by the gate, not compared). */
+  range?: string;
   /** Extra context for people (not compared by the gate). */
   extra?: string;
 }

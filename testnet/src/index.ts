@@ -1,1 +1,20 @@
-export {};
+/** @mixnet/testnet: generate, start, watch and stop local mixnets. */
+export { chainReady, DEV_ACCOUNT_PRIVATE_KEY, DEV_CHAIN_ID, hardhatBin, startHardhat } from './chain.js';
+export type { GeneratedTestnet, TestnetPlan } from './generate.js';
+export { checkPlan, generateTestnet, PlanError } from './generate.js';
+export type { Health } from './health.js';
+export { counters, healthOf, probe } from './health.js';
+export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
+export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
+export { freePort } from './ports.js';
+export { CLI_MAIN, isAlive, stopProcess } from './process-runtime.js';
+export type { StatusEntry, UpOptions } from './testnet.js';
+export {
+  DEFAULT_PLAN,
+  downTestnet,
+  liveProcesses,
+  smokeCheck,
+  TestnetError,
+  testnetStatus,
+  upTestnet,
+} from './testnet.js';

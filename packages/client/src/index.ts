@@ -1,1 +1,28 @@
-export {};
+/** @mixnet/client: the mixnet client SDK, the JSON-RPC service provider, and the viem transport. */
+export type {
+  ClientOptions,
+  ClientStats,
+  IncomingMessage,
+  MixnetClient,
+  RequestOptions,
+  SendResult,
+  TrafficOptions,
+} from './client.js';
+export { createClient } from './client.js';
+export type { RelayPolicy } from './json-rpc-relay.js';
+export { DEFAULT_ALLOWED_METHODS, RelayErrorCode, relayJsonRpc } from './json-rpc-relay.js';
+export { ClientOptionsError, DEFAULT_TRAFFIC } from './options.js';
+export type { Eip1193RequestArguments, MixnetEip1193Provider, MixnetProviderOptions } from './provider.js';
+export { createMixnetProvider, mixnetTransport, ProviderRpcError } from './provider.js';
+export type { Recipient } from './recipient.js';
+export { AddressError, formatRecipient, parseRecipient } from './recipient.js';
+export { MessageTooLargeError } from './sender.js';
+export type {
+  ServiceProvider,
+  ServiceProviderEvent,
+  ServiceProviderOptions,
+  ServiceProviderStats,
+} from './service-provider.js';
+export { startServiceProvider } from './service-provider.js';
+export type { TopologySource } from './topology.js';
+export { loadTopology } from './topology.js';

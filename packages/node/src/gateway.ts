@@ -43,6 +43,11 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   const clients = new Map<string, WebSocket>();
 
   const deliver = (destination: Uint8Array, identifier: Uint8Array, payload: Uint8Array) => {
+    // Loopix drop cover: clients address it to nobody (32 zero bytes); it ends at this provider.
+    if (destination.every((b) => b === 0)) {
+      relay.metrics.coverDropped.inc();
+      return;
+    }
     const key = hex.encode(destination);
     const frame = encodeDeliver(identifier, payload);
     const socket = clients.get(key);

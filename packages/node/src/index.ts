@@ -5,7 +5,7 @@ export { ConfigError, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from '
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
 export type { NodeKeys } from './keys.js';
-export { generateNodeKeys, KeyFileError, loadNodeKeys } from './keys.js';
+export { generateNodeKeys, KeyFileError, loadNodeKeys, readKey, writeKey } from './keys.js';
 export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';
 export { createLink, createLinkPool } from './link.js';
 export type { MixNode } from './mix-node.js';

@@ -23,7 +23,8 @@ export interface NodeKeys {
   identityPublicKey: Uint8Array;
 }
 
-function readKey(path: string): Uint8Array {
+/** Reads a 32-byte hex key file, refusing one that group or others can read. */
+export function readKey(path: string): Uint8Array {
   let mode: number;
   try {
     mode = statSync(path).mode;

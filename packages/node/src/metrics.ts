@@ -86,6 +86,11 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
       help: 'Final-hop payloads stored for absent clients',
       registers,
     }),
+    coverDropped: new Counter({
+      name: 'mixnet_drop_cover_total',
+      help: 'Client drop-cover packets that ended here (sent to the all-zero address)',
+      registers,
+    }),
     mailboxSize: new Gauge({ name: 'mixnet_mailbox_messages', help: 'Messages waiting in mailboxes', registers }),
     clientPackets: new Counter({
       name: 'mixnet_client_packets_total',

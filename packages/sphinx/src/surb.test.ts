@@ -9,7 +9,7 @@ import { recoverMessage } from './payload.js';
 import { createSurb, encodeSurb, packetFromSurb, parseSurb } from './surb.js';
 import { BACKENDS } from './test-support/backends.js';
 import { codeOf } from './test-support/errors.js';
-import { asRoute, payloadArb, routeArb, sampleRoute, type TestHop } from './test-support/routes.js';
+import { asRoute, payloadArb, routeArb, routeOptions, sampleRoute, type TestHop } from './test-support/routes.js';
 
 describe.each(BACKENDS)('SURBs on %s', (name, backend) => {
   it('round-trips replies through SURBs of 1–5 hops', () => {
@@ -83,6 +83,28 @@ describe.each(BACKENDS)('SURBs on %s', (name, backend) => {
       if (result.kind === 'forward') packet = result.packet;
       else expect(recoverMessage(result.payload)).toEqual(Uint8Array.of(9, 8, 7));
     }
+  });
+
+  it('creates version-259 seed SURBs with keyMaterial: "seeds" and routes replies through them', () => {
+    fc.assert(
+      fc.property(routeArb(), payloadArb, (r, p) => {
+        const surb = createSurb({ ...routeOptions(r), keyMaterial: 'seeds', backend });
+        expect(surb.length).toBe(380 + 16 * r.hops.length);
+        const { packet } = packetFromSurb(surb, p.message, { payloadSize: p.payloadSize, backend });
+        let current = packet;
+        let delivered: Uint8Array | undefined;
+        for (const hop of r.hops) {
+          const result = processPacket(current, hop.privateKey, { backend });
+          if (result.kind === 'forward') current = result.packet;
+          else delivered = recoverMessage(result.payload);
+        }
+        expect(delivered).toEqual(p.message);
+      }),
+      { numRuns: 10 },
+    );
+    expect(codeOf(() => createSurb({ ...routeOptions(sampleRoute(1, 2, 3)), keyMaterial: 'x' as 'keys' }))).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 });
 

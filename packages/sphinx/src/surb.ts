@@ -6,12 +6,13 @@ import {
   NODE_ADDRESS_LENGTH,
   PAYLOAD_KEY_SEED_SIZE,
   PAYLOAD_KEY_SIZE,
+  VERSION_PAYLOAD_KEYS_SEEDS,
 } from './constants.js';
 import type { CryptoBackend } from './crypto/backend.js';
 import { getBackend } from './crypto/select.js';
 import { guard, SphinxError } from './errors.js';
 import { buildHeader } from './header.js';
-import { payloadKeyFromSeed } from './kdf.js';
+import { PAYLOAD_KEY_SEED, payloadKeyFromSeed } from './kdf.js';
 import { type BackendChoice, type RouteOptions, resolveHeaderSpec, resolvePayloadSize } from './packet.js';
 import { encapsulatePayload } from './payload.js';
 import { requireBytes, requireObject } from './validate.js';
@@ -21,7 +22,13 @@ const KEYS_OFFSET = HEADER_SIZE + NODE_ADDRESS_LENGTH;
 const MIN_SURB_LENGTH = KEYS_OFFSET + PAYLOAD_KEY_SEED_SIZE;
 const MAX_SURB_LENGTH = KEYS_OFFSET + MAX_PATH_LENGTH * PAYLOAD_KEY_SIZE;
 
-export type CreateSurbOptions = RouteOptions;
+export interface CreateSurbOptions extends RouteOptions {
+  /**
+   * `keys` (default): version 258 with full 192-byte payload keys, as Nym clients send.
+   * `seeds`: version 259 with 16-byte seeds (Appendix A), a SURB of 444 rather than 1148 bytes over 4 hops.
+   */
+  keyMaterial?: 'keys' | 'seeds';
+}
 
 export interface Surb {
   header: Uint8Array;
@@ -45,12 +52,19 @@ export interface PacketFromSurbResult {
 export function createSurb(opts: CreateSurbOptions): Uint8Array {
   return guard(() => {
     const backend = getBackend(requireObject('options', opts).backend as BackendChoice | undefined);
+    const seeds = opts.keyMaterial === 'seeds';
+    if (opts.keyMaterial !== undefined && !seeds && opts.keyMaterial !== 'keys') {
+      throw new SphinxError('INVALID_ARGUMENT', `keyMaterial must be "keys" or "seeds"`);
+    }
     const spec = resolveHeaderSpec(opts, backend);
-    const { header, payloadKeys } = buildHeader(backend, spec);
+    if (seeds) spec.version = VERSION_PAYLOAD_KEYS_SEEDS;
+    const { header, payloadKeys, expansions } = buildHeader(backend, spec);
     return encodeSurb({
       header,
       firstHop: (spec.route[0] as { address: Uint8Array }).address,
-      keyMaterial: { kind: 'keys', items: payloadKeys },
+      keyMaterial: seeds
+        ? { kind: 'seeds', items: expansions.map((e) => e.subarray(...PAYLOAD_KEY_SEED)) }
+        : { kind: 'keys', items: payloadKeys },
     });
   });
 }

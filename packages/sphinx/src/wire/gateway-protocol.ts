@@ -11,12 +11,15 @@
  *   gateway → client  binary DELIVER = 0x02 || identifier (16) || final-hop payload (SPHINX.md §4.2)
  *
  * A client's address is its Ed25519 identity key, as for Nym (SPHINX.md §1.3), so nobody can
- * register, or drain, a mailbox that is not theirs.
+ * register, or drain, a mailbox that is not theirs. Final-hop packets for the all-zero address are
+ * drop cover (Loopix): the gateway counts and discards them.
  */
 import { fromHex, toHex } from '../bytes.js';
 
 export const AUTH_CONTEXT = new TextEncoder().encode('mixnet-gateway-auth-v1');
 export const MAX_CONTROL_MESSAGE_SIZE = 1024;
+/** The destination of Loopix drop-cover packets; no identity key is all zeros. */
+export const DROP_COVER_DESTINATION: Uint8Array = new Uint8Array(32);
 export const ClientFrame = { Send: 0x01, Deliver: 0x02 } as const;
 
 export type ControlMessage =

@@ -1,0 +1,17 @@
+/** `mixnet run <mix|gateway|service-provider> --config FILE`: the one entry point of every testnet process. */
+import { runNode } from '@mixnet/node';
+import type { Command } from 'commander';
+import { CliError } from '../output.js';
+import { runServiceProvider } from '../service-provider-runner.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run <role>')
+    .description('run one process: mix, gateway or service-provider')
+    .requiredOption('--config <file>', 'its JSON config')
+    .action(async (role: string, f: { config: string }) => {
+      if (role === 'mix' || role === 'gateway') await runNode(role, f.config);
+      else if (role === 'service-provider') await runServiceProvider(f.config);
+      else throw new CliError(`role must be mix, gateway or service-provider, got "${role}"`, 2);
+    });
+}

@@ -1,0 +1,199 @@
+/** `mixnet testnet up|status|logs|down`. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  counters,
+  downTestnet,
+  paths,
+  readState,
+  stateDir,
+  type TestnetState,
+  testnetStatus,
+  upTestnet,
+} from '@mixnet/testnet';
+import type { Command } from 'commander';
+import { CliError, parseDuration, parseIntFlag, printJson, progress, table } from '../output.js';
+
+interface UpFlags {
+  layers: string;
+  nodesPerLayer: string;
+  gateways: string;
+  mu: string;
+  runtime: string;
+  chain: string;
+  state?: string;
+  detach?: boolean;
+  json?: boolean;
+  workers: string;
+  mixCover: string;
+  loss?: string;
+}
+
+function summaryRows(state: TestnetState) {
+  return state.processes.map((p) => ({
+    role: p.role,
+    layer: p.layer ?? '',
+    id: p.id,
+    address: p.address ?? p.url ?? '',
+    metrics: p.role === 'chain' ? '' : `${p.metricsUrl}/metrics`,
+  }));
+}
+
+async function liveLoop(dir: string, state: TestnetState): Promise<void> {
+  const relays = state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    progress('stopping the testnet…');
+    const { stopped } = await downTestnet(dir);
+    progress(`stopped ${stopped.length} processes`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  const tty = process.stderr.isTTY;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 2_000));
+    if (stopping) return;
+    const parts: string[] = [];
+    let down = 0;
+    for (const p of relays) {
+      const c = await counters(p);
+      if (Object.keys(c).length === 0) down++;
+      parts.push(
+        `${p.id} in ${c.packets_received ?? 0} out ${(c.packets_forwarded ?? 0) + (c.packets_delivered ?? 0)}`,
+      );
+    }
+    const line = `${new Date().toISOString().slice(11, 19)}  ${parts.join(' | ')}${down ? `  (${down} not answering)` : ''}`;
+    process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }
+}
+
+export function registerTestnet(program: Command): void {
+  const testnet = program.command('testnet').description('bring up, watch and stop a local mixnet');
+
+  testnet
+    .command('up')
+    .description('generate and start a testnet: mixes, gateways, a service provider and a chain')
+    .option('--layers <n>', 'mix layers (1–4)', '3')
+    .option('--nodes-per-layer <m>', 'mixes per layer', '1')
+    .option('--gateways <g>', 'gateways', '1')
+    .option('--mu <duration>', 'mean per-hop delay (Exp), e.g. 15ms', '15ms')
+    .option('--runtime <runtime>', 'process or docker', 'process')
+    .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
+    .option('--workers <n>', 'worker threads per mix', '1')
+    .option('--mix-cover <hz>', 'loop cover rate of each mix (Loopix λ_M), 0 = off', '0')
+    .option('--loss <rate>', 'emulated packet loss on every hop (0–1), for experiments')
+    .option('--state <dir>', 'state folder (default .mixnet/testnet)')
+    .option('--detach', 'return once ready and leave the network running')
+    .option('--json', 'machine-readable output')
+    .action(async (f: UpFlags) => {
+      const dir = stateDir(f.state);
+      if (f.runtime !== 'process' && f.runtime !== 'docker')
+        throw new CliError(`--runtime must be process or docker, got "${f.runtime}"`, 2);
+      const loss = f.loss === undefined ? undefined : Number(f.loss);
+      if (loss !== undefined && !(loss >= 0 && loss <= 1))
+        throw new CliError(`--loss must be from 0 to 1, got "${f.loss}"`, 2);
+      const options = {
+        dir,
+        layers: parseIntFlag(f.layers, '--layers'),
+        nodesPerLayer: parseIntFlag(f.nodesPerLayer, '--nodes-per-layer'),
+        gateways: parseIntFlag(f.gateways, '--gateways'),
+        mu: parseDuration(f.mu, '--mu'),
+        chain: f.chain,
+        workers: parseIntFlag(f.workers, '--workers'),
+        mixCoverHz: Number(f.mixCover),
+        ...(loss !== undefined ? { emulation: { lossRate: loss } } : {}),
+        onProgress: progress,
+      };
+      let state: TestnetState;
+      if (f.runtime === 'docker') {
+        throw new CliError('TODO-DOCKER');
+      } else state = await upTestnet(options);
+      if (f.json) printJson({ ...state, stateDir: dir });
+      else {
+        process.stdout.write(`\n${table(summaryRows(state))}\n\n`);
+        process.stdout.write(`ready in ${((state.readyMs ?? 0) / 1000).toFixed(1)} s (state: ${dir})\n\n`);
+        const s = f.state ? ` --state ${f.state}` : '';
+        process.stdout.write(
+          [
+            'next:',
+            state.serviceProvider ? `  pnpm mixnet relay-tx${s}        # a transaction through the mixnet` : '',
+            `  pnpm mixnet testnet status${s}`,
+            `  pnpm mixnet testnet logs${s} [node]`,
+            `  pnpm mixnet testnet down${s}`,
+            '',
+          ]
+            .filter((l) => l !== '')
+            .join('\n'),
+        );
+        process.stdout.write('\n');
+      }
+      if (f.detach) return;
+      if (!f.json) progress('running; Ctrl-C stops everything');
+      await liveLoop(dir, state);
+    });
+
+  testnet
+    .command('status')
+    .description('show every process of the testnet and whether it is up')
+    .option('--state <dir>', 'state folder')
+    .option('--json', 'machine-readable output')
+    .action(async (f: { state?: string; json?: boolean }) => {
+      const dir = stateDir(f.state);
+      const status = await testnetStatus(dir);
+      if (!status) throw new CliError(`no testnet in ${dir} (start one with \`mixnet testnet up\`)`);
+      if (f.json) {
+        printJson({ stateDir: dir, runtime: status.state.runtime, processes: status.processes });
+        return;
+      }
+      const rows = status.processes.map((p) => ({
+        role: p.role,
+        layer: p.layer ?? '',
+        id: p.id,
+        health: p.health,
+        pid: p.pid ?? p.container ?? '',
+        address: p.address ?? p.url ?? '',
+      }));
+      process.stdout.write(`${table(rows)}\n`);
+      const down = status.processes.filter((p) => p.health !== 'up').length;
+      process.stdout.write(`${status.processes.length - down} up, ${down} down (${dir})\n`);
+    });
+
+  testnet
+    .command('logs [node]')
+    .description('print the logs of one process, or the last lines of all')
+    .option('--state <dir>', 'state folder')
+    .option('-n, --lines <n>', 'lines per process', '20')
+    .action((node: string | undefined, f: { state?: string; lines: string }) => {
+      const dir = stateDir(f.state);
+      const logs = join(dir, 'logs');
+      if (!existsSync(logs)) throw new CliError(`no logs in ${dir}`);
+      const n = parseIntFlag(f.lines, '--lines');
+      const ids = node ? [node] : readdirSync(logs).map((x) => x.replace(/\.log$/, ''));
+      for (const id of ids) {
+        const file = paths(dir).log(id);
+        if (!existsSync(file)) throw new CliError(`no process "${id}" in ${dir}`);
+        const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+        if (!node) process.stdout.write(`=== ${id} ===\n`);
+        process.stdout.write(`${(node ? lines : lines.slice(-n)).join('\n')}\n`);
+      }
+    });
+
+  testnet
+    .command('down')
+    .description('stop every process of the testnet (also after a crash of the CLI)')
+    .option('--state <dir>', 'state folder')
+    .option('--json', 'machine-readable output')
+    .action(async (f: { state?: string; json?: boolean }) => {
+      const dir = stateDir(f.state);
+      const state = readState(dir);
+      let stopped: string[] = [];
+      if (state?.runtime === 'docker') {
+        throw new CliError('TODO-DOCKER');
+      } else stopped = (await downTestnet(dir)).stopped;
+      if (f.json) printJson({ stateDir: dir, stopped });
+      else process.stdout.write(state ? `stopped ${stopped.length} processes (${dir})\n` : `no testnet in ${dir}\n`);
+    });
+}

@@ -1,0 +1,246 @@
+/**
+ * The mixnet client (ARCHITECTURE.md, "Mixing and traffic"): connects to a gateway, sends through
+ * a Poisson stream with drop and loop cover, retransmits what is not acknowledged, and sends and
+ * answers requests through SURBs.
+ */
+import { type BackendChoice, getBackend, packetFromSurb, recoverMessage } from '@mixnet/sphinx';
+import { DROP_COVER_DESTINATION, type Topology } from '@mixnet/sphinx/wire';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { randomBytes, toHex } from './bytes.js';
+import { type ClientStats, createCore, emptyStats } from './core.js';
+import { DATA_CAPACITY, openData, PAYLOAD_SIZE, randomContent } from './envelope.js';
+import { connectGateway } from './gateway-connection.js';
+import { decodeMessage, encodeMessage } from './message.js';
+import { resolveTraffic, type TrafficOptions } from './options.js';
+import { pick } from './random.js';
+import { createReassembler } from './reassembly.js';
+import { formatRecipient, parseRecipient, type Recipient } from './recipient.js';
+import { createReplies, type RequestOptions } from './replies.js';
+import { sealKeysFromIdentity } from './seal.js';
+import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
+import { createRoutePlanner, loadTopology, type TopologySource } from './topology.js';
+import { createTrafficShaper } from './traffic.js';
+
+export interface ClientOptions {
+  /** A topology object, or the path or URL of the testnet's topology.json. */
+  topology: TopologySource;
+  /** Gateway id to register with; a random one by default. */
+  gateway?: string;
+  /** 32-byte Ed25519 secret key: our address. Fresh by default. */
+  identity?: Uint8Array;
+  traffic?: Partial<TrafficOptions>;
+  crypto?: BackendChoice;
+}
+
+export interface IncomingMessage {
+  data: Uint8Array;
+  /** Present when the sender attached reply SURBs (a `request`): answers it anonymously. */
+  reply?: (bytes: Uint8Array) => Promise<void>;
+}
+
+export interface MixnetClient {
+  /** `<identity hex>@<gateway id>`: what others pass to `send`. */
+  readonly address: string;
+  readonly identity: Uint8Array;
+  readonly topology: Topology;
+  /** Resolves when every fragment has been acknowledged. */
+  send(to: string | Recipient, bytes: Uint8Array): Promise<SendResult>;
+  onMessage(cb: (message: IncomingMessage) => void): () => void;
+  /** Sends `bytes` with reply SURBs and resolves with the reply. */
+  request(to: string | Recipient, bytes: Uint8Array, opts?: RequestOptions): Promise<Uint8Array>;
+  stats(): ClientStats;
+  readonly connected: boolean;
+  /** Waits up to `flushMs` for queued packets to leave, then closes; pending sends and requests fail. */
+  close(opts?: { flushMs?: number }): Promise<void>;
+}
+
+export type { ClientStats, RequestOptions, SendResult, TrafficOptions };
+
+const SWEEP_MS = 1_000;
+const LOOP_LOST_MS = 60_000;
+
+export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
+  const traffic = resolveTraffic(opts.traffic);
+  const backend = getBackend(opts.crypto);
+  const topology = await loadTopology(opts.topology);
+  const planner = createRoutePlanner(topology);
+  const gateway = opts.gateway ? planner.gateway(opts.gateway) : pick(topology.gateways);
+  const identitySecret = opts.identity ?? ed25519.utils.randomSecretKey();
+  if (!(identitySecret instanceof Uint8Array) || identitySecret.length !== 32)
+    throw new TypeError('identity must be a 32-byte Ed25519 secret key');
+  const identity = ed25519.getPublicKey(identitySecret);
+  const stats = emptyStats();
+  const listeners = new Set<(m: IncomingMessage) => void>();
+  const loops = new Map<string, number>();
+
+  const base = createCore({
+    backend,
+    traffic,
+    planner,
+    gateway,
+    identity,
+    sealKeys: sealKeysFromIdentity(identitySecret),
+    stats,
+  });
+
+  const connection = connectGateway({
+    url: gateway.clientUrl,
+    identitySecret,
+    onDeliver: (identifier, payload) => onDeliver(identifier, payload),
+    onStateChange: (up) => {
+      if (up) shaper.kick();
+    },
+  });
+
+  const shaper = createTrafficShaper({
+    sendGapMs: traffic.sendGapMs,
+    loopGapMs: traffic.loopGapMs,
+    cover: traffic.cover,
+    canSend: () => connection.connected && connection.buffered < 1 << 20,
+    transmit: (p) => connection.send(p.firstHop, p.packet),
+    dropCover: () => {
+      stats.sent.dropCover++;
+      return base.packet(pick(topology.gateways), DROP_COVER_DESTINATION, randomBytes(16), randomContent());
+    },
+    loopCover: () => {
+      const id = randomBytes(16);
+      loops.set(toHex(id), performance.now());
+      stats.sent.loopCover++;
+      return base.packet(gateway, identity, id, randomContent());
+    },
+    onError: () => {
+      stats.malformed++;
+    },
+  });
+  const core = { ...base, shaper };
+  const sender = createSender(core);
+  const replies = createReplies(core, sender);
+  const reassembler = createReassembler({
+    capacity: DATA_CAPACITY,
+    maxMessageSize: traffic.maxMessageSize + 1024, // room for the request header and its SURBs
+    timeoutMs: traffic.reassemblyTimeoutMs,
+  });
+
+  const emit = (m: IncomingMessage) => {
+    for (const cb of listeners) {
+      try {
+        cb(m);
+      } catch {
+        // A listener's error is its own; delivery to the others goes on.
+      }
+    }
+  };
+
+  function onDeliver(identifier: Uint8Array, payload: Uint8Array): void {
+    let message: Uint8Array;
+    try {
+      message = recoverMessage(payload);
+    } catch {
+      stats.malformed++;
+      return;
+    }
+    const id = toHex(identifier);
+    if (sender.ack(id)) return;
+    if (loops.delete(id)) {
+      stats.received.loops++;
+      return;
+    }
+    if (replies.onReplyPacket(id, message)) return;
+    let opened: ReturnType<typeof openData>;
+    try {
+      opened = openData(backend, core.sealKeys, message);
+    } catch {
+      opened = null;
+    }
+    if (!opened) {
+      stats.malformed++;
+      return;
+    }
+    stats.received.data++;
+    // Ack first, even for a duplicate: the sender is waiting for it (acks jump the queue).
+    const { ackSurb, fragment } = opened;
+    shaper.enqueue(
+      {
+        // A malformed SURB throws here; the shaper drops that packet and counts it.
+        build: () => packetFromSurb(ackSurb, randomContent(), { payloadSize: PAYLOAD_SIZE, backend }),
+        sent: () => {
+          stats.sent.acks++;
+        },
+      },
+      { priority: true },
+    );
+    const r = reassembler.add(fragment);
+    if (r.kind === 'duplicate') stats.duplicates++;
+    if (r.kind === 'refused') stats.malformed++;
+    if (r.kind !== 'complete') return;
+    let m: ReturnType<typeof decodeMessage>;
+    try {
+      m = decodeMessage(r.message);
+    } catch {
+      stats.malformed++;
+      return;
+    }
+    if (m.kind === 'data') emit({ data: m.body });
+    else {
+      const reply = replies.onRequestMessage(m);
+      if (m.kind === 'request' && reply) emit({ data: m.body, reply });
+    }
+  }
+
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    reassembler.sweep();
+    sender.sweep(now);
+    replies.sweep(now);
+    for (const [id, at] of loops) {
+      if (now - at > LOOP_LOST_MS) {
+        loops.delete(id);
+        stats.loopsLost++;
+      }
+    }
+  }, SWEEP_MS);
+  sweeper.unref();
+
+  try {
+    await connection.ready;
+  } catch (err) {
+    shaper.stop();
+    clearInterval(sweeper);
+    await connection.close();
+    throw err;
+  }
+
+  const self: Recipient = { identity, gateway: gateway.id };
+  return {
+    address: formatRecipient(self),
+    identity,
+    topology,
+    get connected() {
+      return connection.connected;
+    },
+    async send(to, bytes) {
+      if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
+      return sender.send(parseRecipient(to, topology), encodeMessage({ kind: 'data', body: bytes }));
+    },
+    onMessage(cb) {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+    async request(to, bytes, o) {
+      if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
+      return replies.request(parseRecipient(to, topology), bytes, o);
+    },
+    stats: () => structuredClone(stats),
+    async close({ flushMs = 2_000 } = {}) {
+      const deadline = performance.now() + flushMs;
+      while (shaper.queued > 0 && connection.connected && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      shaper.stop();
+      clearInterval(sweeper);
+      const err = new Error('client closed');
+      sender.abort(err);
+      replies.abort(err);
+      await connection.close();
+    },
+  };
+}

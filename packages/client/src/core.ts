@@ -1,0 +1,90 @@
+/** What the client's parts share: keys, route building, the send queue and counters. */
+import { type CryptoBackend, createPacket, createSurb } from '@mixnet/sphinx';
+import type { TopologyGateway } from '@mixnet/sphinx/wire';
+import { PAYLOAD_SIZE } from './envelope.js';
+import type { TrafficOptions } from './options.js';
+import { exponential, pick } from './random.js';
+import type { SealKeys } from './seal.js';
+import type { RoutePlanner } from './topology.js';
+import type { OutgoingPacket, TrafficShaper } from './traffic.js';
+
+export interface ClientStats {
+  sent: { real: number; acks: number; replies: number; dropCover: number; loopCover: number };
+  retransmissions: number;
+  received: { data: number; acks: number; replies: number; loops: number };
+  loopsLost: number;
+  /** Payloads we could not open or parse: dropped and counted. */
+  malformed: number;
+  duplicates: number;
+}
+
+export function emptyStats(): ClientStats {
+  return {
+    sent: { real: 0, acks: 0, replies: 0, dropCover: 0, loopCover: 0 },
+    retransmissions: 0,
+    received: { data: 0, acks: 0, replies: 0, loops: 0 },
+    loopsLost: 0,
+    malformed: 0,
+    duplicates: 0,
+  };
+}
+
+export interface ClientCore {
+  backend: CryptoBackend;
+  traffic: TrafficOptions;
+  planner: RoutePlanner;
+  gateway: TopologyGateway;
+  identity: Uint8Array;
+  sealKeys: SealKeys;
+  shaper: TrafficShaper;
+  stats: ClientStats;
+  /** A packet over a fresh route (one mix per layer, then `egress`) with fresh Exp(μ) delays. */
+  packet(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array, message: Uint8Array): OutgoingPacket;
+  /** A version-259 SURB back to us at our gateway, with `identifier` as its tag. */
+  surb(identifier: Uint8Array): Uint8Array;
+  /** Expected round trip of a packet and its ack, in ms (for the retransmission timer). */
+  expectedRttMs(): number;
+}
+
+export function delaysNs(hops: number, muMs: number): bigint[] {
+  // The last hop's delay is not encoded (SPHINX.md §3), so the gateway never holds packets.
+  return Array.from({ length: hops }, (_, i) => (i === hops - 1 ? 0n : BigInt(Math.round(exponential(muMs) * 1e6))));
+}
+
+export function createCore(
+  base: Omit<ClientCore, 'packet' | 'surb' | 'expectedRttMs' | 'shaper'>,
+): Omit<ClientCore, 'shaper'> {
+  const { backend, planner, traffic } = base;
+  return {
+    ...base,
+    packet(egress, destination, identifier, message) {
+      const route = planner.route(egress, pick);
+      const packet = createPacket({
+        route,
+        delaysNs: delaysNs(route.length, traffic.mu),
+        destination,
+        identifier,
+        message,
+        payloadSize: PAYLOAD_SIZE,
+        backend,
+      });
+      return { firstHop: (route[0] as { address: Uint8Array }).address, packet };
+    },
+    surb(identifier) {
+      const route = planner.route(base.gateway, pick);
+      return createSurb({
+        route,
+        delaysNs: delaysNs(route.length, traffic.mu),
+        destination: base.identity,
+        identifier,
+        keyMaterial: 'seeds',
+        backend,
+      });
+    },
+    expectedRttMs() {
+      const layers = planner.topology.layers.length;
+      // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
+      return 2 * layers * traffic.mu + 2 * traffic.sendGapMs + 4 * (layers + 1);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The client's WebSocket to its gateway (gateway protocol in `@mixnet/sphinx/wire`): authenticates
+ * with the Ed25519 identity on every (re)connect, hands DELIVER frames up, and reconnects with
+ * backoff when the socket drops. While it is down, nothing is lost: the caller keeps its queue and
+ * the gateway keeps our mailbox.
+ */
+import { authPayload, decodeDeliver, encodeSend, hex, parseControl } from '@mixnet/sphinx/wire';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import WebSocket from 'ws';
+
+export interface GatewayConnectionOptions {
+  url: string;
+  identitySecret: Uint8Array;
+  onDeliver(identifier: Uint8Array, payload: Uint8Array): void;
+  onStateChange?(connected: boolean, reason?: string): void;
+  /** Reconnect backoff, doubling from `initialMs` up to `maxMs`. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** How long the first connection may take before `connect` rejects. */
+  connectTimeoutMs?: number;
+}
+
+export interface GatewayConnection {
+  /** Resolves once authenticated the first time; rejects if that fails (bad gateway, refused auth). */
+  readonly ready: Promise<void>;
+  readonly connected: boolean;
+  /** false when not connected (the caller keeps the packet) or the socket is congested. */
+  send(firstHop: Uint8Array, packet: Uint8Array): boolean;
+  /** Bytes queued in the socket, for pacing. */
+  readonly buffered: number;
+  close(): Promise<void>;
+}
+
+export function connectGateway(opts: GatewayConnectionOptions): GatewayConnection {
+  const identity = ed25519.getPublicKey(opts.identitySecret);
+  const backoff = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
+  let ws: WebSocket | undefined;
+  let connected = false;
+  let closed = false;
+  let delay = backoff.initialMs;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let everReady = false;
+  let resolveReady!: () => void;
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {}); // awaited by the client; a late rejection after close is not an error
+  const firstTimeout = setTimeout(
+    () => rejectReady(new Error(`gateway ${opts.url}: not ready within ${opts.connectTimeoutMs ?? 15_000} ms`)),
+    opts.connectTimeoutMs ?? 15_000,
+  );
+
+  const setConnected = (v: boolean, reason?: string) => {
+    if (connected === v) return;
+    connected = v;
+    opts.onStateChange?.(v, reason);
+  };
+
+  const open = () => {
+    if (closed) return;
+    const socket = new WebSocket(opts.url, { maxPayload: 64 * 1024 });
+    ws = socket;
+    socket.binaryType = 'nodebuffer';
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        if (!connected) return;
+        try {
+          const { identifier, payload } = decodeDeliver(new Uint8Array(data.buffer, data.byteOffset, data.length));
+          opts.onDeliver(identifier, payload);
+        } catch {
+          // A malformed DELIVER from our own gateway: drop it, keep the connection.
+        }
+        return;
+      }
+      let msg: ReturnType<typeof parseControl>;
+      try {
+        msg = parseControl(data.toString('utf8'));
+      } catch (err) {
+        socket.close(1002, (err as Error).message.slice(0, 100));
+        return;
+      }
+      if (msg.type === 'challenge') {
+        const signature = ed25519.sign(
+          authPayload(hex.decode(msg.gateway), hex.decode(msg.nonce)),
+          opts.identitySecret,
+        );
+        socket.send(JSON.stringify({ type: 'auth', identity: hex.encode(identity), signature: hex.encode(signature) }));
+      } else if (msg.type === 'ready') {
+        delay = backoff.initialMs;
+        setConnected(true);
+        if (!everReady) {
+          everReady = true;
+          clearTimeout(firstTimeout);
+          resolveReady();
+        }
+      } else if (msg.type === 'error') {
+        if (!everReady) rejectReady(new Error(`gateway ${opts.url} refused us: ${msg.message}`));
+      }
+    });
+    socket.on('error', () => {
+      // 'close' follows; reconnecting is handled there.
+    });
+    socket.on('close', (_code, reason) => {
+      if (ws === socket) ws = undefined;
+      setConnected(false, reason.toString() || 'closed');
+      if (closed) return;
+      retryTimer = setTimeout(open, delay);
+      delay = Math.min(delay * 2, backoff.maxMs);
+    });
+  };
+  open();
+
+  return {
+    ready,
+    get connected() {
+      return connected;
+    },
+    get buffered() {
+      return ws?.bufferedAmount ?? 0;
+    },
+    send(firstHop, packet) {
+      if (!connected || !ws || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeSend(firstHop, packet));
+      return true;
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      clearTimeout(firstTimeout);
+      if (!everReady) rejectReady(new Error('client closed'));
+      const socket = ws;
+      if (!socket || socket.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.close(1000, 'client closing');
+        setTimeout(() => {
+          socket.terminate();
+          resolve();
+        }, 2_000).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * Requests and replies through SURBs. The requester sends reply SURBs with its request (and more
+ * on demand); each SURB has a one-time key both ends derive from the request secret, so the
+ * requester's gateway never reads the reply. The replier fragments its answer across the SURBs it
+ * holds; when it runs short it spends its last SURB asking for more. A requester that hears nothing
+ * for a while sends fresh SURBs naming the fragments it is missing.
+ */
+
+import { packetFromSurb } from '@mixnet/sphinx';
+import { randomBytes, toHex } from './bytes.js';
+import type { ClientCore } from './core.js';
+import { openReply, PAYLOAD_SIZE, REPLY_CAPACITY, type ReplyContent, sealReply } from './envelope.js';
+import { type Fragment, splitMessage } from './fragment.js';
+import { encodeMessage, type IndexedSurb, MAX_SURBS_PER_MESSAGE, type Message } from './message.js';
+import { createReassembler } from './reassembly.js';
+import type { Recipient } from './recipient.js';
+import { replyKey } from './seal.js';
+import type { Sender } from './sender.js';
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Reply SURBs to send with the request (default `traffic.replySurbs`). */
+  surbs?: number;
+}
+
+interface Outstanding {
+  id: Uint8Array;
+  hexId: string;
+  recipient: Recipient;
+  secret: Uint8Array;
+  nextIndex: number;
+  identifiers: string[];
+  acked: boolean;
+  lastProgress: number;
+  nudges: number;
+  timer: NodeJS.Timeout;
+  resolve(bytes: Uint8Array): void;
+  reject(err: Error): void;
+}
+
+interface Incoming {
+  secret: Uint8Array;
+  surbs: Map<number, Uint8Array>;
+  fragments?: Fragment[];
+  unsent: number[];
+  askedForMore: boolean;
+  touched: number;
+}
+
+export interface Replies {
+  request(recipient: Recipient, body: Uint8Array, opts?: RequestOptions): Promise<Uint8Array>;
+  /** Handles a payload that came back in one of our reply SURBs; false if the tag is not ours. */
+  onReplyPacket(identifier: string, message: Uint8Array): boolean;
+  /** A REQUEST or SURBS message arrived; returns the reply function for a request. */
+  onRequestMessage(
+    m: Extract<Message, { kind: 'request' | 'surbs' }>,
+  ): ((bytes: Uint8Array) => Promise<void>) | undefined;
+  sweep(now: number): void;
+  abort(err: Error): void;
+}
+
+const MAX_NUDGES = 5;
+
+export function createReplies(core: ClientCore, sender: Sender): Replies {
+  const outstanding = new Map<string, Outstanding>();
+  const bySurb = new Map<string, { req: Outstanding; index: number }>();
+  const incoming = new Map<string, Incoming>();
+  const reassembler = createReassembler({
+    capacity: REPLY_CAPACITY,
+    maxMessageSize: core.traffic.maxMessageSize,
+    timeoutMs: core.traffic.requestTimeoutMs,
+  });
+
+  const stallMs = () => Math.max(3_000, 2 * (core.expectedRttMs() * 1.5 + core.traffic.ackWaitAdditionMs));
+
+  const newSurbs = (req: Outstanding, n: number): IndexedSurb[] => {
+    const out: IndexedSurb[] = [];
+    for (let i = 0; i < Math.min(n, MAX_SURBS_PER_MESSAGE); i++) {
+      const identifier = randomBytes(16);
+      const key = toHex(identifier);
+      const index = req.nextIndex++;
+      bySurb.set(key, { req, index });
+      req.identifiers.push(key);
+      out.push({ index, surb: core.surb(identifier) });
+    }
+    return out;
+  };
+
+  const settle = (req: Outstanding) => {
+    clearTimeout(req.timer);
+    outstanding.delete(req.hexId);
+    for (const id of req.identifiers) bySurb.delete(id);
+  };
+
+  const topUp = (req: Outstanding, count: number, resend: number[] | 'all') => {
+    const m: Message = { kind: 'surbs', requestId: req.id, resend, surbs: newSurbs(req, count) };
+    sender.send(req.recipient, encodeMessage(m)).catch(() => {
+      // The next stall check tries again; the request's own timeout bounds it.
+    });
+  };
+
+  /** Sends what the SURBs we hold allow; keeps the last SURB to ask for more when short. */
+  const pump = (inc: Incoming) => {
+    const frags = inc.fragments;
+    if (!frags) return;
+    const indices = [...inc.surbs.keys()].sort((a, b) => a - b);
+    while (inc.unsent.length > 0 && indices.length > 0) {
+      const index = indices.shift() as number;
+      const surb = inc.surbs.get(index) as Uint8Array;
+      inc.surbs.delete(index);
+      let content: ReplyContent;
+      if (indices.length === 0 && inc.unsent.length > 1) {
+        content = { kind: 'need-surbs', count: Math.min(inc.unsent.length, MAX_SURBS_PER_MESSAGE) };
+        inc.askedForMore = true;
+      } else {
+        content = { kind: 'fragment', fragment: frags[inc.unsent.shift() as number] as Fragment };
+      }
+      core.shaper.enqueue({
+        build: () => {
+          const sealed = sealReply(core.backend, replyKey(core.backend, inc.secret, index), content);
+          return packetFromSurb(surb, sealed, { payloadSize: PAYLOAD_SIZE, backend: core.backend });
+        },
+        sent: () => {
+          core.stats.sent.replies++;
+        },
+      });
+    }
+  };
+
+  return {
+    request(recipient, body, opts = {}) {
+      return new Promise<Uint8Array>((resolve, reject) => {
+        const id = randomBytes(16);
+        const hexId = toHex(id);
+        const timeoutMs = opts.timeoutMs ?? core.traffic.requestTimeoutMs;
+        const req: Outstanding = {
+          id,
+          hexId,
+          recipient,
+          secret: randomBytes(32),
+          nextIndex: 0,
+          identifiers: [],
+          acked: false,
+          lastProgress: performance.now(),
+          nudges: 0,
+          timer: setTimeout(() => {
+            settle(req);
+            reject(new Error(`request ${hexId.slice(0, 8)}: no complete reply within ${timeoutMs} ms`));
+          }, timeoutMs),
+          resolve,
+          reject,
+        };
+        req.timer.unref();
+        outstanding.set(hexId, req);
+        const surbs = newSurbs(req, opts.surbs ?? core.traffic.replySurbs);
+        const message = encodeMessage({ kind: 'request', requestId: id, secret: req.secret, surbs, body });
+        sender.send(recipient, message).then(
+          () => {
+            req.acked = true;
+            req.lastProgress = performance.now();
+          },
+          (err: Error) => {
+            settle(req);
+            reject(err);
+          },
+        );
+      });
+    },
+
+    onReplyPacket(identifier, message) {
+      const hit = bySurb.get(identifier);
+      if (!hit) return false;
+      bySurb.delete(identifier);
+      const { req, index } = hit;
+      const content = openReply(core.backend, replyKey(core.backend, req.secret, index), message);
+      if (!content) {
+        core.stats.malformed++;
+        return true;
+      }
+      core.stats.received.replies++;
+      req.lastProgress = performance.now();
+      if (content.kind === 'need-surbs') {
+        topUp(req, content.count, []);
+        return true;
+      }
+      if (toHex(content.fragment.messageId) !== req.hexId) {
+        core.stats.malformed++;
+        return true;
+      }
+      const r = reassembler.add(content.fragment);
+      if (r.kind === 'duplicate') core.stats.duplicates++;
+      if (r.kind === 'complete') {
+        settle(req);
+        req.resolve(r.message);
+      } else if (r.kind === 'refused') {
+        settle(req);
+        req.reject(new Error(`reply refused: ${r.reason}`));
+      }
+      return true;
+    },
+
+    onRequestMessage(m) {
+      const hexId = toHex(m.requestId);
+      let inc = incoming.get(hexId);
+      if (m.kind === 'request') {
+        if (inc) return undefined; // the same request again: already handed to the application
+        inc = { secret: m.secret, surbs: new Map(), unsent: [], askedForMore: false, touched: performance.now() };
+        incoming.set(hexId, inc);
+      }
+      if (!inc) return undefined; // SURBs for a request we no longer know
+      inc.touched = performance.now();
+      for (const s of m.surbs) if (inc.surbs.size < MAX_SURBS_PER_MESSAGE * 4) inc.surbs.set(s.index, s.surb);
+      if (m.kind === 'surbs') {
+        const frags = inc.fragments;
+        if (frags) {
+          const want = m.resend === 'all' ? frags.map((_, i) => i) : m.resend.filter((i) => i < frags.length);
+          for (const i of want) if (!inc.unsent.includes(i)) inc.unsent.push(i);
+        }
+        pump(inc);
+        return undefined;
+      }
+      const state = inc;
+      return async (bytes: Uint8Array) => {
+        if (state.fragments) throw new Error('this request was already answered');
+        if (bytes.length > core.traffic.maxMessageSize)
+          throw new Error(`reply of ${bytes.length} bytes exceeds traffic.maxMessageSize`);
+        state.fragments = splitMessage(m.requestId, bytes, REPLY_CAPACITY);
+        state.unsent = state.fragments.map((_, i) => i);
+        pump(state);
+      };
+    },
+
+    sweep(now) {
+      reassembler.sweep();
+      for (const [id, inc] of incoming) if (now - inc.touched > 5 * 60_000) incoming.delete(id);
+      for (const req of outstanding.values()) {
+        if (!req.acked || now - req.lastProgress < stallMs() || req.nudges >= MAX_NUDGES) continue;
+        req.nudges++;
+        req.lastProgress = now;
+        const missing = reassembler.missing(req.id);
+        topUp(req, missing ? missing.length : core.traffic.replySurbs, missing ?? 'all');
+      }
+    },
+
+    abort(err) {
+      for (const req of [...outstanding.values()]) {
+        settle(req);
+        req.reject(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Reliable sending (Loopix/Nym): a message is split into fragments, each fragment carries an ack
+ * SURB, and a fragment not acknowledged within expected RTT × 1.5 + a constant is sent again over a
+ * fresh route, up to `maxAttempts`. The sender learns per message when every fragment arrived.
+ */
+import { randomBytes, toHex } from './bytes.js';
+import type { ClientCore } from './core.js';
+import { DATA_CAPACITY, sealData } from './envelope.js';
+import { type Fragment, splitMessage } from './fragment.js';
+import type { Recipient } from './recipient.js';
+import { sealPublicKey } from './seal.js';
+
+export interface SendResult {
+  /** Hex message id (the receiver dedupes by it). */
+  messageId: string;
+  fragments: number;
+  /** Packets sent, retransmissions included. */
+  packets: number;
+  /** From `send` to the last ack. */
+  latencyMs: number;
+}
+
+/** Refused at the sender: the application's bytes exceed `traffic.maxMessageSize`. */
+export class MessageTooLargeError extends Error {
+  constructor(size: number, max: number) {
+    super(`message of ${size} bytes exceeds the maximum of ${max} (traffic.maxMessageSize)`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+interface Outbound {
+  id: string;
+  remaining: number;
+  packets: number;
+  started: number;
+  done: boolean;
+  resolve(r: SendResult): void;
+  reject(err: Error): void;
+  fragments: number;
+}
+
+interface InFlight {
+  out: Outbound;
+  fragment: Fragment;
+  recipient: Recipient;
+  attempts: number;
+  acked: boolean;
+  identifiers: string[];
+  timer?: NodeJS.Timeout;
+  ackedAt?: number;
+}
+
+export interface Sender {
+  send(recipient: Recipient, message: Uint8Array): Promise<SendResult>;
+  /** true if `identifier` was one of our ack SURBs. */
+  ack(identifier: string): boolean;
+  /** Forgets ack SURB tags of fragments acked long ago (late duplicate acks are still recognised until then). */
+  sweep(now: number): void;
+  /** Fails every message in flight (on close). */
+  abort(err: Error): void;
+}
+
+export function createSender(core: ClientCore): Sender {
+  const byAck = new Map<string, InFlight>();
+  const inFlight = new Set<InFlight>();
+  const sealKeys = new Map<string, Uint8Array>();
+
+  const finish = (f: InFlight, forget: boolean) => {
+    clearTimeout(f.timer);
+    if (forget) for (const id of f.identifiers) byAck.delete(id);
+    inFlight.delete(f);
+  };
+
+  const fail = (out: Outbound, err: Error) => {
+    if (out.done) return;
+    out.done = true;
+    for (const f of inFlight) if (f.out === out) finish(f, true);
+    out.reject(err);
+  };
+
+  const enqueue = (f: InFlight) => {
+    core.shaper.enqueue({
+      build: () => {
+        const ackId = randomBytes(16);
+        const ackKey = toHex(ackId);
+        const hexId = toHex(f.recipient.identity);
+        let key = sealKeys.get(hexId);
+        if (!key) {
+          key = sealPublicKey(f.recipient.identity);
+          sealKeys.set(hexId, key);
+        }
+        const content = sealData(core.backend, key, core.surb(ackId), f.fragment);
+        const out = core.packet(
+          core.planner.gateway(f.recipient.gateway),
+          f.recipient.identity,
+          randomBytes(16),
+          content,
+        );
+        f.identifiers.push(ackKey);
+        byAck.set(ackKey, f);
+        return out;
+      },
+      sent: () => {
+        f.attempts++;
+        f.out.packets++;
+        core.stats.sent.real++;
+        if (f.attempts > 1) core.stats.retransmissions++;
+        const rto = core.expectedRttMs() * 1.5 + core.traffic.ackWaitAdditionMs;
+        f.timer = setTimeout(() => retransmit(f), rto);
+        f.timer.unref();
+      },
+    });
+  };
+
+  const retransmit = (f: InFlight) => {
+    if (f.acked || f.out.done) return;
+    if (f.attempts >= core.traffic.maxAttempts) {
+      fail(
+        f.out,
+        new Error(`message ${f.out.id}: fragment ${f.fragment.index} not acknowledged after ${f.attempts} sends`),
+      );
+      return;
+    }
+    enqueue(f);
+  };
+
+  return {
+    send(recipient, message) {
+      const messageId = randomBytes(16);
+      const fragments = splitMessage(messageId, message, DATA_CAPACITY);
+      return new Promise<SendResult>((resolve, reject) => {
+        const out: Outbound = {
+          id: toHex(messageId),
+          remaining: fragments.length,
+          packets: 0,
+          started: performance.now(),
+          done: false,
+          resolve,
+          reject,
+          fragments: fragments.length,
+        };
+        for (const fragment of fragments) {
+          const f: InFlight = { out, fragment, recipient, attempts: 0, acked: false, identifiers: [] };
+          inFlight.add(f);
+          enqueue(f);
+        }
+      });
+    },
+    ack(identifier) {
+      const f = byAck.get(identifier);
+      if (!f) return false;
+      core.stats.received.acks++;
+      if (f.acked) return true;
+      f.acked = true;
+      f.ackedAt = performance.now();
+      finish(f, false);
+      const out = f.out;
+      if (--out.remaining === 0 && !out.done) {
+        out.done = true;
+        out.resolve({
+          messageId: out.id,
+          fragments: out.fragments,
+          packets: out.packets,
+          latencyMs: performance.now() - out.started,
+        });
+      }
+      return true;
+    },
+    sweep(now) {
+      for (const [id, f] of byAck) if (f.ackedAt !== undefined && now - f.ackedAt > 120_000) byAck.delete(id);
+    },
+    abort(err) {
+      const outs = new Set([...inFlight].map((f) => f.out));
+      for (const out of outs) fail(out, err);
+    },
+  };
+}

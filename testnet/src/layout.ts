@@ -1,0 +1,78 @@
+/**
+ * A testnet's state folder (ARCHITECTURE.md, "Configuration, keys, state"): everything `status`,
+ * `logs` and `down` need from another shell, and what a crashed CLI leaves behind to clean up.
+ *
+ *   state.json          what runs: nodes, ports, pids, runtime, chain
+ *   topology.json       what clients read
+ *   configs/<id>.json   one per process (`mixnet run <role> --config FILE`)
+ *   keys/<id>/…         private keys, mode 0600
+ *   data/<id>/          replay filter, mailboxes
+ *   logs/<id>.log       each process's output
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const DEFAULT_STATE_DIR = '.mixnet/testnet';
+
+export type Role = 'mix' | 'gateway' | 'service-provider' | 'chain';
+export type Runtime = 'process' | 'docker';
+
+export interface ProcessEntry {
+  id: string;
+  role: Role;
+  layer?: number;
+  /** host:port of its packet listener (mixes, gateways). */
+  address?: string;
+  /** Where its health and metrics are served. */
+  metricsUrl: string;
+  /** ws:// URL for clients (gateways), JSON-RPC URL (chain). */
+  url?: string;
+  configPath?: string;
+  logPath: string;
+  pid?: number;
+  container?: string;
+}
+
+export interface TestnetState {
+  version: 1;
+  runtime: Runtime;
+  createdAt: string;
+  /** The CLI that brought it up (gone after `--detach` or a crash). */
+  cliPid?: number;
+  layers: number;
+  nodesPerLayer: number;
+  mu: number;
+  topologyPath: string;
+  chainUrl?: string;
+  serviceProvider?: { id: string; address: string };
+  processes: ProcessEntry[];
+  readyMs?: number;
+}
+
+export function stateDir(dir: string | undefined): string {
+  return resolve(dir ?? process.env.MIXNET_STATE ?? DEFAULT_STATE_DIR);
+}
+
+export const paths = (dir: string) => ({
+  state: join(dir, 'state.json'),
+  topology: join(dir, 'topology.json'),
+  config: (id: string) => join(dir, 'configs', `${id}.json`),
+  keys: (id: string) => join(dir, 'keys', id),
+  data: (id: string) => join(dir, 'data', id),
+  log: (id: string) => join(dir, 'logs', `${id}.log`),
+  chain: join(dir, 'chain'),
+});
+
+export function readState(dir: string): TestnetState | undefined {
+  const file = paths(dir).state;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as TestnetState;
+}
+
+/** Written atomically: a reader in another shell never sees half a file. */
+export function writeState(dir: string, state: TestnetState): void {
+  mkdirSync(dir, { recursive: true });
+  const file = paths(dir).state;
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}

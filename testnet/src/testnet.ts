@@ -1,0 +1,190 @@
+/**
+ * `mixnet testnet up|down|status`: bring a whole network up from one call, and manage it later
+ * from any shell through its state folder.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createClient } from '@mixnet/client';
+import { chainReady, startHardhat } from './chain.js';
+import { generateTestnet, type TestnetPlan } from './generate.js';
+import { type Health, healthOf, waitHealthy } from './health.js';
+import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
+import { isAlive, startRole, stopProcess } from './process-runtime.js';
+
+export interface UpOptions extends Partial<TestnetPlan> {
+  /** The state folder (absolute). */
+  dir: string;
+  runtime?: 'process' | 'docker';
+  onProgress?: (message: string) => void;
+  /** Per-process start-up timeout. */
+  timeoutMs?: number;
+  /** Skip the smoke message through every layer. */
+  skipSmoke?: boolean;
+}
+
+export class TestnetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestnetError';
+  }
+}
+
+export const DEFAULT_PLAN: TestnetPlan = {
+  layers: 3,
+  nodesPerLayer: 1,
+  gateways: 1,
+  mu: 15,
+  chain: 'hardhat',
+  host: '127.0.0.1',
+  mixCoverHz: 0,
+  workers: 1,
+  logLevel: 'info',
+};
+
+/** Processes of a state that are still alive. */
+export function liveProcesses(state: TestnetState): ProcessEntry[] {
+  return state.processes.filter((p) => isAlive(p.pid));
+}
+
+function logTail(path: string, lines = 15): string {
+  if (!existsSync(path)) return '';
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
+  const started = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const runtime = opts.runtime ?? 'process';
+  if (runtime !== 'process') throw new TestnetError(`runtime "${runtime}" is started by upDocker (testnet/docker)`);
+  const existing = readState(opts.dir);
+  if (existing) {
+    const live = liveProcesses(existing);
+    if (live.length > 0)
+      throw new TestnetError(
+        `a testnet is already running in ${opts.dir} (${live.length} processes up); use \`mixnet testnet status\` or \`mixnet testnet down\` first`,
+      );
+  }
+  const plan: TestnetPlan = { ...DEFAULT_PLAN, ...stripUndefined(opts) };
+  progress(`generating keys, ports and configs for ${plan.layers} layers × ${plan.nodesPerLayer} in ${opts.dir}`);
+  const { state, chainPort } = await generateTestnet(opts.dir, plan);
+  state.cliPid = process.pid;
+  writeState(opts.dir, state);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+
+  const launch = async (p: ProcessEntry) => {
+    if (p.role === 'chain') {
+      const { pid } = startHardhat(paths(opts.dir).chain, plan.host, chainPort as number, p.logPath);
+      p.pid = pid;
+    } else {
+      p.pid = startRole(p.role, p.configPath as string, p.logPath).pid;
+    }
+    writeState(opts.dir, state);
+    try {
+      await waitHealthy(p, p.role === 'chain' ? 60_000 : timeoutMs, () => isAlive(p.pid));
+    } catch (err) {
+      const tail = logTail(p.logPath);
+      throw new TestnetError(`${(err as Error).message}${tail ? `\n--- ${p.id} log ---\n${tail}` : ''}`);
+    }
+    progress(`${p.id} is up`);
+  };
+
+  try {
+    const relays = state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway' || p.role === 'chain');
+    await Promise.all(relays.map(launch));
+    const sp = state.processes.find((p) => p.role === 'service-provider');
+    if (sp) {
+      if (state.chainUrl && !(await chainReady(state.chainUrl)))
+        throw new TestnetError(`the chain at ${state.chainUrl} does not answer eth_chainId`);
+      await launch(sp);
+    }
+    if (!opts.skipSmoke) {
+      progress('smoke check: a message through every layer and back');
+      await smokeCheck(state);
+      progress('smoke check passed');
+    }
+  } catch (err) {
+    await downTestnet(opts.dir).catch(() => {});
+    throw err;
+  }
+  state.readyMs = Math.round(performance.now() - started);
+  writeState(opts.dir, state);
+  return state;
+}
+
+function stripUndefined(o: object): Partial<TestnetPlan> {
+  const keys: (keyof TestnetPlan)[] = [
+    'layers',
+    'nodesPerLayer',
+    'gateways',
+    'mu',
+    'chain',
+    'host',
+    'mixCoverHz',
+    'workers',
+    'logLevel',
+    'emulation',
+  ];
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if ((o as Record<string, unknown>)[k] !== undefined) out[k] = (o as Record<string, unknown>)[k];
+  return out as Partial<TestnetPlan>;
+}
+
+/** A message to ourselves through one mix per layer and back, acknowledged: the network relays. */
+export async function smokeCheck(state: TestnetState, timeoutMs = 20_000): Promise<{ ms: number }> {
+  const started = performance.now();
+  const client = await createClient({
+    topology: state.topologyPath,
+    traffic: { cover: false, sendGapMs: 0, mu: Math.min(state.mu, 5) },
+  });
+  try {
+    const got = new Promise<void>((resolve) => client.onMessage(() => resolve()));
+    const sent = client.send(client.address, new TextEncoder().encode('smoke'));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TestnetError(`smoke message not back within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([Promise.all([sent, got]), timeout]).finally(() => clearTimeout(timer));
+  } finally {
+    await client.close({ flushMs: 0 });
+  }
+  return { ms: performance.now() - started };
+}
+
+export interface StatusEntry extends ProcessEntry {
+  health: Health;
+}
+
+export async function testnetStatus(
+  dir: string,
+): Promise<{ state: TestnetState; processes: StatusEntry[] } | undefined> {
+  const state = readState(dir);
+  if (!state) return undefined;
+  const processes = await Promise.all(state.processes.map(async (p) => ({ ...p, health: await healthOf(p) })));
+  return { state, processes };
+}
+
+/** Stops every process of the state folder (also those of a crashed CLI) and forgets the state. */
+export async function downTestnet(dir: string): Promise<{ stopped: string[] }> {
+  const state = readState(dir);
+  if (!state) return { stopped: [] };
+  const stopped: string[] = [];
+  if (state.cliPid && state.cliPid !== process.pid && isAlive(state.cliPid)) {
+    try {
+      process.kill(state.cliPid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  // The service provider first, then relays, then the chain: nothing is left talking to a dead peer.
+  const order: Record<string, number> = { 'service-provider': 0, gateway: 1, mix: 1, chain: 2 };
+  const groups = [0, 1, 2].map((g) => state.processes.filter((p) => order[p.role] === g));
+  for (const group of groups) {
+    await Promise.all(
+      group.map(async (p) => {
+        if (isAlive(p.pid)) stopped.push(p.id);
+        await stopProcess(p.pid);
+      }),
+    );
+  }
+  rmSync(paths(dir).state, { force: true });
+  return { stopped };
+}
