@@ -9,8 +9,8 @@
  * Exit 0: no gated metric worse than its threshold. 1: at least one is. 2: bad input (a one-line
  * error naming the file, field or flag).
  */
-import { appendFileSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { appendFileSync, readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   compareResults,
@@ -129,6 +129,7 @@ export function main(argv: string[], io: GateIo = processIo): number {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run when this file is the entry point (compared as real paths: the script may be reached through a symlink).
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = main(process.argv.slice(2));
 }

@@ -406,9 +406,11 @@ export function formatGateTable(result: GateResult): string {
 /** One line saying whether the gate passed, and which metrics failed. */
 export function formatGateHeadline(result: GateResult): string {
   if (result.gated === 0) return '**Perf gate: passed, but no metric was gated** (no metric in both base and head).';
-  if (result.ok) return `**Perf gate: passed** — ${result.gated} gated metrics within their thresholds.`;
+  const gated = result.gated === 1 ? '1 gated metric' : `${result.gated} gated metrics`;
+  if (result.ok)
+    return `**Perf gate: passed** — ${gated} within ${result.gated === 1 ? 'its threshold' : 'their thresholds'}.`;
   const names = result.regressions
     .map((r) => `${r.name} ${r.changePct === undefined ? '' : signedPct(r.changePct)}`.trim())
     .join('; ');
-  return `**Perf gate: FAILED** — ${result.regressions.length} of ${result.gated} gated metrics worse than their threshold: ${names}.`;
+  return `**Perf gate: FAILED** — ${result.regressions.length} of ${gated} worse than the threshold: ${names}.`;
 }

@@ -51,14 +51,14 @@ function allows(list, value) {
  */
 const NATIVE =
   /-(darwin|linux|win32|freebsd|android|openbsd|sunos|aix)-(x64|arm64|ia32|arm|riscv64|ppc64|s390x|loong64|universal)(?:-(gnu|musl|msvc|gnueabihf|musleabihf|eabi))?$/;
-function fitsPlatform(name, pkg) {
+function fitsByName(name) {
   const m = NATIVE.exec(name);
-  if (m) {
-    if (m[1] !== process.platform || (m[2] !== process.arch && m[2] !== 'universal')) return false;
-    if (m[3] === 'msvc' || (m[3] && m[3].startsWith('musl') !== (libc === 'musl'))) return false;
-  }
-  return allows(pkg.os, process.platform) && allows(pkg.cpu, process.arch) && allows(pkg.libc, libc);
+  if (!m) return true;
+  if (m[1] !== process.platform || (m[2] !== process.arch && m[2] !== 'universal')) return false;
+  return !(m[3] === 'msvc' || (m[3] && m[3].startsWith('musl') !== (libc === 'musl')));
 }
+const fitsPlatform = (pkg) =>
+  allows(pkg.os, process.platform) && allows(pkg.cpu, process.arch) && allows(pkg.libc, libc);
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -77,6 +77,7 @@ const keptPnpm = new Set(); // node_modules/.pnpm/<entry> names
 const keptWorkspace = new Set(); // workspace package folders, relative to src
 const seen = new Set();
 const warnings = [];
+const missing = [];
 
 function visit(realDir, via) {
   if (seen.has(realDir)) return;
@@ -103,12 +104,15 @@ function visit(realDir, via) {
   const optional = new Set(Object.keys(pkg.optionalDependencies ?? {}));
   for (const [name, kind] of wanted) {
     if (kind === 'required' && optional.has(name)) continue; // listed in both: treat as optional
+    if (!fitsByName(name)) continue;
     const found = resolveDependency(realDir, name);
     if (!found) {
-      if (kind !== 'optional') warnings.push(`${pkg.name ?? rel}: ${kind} dependency ${name} is not installed`);
+      // Type packages are never loaded; a missing required one is an error (the image would not run).
+      if (kind === 'required' && !name.startsWith('@types/')) missing.push(`${pkg.name ?? rel} -> ${name}`);
+      else if (kind === 'peer') warnings.push(`${pkg.name ?? rel}: peer dependency ${name} is not installed`);
       continue;
     }
-    if (!fitsPlatform(name, readJson(join(found, 'package.json')))) continue;
+    if (!fitsPlatform(readJson(join(found, 'package.json')))) continue;
     visit(found, `${pkg.name ?? rel} -> ${name}`);
   }
 }
@@ -117,6 +121,12 @@ for (const entry of entries) {
   const dir = join(src, entry);
   if (!existsSync(join(dir, 'package.json'))) throw new Error(`entry ${entry}: no package.json in ${dir}`);
   visit(realpathSync(dir), entry);
+}
+if (missing.length) {
+  process.stderr.write(
+    `docker-prune: dependencies not installed (not built with pnpm install, or left out by .dockerignore): ${missing.join(', ')}\n`,
+  );
+  process.exit(1);
 }
 
 const copy = (from, to) => {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
-import { generateTestnet, type TestnetPlan } from './generate.js';
+import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
 import { isAlive, startRole, stopProcess } from './process-runtime.js';
@@ -64,6 +64,7 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
       );
   }
   const plan: TestnetPlan = { ...DEFAULT_PLAN, ...stripUndefined(opts) };
+  checkPlan(plan);
   progress(`generating keys, ports and configs for ${plan.layers} layers × ${plan.nodesPerLayer} in ${opts.dir}`);
   const { state, chainPort } = await generateTestnet(opts.dir, plan);
   state.cliPid = process.pid;

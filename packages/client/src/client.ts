@@ -3,12 +3,12 @@
  * a Poisson stream with drop and loop cover, retransmits what is not acknowledged, and sends and
  * answers requests through SURBs.
  */
-import { type BackendChoice, getBackend, packetFromSurb, recoverMessage } from '@mixnet/sphinx';
+import { type BackendChoice, getBackend, recoverMessage } from '@mixnet/sphinx';
 import { DROP_COVER_DESTINATION, type Topology } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
-import { type ClientStats, createCore, emptyStats } from './core.js';
-import { DATA_CAPACITY, openData, PAYLOAD_SIZE, randomContent } from './envelope.js';
+import { type ClientStats, createCore, emptyStats, headerWithRandomPayload } from './core.js';
+import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
 import { connectGateway } from './gateway-connection.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
@@ -100,7 +100,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     transmit: (p) => connection.send(p.firstHop, p.packet),
     dropCover: () => {
       stats.sent.dropCover++;
-      return base.packet(pick(topology.gateways), DROP_COVER_DESTINATION, randomBytes(16), randomContent());
+      return base.coverPacket(pick(topology.gateways), DROP_COVER_DESTINATION, randomBytes(16));
     },
     loopCover: () => {
       const id = randomBytes(16);
@@ -132,17 +132,18 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   };
 
   function onDeliver(identifier: Uint8Array, payload: Uint8Array): void {
+    // Acks and loops are known by their identifier alone; their payload is random.
+    const id = toHex(identifier);
+    if (sender.ack(id)) return;
+    if (loops.delete(id)) {
+      stats.received.loops++;
+      return;
+    }
     let message: Uint8Array;
     try {
       message = recoverMessage(payload);
     } catch {
       stats.malformed++;
-      return;
-    }
-    const id = toHex(identifier);
-    if (sender.ack(id)) return;
-    if (loops.delete(id)) {
-      stats.received.loops++;
       return;
     }
     if (replies.onReplyPacket(id, message)) return;
@@ -162,7 +163,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     shaper.enqueue(
       {
         // A malformed SURB throws here; the shaper drops that packet and counts it.
-        build: () => packetFromSurb(ackSurb, randomContent(), { payloadSize: PAYLOAD_SIZE, backend }),
+        build: () => headerWithRandomPayload(ackSurb),
         sent: () => {
           stats.sent.acks++;
         },

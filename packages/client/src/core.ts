@@ -1,5 +1,5 @@
 /** What the client's parts share: keys, route building, the send queue and counters. */
-import { type CryptoBackend, createPacket, createSurb } from '@mixnet/sphinx';
+import { type CryptoBackend, createPacket, createSurb, HEADER_SIZE, parseSurb } from '@mixnet/sphinx';
 import type { TopologyGateway } from '@mixnet/sphinx/wire';
 import { PAYLOAD_SIZE } from './envelope.js';
 import type { TrafficOptions } from './options.js';
@@ -40,6 +40,12 @@ export interface ClientCore {
   stats: ClientStats;
   /** A packet over a fresh route (one mix per layer, then `egress`) with fresh Exp(μ) delays. */
   packet(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array, message: Uint8Array): OutgoingPacket;
+  /**
+   * A packet whose content nobody reads (drop cover): a real header over a fresh route, and a
+   * random payload instead of Lioness layers. Hops cannot tell: each one's Lioness decryption of
+   * random bytes is random bytes, exactly as for a real packet (SPHINX.md §4.2).
+   */
+  coverPacket(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array): OutgoingPacket;
   /** A version-259 SURB back to us at our gateway, with `identifier` as its tag. */
   surb(identifier: Uint8Array): Uint8Array;
   /** Expected round trip of a packet and its ack, in ms (for the retransmission timer). */
@@ -51,8 +57,20 @@ export function delaysNs(hops: number, muMs: number): bigint[] {
   return Array.from({ length: hops }, (_, i) => (i === hops - 1 ? 0n : BigInt(Math.round(exponential(muMs) * 1e6))));
 }
 
+/**
+ * A SURB's header and first hop with a random payload: an ack, whose only content is the SURB's
+ * identifier, or cover. `parseSurb` bounds and checks the SURB first.
+ */
+export function headerWithRandomPayload(surb: Uint8Array): OutgoingPacket {
+  const parsed = parseSurb(surb);
+  const packet = new Uint8Array(HEADER_SIZE + PAYLOAD_SIZE);
+  packet.set(parsed.header, 0);
+  crypto.getRandomValues(packet.subarray(HEADER_SIZE));
+  return { firstHop: parsed.firstHop, packet };
+}
+
 export function createCore(
-  base: Omit<ClientCore, 'packet' | 'surb' | 'expectedRttMs' | 'shaper'>,
+  base: Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'expectedRttMs' | 'shaper'>,
 ): Omit<ClientCore, 'shaper'> {
   const { backend, planner, traffic } = base;
   return {
@@ -69,6 +87,18 @@ export function createCore(
         backend,
       });
       return { firstHop: (route[0] as { address: Uint8Array }).address, packet };
+    },
+    coverPacket(egress, destination, identifier) {
+      const route = planner.route(egress, pick);
+      const surb = createSurb({
+        route,
+        delaysNs: delaysNs(route.length, traffic.mu),
+        destination,
+        identifier,
+        keyMaterial: 'seeds',
+        backend,
+      });
+      return headerWithRandomPayload(surb);
     },
     surb(identifier) {
       const route = planner.route(base.gateway, pick);

@@ -4,6 +4,7 @@
  * named by its id in the topology.
  */
 import type { Topology } from '@mixnet/sphinx/wire';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { toHex } from './bytes.js';
 
 export interface Recipient {
@@ -22,14 +23,25 @@ export function formatRecipient(r: Recipient): string {
   return `${toHex(r.identity)}@${r.gateway}`;
 }
 
+/** 32 bytes of hex that must be an Ed25519 public key: nothing can be sealed to anything else. */
+function identityFromHex(hex: string, what: string): Uint8Array {
+  const identity = Uint8Array.from(Buffer.from(hex, 'hex'));
+  try {
+    ed25519.Point.fromBytes(identity);
+  } catch {
+    throw new AddressError(`${what}: ${hex} is not an Ed25519 public key`);
+  }
+  return identity;
+}
+
 export function parseRecipient(to: string | Recipient, topology: Topology): Recipient {
   if (typeof to !== 'string') return to;
   const sp = topology.serviceProviders.find((s) => s.id === to || s.address === to);
-  if (sp) return { identity: Uint8Array.from(Buffer.from(sp.address, 'hex')), gateway: sp.gateway };
+  if (sp) return { identity: identityFromHex(sp.address, `service provider "${sp.id}"`), gateway: sp.gateway };
   const m = /^([0-9a-f]{64})@(.+)$/.exec(to);
   if (!m) throw new AddressError(`"${to}" is not an address (<64 hex>@<gateway id>) or a service provider id`);
   const gateway = m[2] as string;
   if (!topology.gateways.some((g) => g.id === gateway))
     throw new AddressError(`address "${to}": no gateway "${gateway}" in the topology`);
-  return { identity: Uint8Array.from(Buffer.from(m[1] as string, 'hex')), gateway };
+  return { identity: identityFromHex(m[1] as string, `address "${to}"`), gateway };
 }

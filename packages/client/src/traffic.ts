@@ -50,7 +50,7 @@ export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
   const paced = opts.sendGapMs > 0 || opts.cover;
 
   const sendOne = (): boolean => {
-    if (!opts.canSend()) return false;
+    if (stopped || !opts.canSend()) return false;
     const next = queue[0];
     try {
       if (next) {
