@@ -124,8 +124,16 @@ export function validateMeta(o: Record<string, unknown>): MetaHeader {
   return meta;
 }
 
-/** Parses one non-empty line: a meta header or a packet line. Throws TraceError naming the problem. */
-export function parseLine(text: string): TraceLine | MetaHeader {
+/** A blank packet line, for `parseLine`'s reuse argument. */
+export function emptyLine(): TraceLine {
+  return { kind: LINE_HOP, n: '', ti: NaN, pi: '', hi: '', tx: NaN, nx: '', hx: '', gk: -1, gd: '' };
+}
+
+/**
+ * Parses one non-empty line: a meta header or a packet line. Throws TraceError naming the problem.
+ * `into` is overwritten and returned when given (saves an allocation per line on the hot path).
+ */
+export function parseLine(text: string, into?: TraceLine): TraceLine | MetaHeader {
   let o: unknown;
   try {
     o = JSON.parse(text);
@@ -139,7 +147,17 @@ export function parseLine(text: string): TraceLine | MetaHeader {
     throw new TraceError(`unknown line type ${JSON.stringify(r.type)}`);
   }
   if (!isStr(r.n)) throw new TraceError('missing node name "n"');
-  const line: TraceLine = { kind: LINE_HOP, n: r.n, ti: NaN, pi: '', hi: '', tx: NaN, nx: '', hx: '', gk: -1, gd: '' };
+  const line = into ?? emptyLine();
+  line.kind = LINE_HOP;
+  line.n = r.n;
+  line.ti = NaN;
+  line.pi = '';
+  line.hi = '';
+  line.tx = NaN;
+  line.nx = '';
+  line.hx = '';
+  line.gk = -1;
+  line.gd = '';
   if (r.gt !== undefined) {
     // client emission (§1): tx, nx, hx and ground truth gt {k, d}
     const gt = r.gt as Record<string, unknown> | null;

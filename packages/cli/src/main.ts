@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `mixnet` command line (ARCHITECTURE.md): one entry point for every tool and process. */
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerRelayTx } from './commands/relay-tx.js';
 import { registerRun } from './commands/run.js';
@@ -18,6 +19,7 @@ registerRun(program);
 registerSend(program);
 registerRelayTx(program);
 registerKeygen(program);
+registerBench(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) process.exit(err.exitCode);

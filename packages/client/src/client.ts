@@ -109,7 +109,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       return base.packet(gateway, identity, id, randomContent());
     },
     onError: () => {
-      stats.malformed++;
+      stats.buildFailures++;
     },
   });
   const core = { ...base, shaper };

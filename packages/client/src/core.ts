@@ -15,6 +15,8 @@ export interface ClientStats {
   loopsLost: number;
   /** Payloads we could not open or parse: dropped and counted. */
   malformed: number;
+  /** Outgoing packets that could not be built (e.g. a malformed SURB from a peer): dropped and counted. */
+  buildFailures: number;
   duplicates: number;
 }
 
@@ -25,6 +27,7 @@ export function emptyStats(): ClientStats {
     received: { data: 0, acks: 0, replies: 0, loops: 0 },
     loopsLost: 0,
     malformed: 0,
+    buildFailures: 0,
     duplicates: 0,
   };
 }

@@ -100,6 +100,7 @@ export function createSender(core: ClientCore): Sender {
         byAck.set(ackKey, f);
         return out;
       },
+      failed: (err) => fail(f.out, new Error(`message ${f.out.id}: cannot build a packet: ${err.message}`)),
       sent: () => {
         f.attempts++;
         f.out.packets++;

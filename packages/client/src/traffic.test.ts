@@ -221,6 +221,16 @@ describe('createTrafficShaper with cover', () => {
     expect(h.errors.every((e) => e.message === 'no loop')).toBe(true);
   });
 
+  it('tells the owner of a real packet that could not be built, once, and sends the rest', async () => {
+    const h = harness();
+    const failed: string[] = [];
+    h.shaper.enqueue({ ...h.real(1, { fail: true }), failed: (err) => failed.push(err.message) });
+    h.shaper.enqueue(h.real(2));
+    await vi.waitFor(() => expect(h.count(2)).toBe(1));
+    expect(failed).toEqual(['cannot build 1']);
+    expect(h.errors.map((e) => e.message)).toEqual(['cannot build 1']);
+  });
+
   it('stop() stops both streams', async () => {
     const h = harness(cover);
     await vi.waitFor(() => expect(h.wire.length).toBeGreaterThan(3));

@@ -17,6 +17,8 @@ export interface OutgoingPacket {
 export interface QueuedPacket {
   build(): OutgoingPacket;
   sent?(): void;
+  /** `build` threw: the packet is dropped (never retried), and its owner is told. */
+  failed?(err: Error): void;
 }
 
 export interface TrafficShaperOptions {
@@ -62,7 +64,10 @@ export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
         opts.transmit(opts.dropCover());
       }
     } catch (err) {
-      if (next && queue[0] === next) queue.shift(); // a packet that cannot be built is not retried forever
+      if (next && queue[0] === next) {
+        queue.shift(); // a packet that cannot be built is not retried forever
+        next.failed?.(err as Error);
+      }
       opts.onError(err as Error);
     }
     return true;

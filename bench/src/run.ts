@@ -1,0 +1,122 @@
+/**
+ * `mixnet bench`: runs suites, prints a table per suite (progress on stderr), writes result JSON
+ * (`{ name, unit, value, range?, extra? }`, github-action-benchmark's custom format) per suite, and
+ * for e2e a latency CDF plot (SVG) per layer count.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runClientSuite } from './client-suite.js';
+import { type E2eRun, runE2eSuite } from './e2e-suite.js';
+import { runNodeSuite } from './node-suite.js';
+import { runPeersSuite } from './peers-suite.js';
+import { cdfSvg } from './plot.js';
+import { type BenchEntry, type BenchReport, formatTable, writeReport } from './results.js';
+import { runSphinxSuite } from './sphinx-suite.js';
+
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export interface BenchOptions {
+  suites: SuiteName[];
+  quick: boolean;
+  /** Folder for <suite>.json and plots. */
+  out: string;
+  /** Also write every entry of the run, all suites, to this one file. */
+  json?: string;
+  timeMs?: number;
+  rounds?: number;
+  iterations?: number;
+  packets?: number;
+  log?: (line: string) => void;
+}
+
+export function parseSuites(text: string): SuiteName[] {
+  if (text === 'all') return [...SUITES];
+  const out = text.split(',').map((s) => s.trim());
+  for (const s of out)
+    if (!(SUITES as readonly string[]).includes(s))
+      throw new Error(`--suite must be ${SUITES.join(', ')} or all, got "${s}"`);
+  return out as SuiteName[];
+}
+
+function print(report: BenchReport, out: string, log: (l: string) => void): void {
+  console.log(`\n${report.suite} (${report.machine.cpu}, ${report.machine.cpus} cores, Node ${report.machine.node})`);
+  console.log(
+    formatTable(
+      ['benchmark', 'value', 'unit', 'note'],
+      report.entries.map((e) => [e.name, String(e.value), e.unit, e.extra ?? '']),
+    ),
+  );
+  const path = join(out, `${report.suite}.json`);
+  writeReport(path, report);
+  log(`wrote ${path}`);
+}
+
+function plotE2e(runs: E2eRun[], out: string, log: (l: string) => void): void {
+  mkdirSync(out, { recursive: true });
+  for (const mu of [...new Set(runs.map((r) => r.mu))]) {
+    const series = runs
+      .filter((r) => r.mu === mu && !r.cover)
+      .map((r) => ({ label: `${r.layers} layer${r.layers > 1 ? 's' : ''}`, values: r.latencies }));
+    const file = join(out, `e2e-latency-cdf-mu${mu}.svg`);
+    writeFileSync(file, cdfSvg(`End-to-end latency, μ = ${mu} ms per hop, cover off`, 'latency (ms)', series));
+    log(`wrote ${file}`);
+  }
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const all: BenchEntry[] = [];
+  for (const suite of o.suites) {
+    let report: BenchReport;
+    if (suite === 'sphinx') report = (await runSphinxSuite({ timeMs: o.timeMs ?? (o.quick ? 250 : 1000), log })).report;
+    else if (suite === 'node')
+      report = (await runNodeSuite({ packets: o.packets ?? (o.quick ? 5000 : 20000), log })).report;
+    else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
+    else if (suite === 'e2e') {
+      const { runs, report: r } = await runE2eSuite({
+        layers: o.quick ? [1, 3] : [1, 3, 4],
+        messages: o.quick ? 100 : 200,
+        burst: o.quick ? 300 : 1000,
+        log,
+      });
+      report = r;
+      plotE2e(runs, o.out, log);
+    } else {
+      const { rows, report: r } = await runPeersSuite({
+        rounds: o.rounds ?? (o.quick ? 3 : 5),
+        iterations: o.iterations ?? (o.quick ? 500 : 2000),
+        log,
+      });
+      const nym = rows[2] as (typeof rows)[number];
+      console.log('\nmedian µs of round medians');
+      console.log(
+        formatTable(
+          ['implementation', 'create 4 hops', 'process 1 hop', 'create ÷ Nym', 'process ÷ Nym'],
+          rows.map((row) => [
+            row.impl,
+            row.createUs.toFixed(1),
+            row.processUs.toFixed(1),
+            (row.createUs / nym.createUs).toFixed(2),
+            (row.processUs / nym.processUs).toFixed(2),
+          ]),
+        ),
+      );
+      report = r;
+    }
+    print(report, o.out, log);
+    all.push(
+      ...report.entries.map((e) => ({ ...e, name: e.name.startsWith(`${suite}/`) ? e.name : `${suite}/${e.name}` })),
+    );
+  }
+  if (o.json) {
+    writeReport(o.json, {
+      suite: o.suites.join('+'),
+      date: new Date().toISOString(),
+      machine: (await import('./results.js')).machineInfo(),
+      entries: all,
+    });
+    log(`wrote ${o.json}`);
+  }
+  return all;
+}

@@ -1,0 +1,41 @@
+/** Small statistics for bench reports: quantiles, and the latency a mixnet should give in theory. */
+import { readFileSync } from 'node:fs';
+
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+/**
+ * Quantiles of the sum of `hops` Exp(mean μ) delays plus an Exp(`queueMs`) wait in the sender's
+ * Poisson stream (0 = none): the Loopix latency model, by Monte Carlo with a fixed seed.
+ */
+export function theoreticalLatency(hops: number, muMs: number, queueMs: number, samples = 200_000): number[] {
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return ((seed >>> 0) + 0.5) / 2 ** 32;
+  };
+  const out = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    let t = queueMs > 0 ? -Math.log(rand()) * queueMs : 0;
+    for (let h = 0; h < hops; h++) t += muMs > 0 ? -Math.log(rand()) * muMs : 0;
+    out[i] = t;
+  }
+  out.sort();
+  return Array.from(out);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+export function processCpuSeconds(pid: number, ticksPerSecond = 100): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
