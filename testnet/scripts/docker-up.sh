@@ -59,6 +59,7 @@ write_env() {
   {
     echo "MIXNET_DOCKER_BASE=$BASE_IMAGE"
     echo "TESTCONTAINERS_RYUK_DISABLED=true"
+    echo "TESTCONTAINERS_HOST_OVERRIDE=localhost"
   } >"$ENVFILE"
 }
 

@@ -24,6 +24,8 @@ export interface TestnetPlan {
   /** Worker threads per mix. */
   workers: number;
   logLevel: string;
+  /** Trace mode (ANONYMITY.md §1): every node and the service provider write JSON lines here. */
+  trace?: string;
   /** Per-hop link emulation (latency, jitter, loss), for experiments. */
   emulation?: { latencyMs?: number; jitterMs?: number; lossRate?: number };
 }
@@ -90,6 +92,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
       workers: plan.workers,
       log: { level: plan.logLevel },
       ...(plan.emulation ? { links: { emulation: plan.emulation } } : {}),
+      ...(plan.trace ? { trace: { dir: rel(plan.trace), topologyFile: rel(p.topology) } } : {}),
       ...(role === 'mix'
         ? {
             layer,
@@ -151,6 +154,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
       upstreams: { chain: chainUrl },
       metrics: { host: plan.host, port: metricsPort },
       traffic: { mu: plan.mu },
+      ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
       log: { level: plan.logLevel },
     };
     writeFileSync(p.config(id), `${JSON.stringify(config, null, 2)}\n`);
@@ -177,6 +181,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
     topologyPath: p.topology,
     ...(chainUrl ? { chainUrl } : {}),
     ...(serviceProvider ? { serviceProvider } : {}),
+    ...(plan.trace ? { trace: plan.trace } : {}),
     processes,
   };
   return { state, topology, ...(chainPort ? { chainPort } : {}) };

@@ -18,3 +18,5 @@ export {
   testnetStatus,
   upTestnet,
 } from './testnet.js';
+export type { TraceMetaOptions } from './trace-meta.js';
+export { writeTraceMeta } from './trace-meta.js';

@@ -47,6 +47,8 @@ export interface TestnetState {
   serviceProvider?: { id: string; address: string };
   processes: ProcessEntry[];
   readyMs?: number;
+  /** Trace folder, when traced: `down` writes its meta header. */
+  trace?: string;
 }
 
 export function stateDir(dir: string | undefined): string {

@@ -9,6 +9,7 @@ import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
 import { isAlive, startRole, stopProcess } from './process-runtime.js';
+import { writeTraceMeta } from './trace-meta.js';
 
 export interface UpOptions extends Partial<TestnetPlan> {
   /** The state folder (absolute). */
@@ -113,6 +114,7 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
 
 function stripUndefined(o: object): Partial<TestnetPlan> {
   const keys: (keyof TestnetPlan)[] = [
+    'trace',
     'layers',
     'nodesPerLayer',
     'gateways',
@@ -186,6 +188,7 @@ export async function downTestnet(dir: string): Promise<{ stopped: string[] }> {
       }),
     );
   }
+  if (state.trace) await writeTraceMeta(state.trace, { mu: state.mu, topologyPath: state.topologyPath });
   rmSync(paths(dir).state, { force: true });
   return { stopped };
 }

@@ -17,39 +17,11 @@ import { KeyHeap } from './heap.js';
 import { ExactPool, type LabelPool, RelayPool, type Sparse, TimingPool, VecPool } from './pools.js';
 import { NODE_CLIENT, NODE_GATEWAY, NODE_MIX, type NodeInfo, type Topology } from './topology.js';
 import { LINE_DELIVER, LINE_EMIT, type MetaHeader, TraceError, type TraceLine, toNs } from './trace-format.js';
+import { type Truth, UNKNOWN_TRUTH, Wire as WireOf } from './wires.js';
 
-/** Ground truth of one packet, fixed at emission (analysis only, never used by the posterior). */
-export interface Truth {
-  sender: number;
-  kind: number;
-  dest: string;
-  emitNs: number;
-  /** Forward target id or -1. */
-  fwdTarget: number;
-  /** Whether a delivery of this packet is a sender target. */
-  sndTarget: boolean;
-}
-
-/** Truth of a packet whose origin is not in the trace. */
-export const UNKNOWN_TRUTH: Truth = { sender: -1, kind: -1, dest: '', emitNs: NaN, fwdTarget: -1, sndTarget: false };
-
-/** One link traversal, keyed by wire id: upstream departure → downstream arrival. */
-export class Wire {
-  to: VNode | null = null;
-  txA = NaN;
-  ti = NaN;
-  /** Earliest (or exact) eligible time at `to`, ns; the candidate heap key. */
-  key = 0;
-  keyHi = 0;
-  ready = false;
-  inserted = false;
-  vec: Float64Array | null = null;
-  fwd: Sparse | null = null;
-  tvec: Float64Array | null = null;
-  tfwd: Sparse | null = null;
-  truth: Truth | null = null;
-  constructor(readonly id: string) {}
-}
+export type { Truth } from './wires.js';
+/** A link record whose receiving pool is one of this engine's nodes. */
+export type Wire = WireOf<VNode>;
 
 interface Dep {
   tx: number;
@@ -147,7 +119,7 @@ export class Engine {
   constructor(
     readonly topo: Topology,
     meta: MetaHeader,
-    private readonly cfg: EngineConfig,
+    cfg: EngineConfig,
     private readonly hooks: EngineHooks,
   ) {
     this.vecs = new VecPool(cfg.dim);
@@ -178,7 +150,7 @@ export class Engine {
   private wire(id: string): Wire {
     let w = this.wires.get(id);
     if (!w) {
-      w = new Wire(id);
+      w = new WireOf<VNode>(id);
       this.wires.set(id, w);
     }
     return w;
@@ -231,6 +203,12 @@ export class Engine {
   line(l: TraceLine): void {
     this.counters.lines++;
     const info = this.topo.get(l.n);
+    if (l.tx + this.w < this.frontier) {
+      // §5 needs each input in write-time order (up to the watermark); a departure this late breaks the merge
+      throw new TraceError(
+        `departure at ${l.tx / 1e9} s comes after lines up to ${this.frontier / 1e9} s: each file must be in write-time order (or raise the watermark)`,
+      );
+    }
     if (l.kind === LINE_EMIT) {
       if (info.type !== NODE_CLIENT) throw new TraceError(`an emission (with "gt") at ${l.n}, which is not a client`);
       const to = this.receiver(info, this.topo.get(l.nx));

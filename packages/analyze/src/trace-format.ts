@@ -13,7 +13,7 @@ export interface MetaParams {
   cover?: boolean;
   /** Mean extra delay at gateways, seconds (default 0: gateways are relays, not mixes). */
   gateway_delay?: number;
-  /** Gateway relay window, seconds (default 0): see ANALYZER notes in posterior.ts. */
+  /** Gateway relay window, seconds (default 0): see RelayPool in pools.ts. */
   gateway_window?: number;
   /** Maximum clock skew + link latency between nodes, seconds (§5 watermark). */
   watermark?: number;

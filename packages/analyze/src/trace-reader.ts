@@ -4,7 +4,7 @@
  * Memory holds one read buffer per input plus one parsed line of lookahead, never the whole trace.
  */
 import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { emptyLine, lineTime, type MetaHeader, parseLine, TraceError, type TraceLine } from './trace-format.js';
 
 /** A stream of raw lines, delivered in batches. */
@@ -97,7 +97,8 @@ export async function resolveTracePaths(paths: readonly string[]): Promise<strin
     } else out.push(p);
   }
   if (out.length === 0) throw new TraceError('no trace inputs given');
-  return out;
+  // a file given twice (alone and inside its folder) is read once
+  return [...new Map(out.map((p) => [resolve(p), p])).values()];
 }
 
 /** What the merge feeds, in time order. Errors thrown by `line` are prefixed with file and line. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `mixnet` command line (ARCHITECTURE.md): one entry point for every tool and process. */
 import { Command, CommanderError } from 'commander';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerBench } from './commands/bench.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerRelayTx } from './commands/relay-tx.js';
@@ -20,6 +21,7 @@ registerSend(program);
 registerRelayTx(program);
 registerKeygen(program);
 registerBench(program);
+registerAnalyze(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) process.exit(err.exitCode);

@@ -38,6 +38,10 @@ const schema = z
     metrics: hostPort.nullable().default(null),
     traffic: z.record(z.string(), z.union([z.number(), z.boolean()])).optional(),
     log: z.object({ level: z.string() }).optional(),
+    trace: z
+      .object({ dir: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -60,6 +64,7 @@ export function loadServiceProviderConfig(path: string): ServiceProviderConfig {
     ...r.data,
     topology: resolve(base, r.data.topology),
     identityKeyFile: resolve(base, r.data.identityKeyFile),
+    ...(r.data.trace ? { trace: { dir: resolve(base, r.data.trace.dir) } } : {}),
   };
 }
 
@@ -78,6 +83,7 @@ export async function runServiceProvider(configPath: string): Promise<void> {
     ...(config.allow ? { allow: config.allow } : {}),
     ...(config.limits ? { limits: config.limits } : {}),
     ...(config.traffic ? { traffic: config.traffic } : {}),
+    ...(config.trace ? { trace: config.trace } : {}),
     onEvent: (e) => {
       if (e.type === 'error') log('error', e.message);
       else if (!quiet && e.type === 'relayed')

@@ -4,7 +4,7 @@
  * answers requests through SURBs.
  */
 import { type BackendChoice, getBackend, recoverMessage } from '@mixnet/sphinx';
-import { DROP_COVER_DESTINATION, type Topology } from '@mixnet/sphinx/wire';
+import { DROP_COVER_DESTINATION, type Topology, traceClientName } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
 import { type ClientStats, createCore, emptyStats, headerWithRandomPayload } from './core.js';
@@ -19,6 +19,7 @@ import { createReplies, type RequestOptions } from './replies.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
 import { createRoutePlanner, loadTopology, type TopologySource } from './topology.js';
+import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';
 
 export interface ClientOptions {
@@ -30,6 +31,8 @@ export interface ClientOptions {
   identity?: Uint8Array;
   traffic?: Partial<TrafficOptions>;
   crypto?: BackendChoice;
+  /** Trace mode (ANONYMITY.md §1): our emissions (with ground truth) and deliveries, to `<dir>/<name>.jsonl`. */
+  trace?: { dir: string };
 }
 
 export interface IncomingMessage {
@@ -72,6 +75,10 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const stats = emptyStats();
   const listeners = new Set<(m: IncomingMessage) => void>();
   const loops = new Map<string, number>();
+  const selfName = traceClientName(identity);
+  const tracer = opts.trace
+    ? createClientTracer({ dir: opts.trace.dir, name: selfName, gateway: gateway.id })
+    : undefined;
 
   const base = createCore({
     backend,
@@ -86,7 +93,10 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const connection = connectGateway({
     url: gateway.clientUrl,
     identitySecret,
-    onDeliver: (identifier, payload) => onDeliver(identifier, payload),
+    onDeliver: (identifier, payload, frame) => {
+      tracer?.deliver(frame);
+      onDeliver(identifier, payload);
+    },
     onStateChange: (up) => {
       if (up) shaper.kick();
     },
@@ -97,16 +107,21 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     loopGapMs: traffic.loopGapMs,
     cover: traffic.cover,
     canSend: () => connection.connected && connection.buffered < 1 << 20,
-    transmit: (p) => connection.send(p.firstHop, p.packet),
+    transmit: (p) => {
+      if (!connection.send(p.firstHop, p.packet)) return false;
+      tracer?.emit(p);
+      return true;
+    },
     dropCover: () => {
       stats.sent.dropCover++;
-      return base.coverPacket(pick(topology.gateways), DROP_COVER_DESTINATION, randomBytes(16));
+      const egress = pick(topology.gateways);
+      return { ...base.coverPacket(egress, DROP_COVER_DESTINATION, randomBytes(16)), gt: { k: 'drop', d: egress.id } };
     },
     loopCover: () => {
       const id = randomBytes(16);
       loops.set(toHex(id), performance.now());
       stats.sent.loopCover++;
-      return base.packet(gateway, identity, id, randomContent());
+      return { ...base.packet(gateway, identity, id, randomContent()), gt: { k: 'loop', d: selfName } };
     },
     onError: () => {
       stats.buildFailures++;
@@ -160,16 +175,17 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     stats.received.data++;
     // Ack first, even for a duplicate: the sender is waiting for it (acks jump the queue).
     const { ackSurb, fragment } = opened;
-    shaper.enqueue(
-      {
-        // A malformed SURB throws here; the shaper drops that packet and counts it.
-        build: () => headerWithRandomPayload(ackSurb),
-        sent: () => {
-          stats.sent.acks++;
+    if (ackSurb.length > 0)
+      shaper.enqueue(
+        {
+          // A malformed SURB throws here; the shaper drops that packet and counts it.
+          build: () => ({ ...headerWithRandomPayload(ackSurb), gt: { k: 'real', d: '?' } }),
+          sent: () => {
+            stats.sent.acks++;
+          },
         },
-      },
-      { priority: true },
-    );
+        { priority: true },
+      );
     const r = reassembler.add(fragment);
     if (r.kind === 'duplicate') stats.duplicates++;
     if (r.kind === 'refused') stats.malformed++;
@@ -238,6 +254,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
         await new Promise((r) => setTimeout(r, 10));
       shaper.stop();
       clearInterval(sweeper);
+      await tracer?.close();
       const err = new Error('client closed');
       sender.abort(err);
       replies.abort(err);

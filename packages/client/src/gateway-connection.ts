@@ -11,7 +11,8 @@ import WebSocket from 'ws';
 export interface GatewayConnectionOptions {
   url: string;
   identitySecret: Uint8Array;
-  onDeliver(identifier: Uint8Array, payload: Uint8Array): void;
+  /** `frame`: the whole DELIVER frame as received (its hash is the trace wire id). */
+  onDeliver(identifier: Uint8Array, payload: Uint8Array, frame: Uint8Array): void;
   onStateChange?(connected: boolean, reason?: string): void;
   /** Reconnect backoff, doubling from `initialMs` up to `maxMs`. */
   backoff?: { initialMs: number; maxMs: number };
@@ -66,8 +67,9 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
       if (isBinary) {
         if (!connected) return;
         try {
-          const { identifier, payload } = decodeDeliver(new Uint8Array(data.buffer, data.byteOffset, data.length));
-          opts.onDeliver(identifier, payload);
+          const frame = new Uint8Array(data.buffer, data.byteOffset, data.length);
+          const { identifier, payload } = decodeDeliver(frame);
+          opts.onDeliver(identifier, payload, frame);
         } catch {
           // A malformed DELIVER from our own gateway: drop it, keep the connection.
         }

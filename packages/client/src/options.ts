@@ -21,6 +21,11 @@ export interface TrafficOptions {
   replySurbs: number;
   /** A request fails after this long. Default 60 s. */
   requestTimeoutMs: number;
+  /**
+   * Acknowledge and retransmit (default). Off: data packets carry no ack SURB and `send` resolves
+   * once every packet has left (the Loopix model without reliability, for anonymity experiments).
+   */
+  acks: boolean;
 }
 
 export const DEFAULT_TRAFFIC: TrafficOptions = {
@@ -34,6 +39,7 @@ export const DEFAULT_TRAFFIC: TrafficOptions = {
   reassemblyTimeoutMs: 60_000,
   replySurbs: 4,
   requestTimeoutMs: 60_000,
+  acks: true,
 };
 
 export class ClientOptionsError extends Error {
@@ -62,6 +68,7 @@ export function resolveTraffic(input: Partial<TrafficOptions> | undefined): Traf
   num('replySurbs', 1, true);
   num('requestTimeoutMs', 1);
   if (typeof t.cover !== 'boolean') throw new ClientOptionsError(`traffic.cover must be a boolean`);
+  if (typeof t.acks !== 'boolean') throw new ClientOptionsError(`traffic.acks must be a boolean`);
   if (t.cover && t.sendGapMs === 0)
     throw new ClientOptionsError('traffic.sendGapMs must be > 0 with cover on (the Poisson stream needs a rate)');
   if (t.replySurbs > 64) throw new ClientOptionsError('traffic.replySurbs must be at most 64');

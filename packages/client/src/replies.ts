@@ -118,7 +118,8 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       core.shaper.enqueue({
         build: () => {
           const sealed = sealReply(core.backend, replyKey(core.backend, inc.secret, index), content);
-          return packetFromSurb(surb, sealed, { payloadSize: PAYLOAD_SIZE, backend: core.backend });
+          const out = packetFromSurb(surb, sealed, { payloadSize: PAYLOAD_SIZE, backend: core.backend });
+          return { ...out, gt: { k: 'real' as const, d: '?' } };
         },
         sent: () => {
           core.stats.sent.replies++;

@@ -3,6 +3,8 @@
  * SURB, and a fragment not acknowledged within expected RTT × 1.5 + a constant is sent again over a
  * fresh route, up to `maxAttempts`. The sender learns per message when every fragment arrived.
  */
+
+import { traceClientName } from '@mixnet/sphinx/wire';
 import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
@@ -89,15 +91,19 @@ export function createSender(core: ClientCore): Sender {
           key = sealPublicKey(f.recipient.identity);
           sealKeys.set(hexId, key);
         }
-        const content = sealData(core.backend, key, core.surb(ackId), f.fragment);
+        const acks = core.traffic.acks;
+        const content = sealData(core.backend, key, acks ? core.surb(ackId) : new Uint8Array(0), f.fragment);
         const out = core.packet(
           core.planner.gateway(f.recipient.gateway),
           f.recipient.identity,
           randomBytes(16),
           content,
         );
-        f.identifiers.push(ackKey);
-        byAck.set(ackKey, f);
+        out.gt = { k: 'real', d: traceClientName(f.recipient.identity) };
+        if (acks) {
+          f.identifiers.push(ackKey);
+          byAck.set(ackKey, f);
+        }
         return out;
       },
       failed: (err) => fail(f.out, new Error(`message ${f.out.id}: cannot build a packet: ${err.message}`)),
@@ -106,11 +112,32 @@ export function createSender(core: ClientCore): Sender {
         f.out.packets++;
         core.stats.sent.real++;
         if (f.attempts > 1) core.stats.retransmissions++;
+        if (!core.traffic.acks) {
+          acked(f);
+          return;
+        }
         const rto = core.expectedRttMs() * 1.5 + core.traffic.ackWaitAdditionMs;
         f.timer = setTimeout(() => retransmit(f), rto);
         f.timer.unref();
       },
     });
+  };
+
+  const acked = (f: InFlight) => {
+    if (f.acked) return;
+    f.acked = true;
+    f.ackedAt = performance.now();
+    finish(f, false);
+    const out = f.out;
+    if (--out.remaining === 0 && !out.done) {
+      out.done = true;
+      out.resolve({
+        messageId: out.id,
+        fragments: out.fragments,
+        packets: out.packets,
+        latencyMs: performance.now() - out.started,
+      });
+    }
   };
 
   const retransmit = (f: InFlight) => {
@@ -151,20 +178,7 @@ export function createSender(core: ClientCore): Sender {
       const f = byAck.get(identifier);
       if (!f) return false;
       core.stats.received.acks++;
-      if (f.acked) return true;
-      f.acked = true;
-      f.ackedAt = performance.now();
-      finish(f, false);
-      const out = f.out;
-      if (--out.remaining === 0 && !out.done) {
-        out.done = true;
-        out.resolve({
-          messageId: out.id,
-          fragments: out.fragments,
-          packets: out.packets,
-          latencyMs: performance.now() - out.started,
-        });
-      }
+      acked(f);
       return true;
     },
     sweep(now) {

@@ -21,6 +21,8 @@ export interface ServiceProviderOptions {
   limits?: { maxRequestBytes?: number; maxResponseBytes?: number; timeoutMs?: number; concurrency?: number };
   traffic?: Partial<TrafficOptions>;
   crypto?: BackendChoice;
+  /** Trace mode, as for a client. */
+  trace?: { dir: string };
   onEvent?: (event: ServiceProviderEvent) => void;
 }
 
@@ -65,6 +67,7 @@ export async function startServiceProvider(opts: ServiceProviderOptions): Promis
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.traffic ? { traffic: opts.traffic } : {}),
     ...(opts.crypto ? { crypto: opts.crypto } : {}),
+    ...(opts.trace ? { trace: opts.trace } : {}),
   });
   const stats: ServiceProviderStats = { requests: 0, forwarded: 0, refused: 0, busy: 0 };
   let active = 0;

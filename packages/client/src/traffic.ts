@@ -11,6 +11,8 @@ import { exponential } from './random.js';
 export interface OutgoingPacket {
   firstHop: Uint8Array;
   packet: Uint8Array;
+  /** Ground truth for trace mode (ANONYMITY.md §1 `gt`): kind and destination name ('?' behind a SURB). */
+  gt?: { k: 'real' | 'loop' | 'drop'; d: string };
 }
 
 /** A queued real packet: built at send time; `sent` runs once it is on the wire. */

@@ -53,6 +53,11 @@ const common = {
     })
     .strict()
     .default({ maxQueue: 10_000, backoff: { initialMs: 50, maxMs: 5_000 } }),
+  /** Trace mode (ANONYMITY.md §1): a JSON line per packet into `dir`; node names from the topology. */
+  trace: z
+    .object({ dir: z.string().min(1), topologyFile: z.string().min(1) })
+    .strict()
+    .optional(),
   log: z
     .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .strict()
@@ -148,5 +153,6 @@ export function loadNodeConfig(path: string): NodeConfig {
   };
   config.dataDir = abs(config.dataDir);
   if (config.role === 'mix' && config.cover) config.cover.topologyFile = abs(config.cover.topologyFile);
+  if (config.trace) config.trace = { dir: abs(config.trace.dir), topologyFile: abs(config.trace.topologyFile) };
   return config;
 }

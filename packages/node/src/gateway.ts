@@ -15,6 +15,7 @@ import {
   MAX_CONTROL_MESSAGE_SIZE,
   ProtocolError,
   parseControl,
+  traceClientName,
 } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
@@ -23,6 +24,7 @@ import type { Logger } from './logger.js';
 import { type Mailbox, openMailbox } from './mailbox.js';
 import type { NodeMetrics } from './metrics.js';
 import { createRelay } from './relay.js';
+import type { TraceIn } from './trace.js';
 
 export interface Gateway {
   start(): Promise<{ port: number; websocketPort: number; metricsPort: number | null }>;
@@ -42,20 +44,25 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   /** Authenticated clients by hex address. A newer connection replaces an older one. */
   const clients = new Map<string, WebSocket>();
 
-  const deliver = (destination: Uint8Array, identifier: Uint8Array, payload: Uint8Array) => {
+  const deliver = (destination: Uint8Array, identifier: Uint8Array, payload: Uint8Array, trace?: TraceIn) => {
     // Loopix drop cover: clients address it to nobody (32 zero bytes); it ends at this provider.
     if (destination.every((b) => b === 0)) {
       relay.metrics.coverDropped.inc();
+      if (trace) relay.tracer?.hop(trace, null);
       return;
     }
     const key = hex.encode(destination);
     const frame = encodeDeliver(identifier, payload);
     const socket = clients.get(key);
     if (socket && socket.readyState === socket.OPEN) {
+      const t = relay.tracer;
+      if (t && trace) t.hop(trace, { nx: traceClientName(destination), hx: t.wireId(frame) });
       socket.send(frame);
       relay.metrics.delivered.inc();
       return;
     }
+    // In the mailbox: its departure is not traced (it leaves later, on the client's return).
+    if (trace) relay.tracer?.hop(trace, null);
     void mailbox?.put(destination, frame).then(
       (stored) => {
         if (stored) {
@@ -70,12 +77,13 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   const relay = await createRelay({
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
-    onProcessed: (outcome) => {
+    onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
         relay.drop('not_final');
+        if (trace) relay.tracer?.hop(trace, null);
         return;
       }
-      deliver(outcome.destination, outcome.identifier, outcome.payload);
+      deliver(outcome.destination, outcome.identifier, outcome.payload, trace);
     },
   });
 
@@ -132,6 +140,12 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         if (!isBinary || bytes[0] !== ClientFrame.Send) throw new ProtocolError('expected a SEND frame');
         const { firstHop, packet } = decodeSend(bytes);
         relay.metrics.clientPackets.inc();
+        const t = relay.tracer;
+        if (t) {
+          // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
+          const input = { ti: t.now(), pi: traceClientName(hex.decode(address)), hi: t.wireId(bytes) };
+          t.hop(input, { nx: t.nameOf(firstHop), hx: t.wireId(packet) });
+        }
         relay.forward(firstHop, packet);
       } catch (err) {
         relay.drop('bad_client_frame');

@@ -13,3 +13,4 @@ export { createMixNode } from './mix-node.js';
 export type { PacketServer, PacketServerOptions } from './packet-server.js';
 export { createPacketServer } from './packet-server.js';
 export { runNode } from './run.js';
+export type { TraceIn, Tracer } from './trace.js';

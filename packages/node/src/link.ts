@@ -55,6 +55,8 @@ export interface LinkOptions {
   onStateChange?: (state: LinkState) => void;
   /** default 5 s */
   connectTimeoutMs?: number;
+  /** Our node id, sent in a Hello frame first on every connection (trace mode names hops by it). */
+  hello?: string;
 }
 
 export interface Link {
@@ -201,6 +203,7 @@ export function createLink(opts: LinkOptions): Link {
       failures = 0;
       s.setKeepAlive(true, KEEPALIVE_MS);
       setState('connected');
+      if (opts.hello) s.write(encodeFrame(FrameKind.Hello, new TextEncoder().encode(opts.hello)));
       pump();
     });
     s.on('drain', () => {

@@ -9,6 +9,7 @@ import { createLoopCover, type LoopCover } from './loop-cover.js';
 import type { NodeMetrics } from './metrics.js';
 import { createRelay } from './relay.js';
 import { createScheduler } from './scheduler.js';
+import type { TraceIn } from './trace.js';
 
 export interface MixNode {
   start(): Promise<{ port: number; metricsPort: number | null }>;
@@ -25,6 +26,7 @@ interface Held {
   nextAddress: Uint8Array;
   packet: Uint8Array;
   receivedAt: number;
+  trace: TraceIn | undefined;
 }
 
 export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logger } = {}): Promise<MixNode> {
@@ -33,13 +35,15 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
   const relay = await createRelay({
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
-    onProcessed: (outcome, receivedAt) => {
+    onProcessed: (outcome, receivedAt, trace) => {
       if (outcome.kind === 'final') {
         if (!cover?.returned(outcome.destination, outcome.identifier)) relay.drop('final_at_mix');
+        if (trace) relay.tracer?.hop(trace, null);
         return;
       }
       if (outcome.delayNs > maxDelayNs) {
         relay.drop('delay_too_large');
+        if (trace) relay.tracer?.hop(trace, null);
         return;
       }
       const delayMs = Number(outcome.delayNs) / 1e6;
@@ -48,12 +52,15 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
         nextAddress: outcome.nextAddress,
         packet: outcome.packet,
         receivedAt,
+        trace,
       });
       relay.metrics.schedulerDepth.set(scheduler.size);
     },
   });
   const release = (held: Held) => {
     relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
+    const t = relay.tracer;
+    if (t && held.trace) t.hop(held.trace, { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) });
     relay.forward(held.nextAddress, held.packet);
   };
   const scheduler = createScheduler<Held>({

@@ -6,7 +6,7 @@
  * out of this module.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createFrameDecoder, FrameError, FrameKind } from '@mixnet/sphinx/wire';
+import { createFrameDecoder, FrameError, FrameKind, MAX_HELLO_SIZE } from '@mixnet/sphinx/wire';
 
 /** Reported when a peer closed (or went idle) in the middle of a frame. */
 export const FRAME_TRUNCATED = 'FRAME_TRUNCATED';
@@ -21,7 +21,8 @@ export interface PacketServerOptions {
   /** Largest accepted frame (kind + body); default that of the frame decoder (40 KiB). */
   maxFrameSize?: number;
   /** each Sphinx packet frame */
-  onPacket: (packet: Uint8Array, from: string) => void;
+  /** `peer`: the node id the link announced in its Hello frame, if any. */
+  onPacket: (packet: Uint8Array, from: string, peer: string | undefined) => void;
   /** a connection sent garbage (FrameError code, or FRAME_TRUNCATED) and was closed; good connections are untouched */
   onBadFrame?: (code: string, from: string) => void;
   onConnectionsChange?: (open: number) => void;
@@ -67,6 +68,7 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
       return;
     }
     const from = formatPeer(socket);
+    let peer: string | undefined;
     const decoder = createFrameDecoder(opts.maxFrameSize === undefined ? {} : { maxFrameSize: opts.maxFrameSize });
     let reported = false;
     const reportBad = (code: string) => {
@@ -94,7 +96,15 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
         return;
       }
       for (const frame of frames) {
-        if (frame.kind === FrameKind.Packet) opts.onPacket(frame.body, from);
+        if (frame.kind === FrameKind.Packet) opts.onPacket(frame.body, from, peer);
+        else if (frame.kind === FrameKind.Hello) {
+          if (frame.body.length > MAX_HELLO_SIZE) {
+            reportBad('FRAME_BAD_HELLO');
+            socket.destroy();
+            return;
+          }
+          peer = new TextDecoder().decode(frame.body);
+        }
       }
     });
     socket.on('timeout', () => socket.destroy());

@@ -13,6 +13,7 @@ import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } fr
 import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
 import { createPacketServer, type PacketServer } from './packet-server.js';
 import { openReplayFilter, type ReplayFilter } from './replay-filter.js';
+import { createTracer, type TraceIn, type Tracer } from './trace.js';
 
 const SPHINX_DROP: Record<string, DropReason> = {
   INVALID_PACKET: 'malformed',
@@ -24,8 +25,12 @@ const SPHINX_DROP: Record<string, DropReason> = {
 
 export interface RelayOptions {
   config: MixNodeConfig | GatewayConfig;
-  /** Called for every packet that passed Sphinx processing and the replay check. */
-  onProcessed: (outcome: Exclude<ProcessOutcome, { kind: 'error' }>, receivedAt: number) => void;
+  /** Called for every packet that passed Sphinx processing and the replay check (`trace` in trace mode). */
+  onProcessed: (
+    outcome: Exclude<ProcessOutcome, { kind: 'error' }>,
+    receivedAt: number,
+    trace: TraceIn | undefined,
+  ) => void;
   logger?: Logger;
 }
 
@@ -41,7 +46,9 @@ export interface Relay {
   /** Hands a packet to the next hop named by a Sphinx address. */
   forward(nextAddress: Uint8Array, packet: Uint8Array): void;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
-  ingest(packet: Uint8Array): void;
+  ingest(packet: Uint8Array, peer?: string): void;
+  /** Set in trace mode only. */
+  tracer: Tracer | undefined;
   start(health: () => Record<string, unknown>): Promise<{ port: number; metricsPort: number | null }>;
   stop(beforeLinksFlush: () => void): Promise<void>;
 }
@@ -57,6 +64,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
     backoff: config.links.backoff,
+    hello: config.id,
     ...(config.links.emulation ? { emulation: config.links.emulation } : {}),
     onDrop: (reason, count) => drop(reason, count),
   });
@@ -69,22 +77,26 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
   const LOW_WATER = HIGH_WATER / 2;
-  const ingest = (packet: Uint8Array) => {
+  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
+  const ingest = (packet: Uint8Array, peer?: string) => {
     const receivedAt = performance.now();
+    const trace = tracer && { ti: tracer.now(), pi: peer ?? 'unknown', hi: tracer.wireId(packet) };
     if (processor && server && !server.paused && processor.inFlight >= HIGH_WATER) server.pause();
     processor?.process(packet, (outcome) => {
       if (server?.paused && (processor?.inFlight ?? 0) <= LOW_WATER) server.resume();
       if (outcome.kind === 'error') {
         drop(SPHINX_DROP[outcome.code] ?? 'malformed');
+        if (trace) tracer?.hop(trace, null);
         return;
       }
       metrics.processing.observe(outcome.processingNs / 1e9);
       if (replay?.checkAndAdd(outcome.replayTag)) {
         metrics.replays.inc();
         drop('replay');
+        if (trace) tracer?.hop(trace, null);
         return;
       }
-      opts.onProcessed(outcome, receivedAt);
+      opts.onProcessed(outcome, receivedAt, trace);
     });
   };
 
@@ -98,6 +110,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       return address;
     },
     drop,
+    tracer,
     forward(nextAddress, packet) {
       let to: { host: string; port: number };
       try {
@@ -124,9 +137,9 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         host: config.listen.host,
         port: config.listen.port,
         maxFrameSize: config.maxFrameSize,
-        onPacket: (packet) => {
+        onPacket: (packet, _from, peer) => {
           metrics.received.inc();
-          ingest(packet);
+          ingest(packet, peer);
         },
         onBadFrame: (code, from) => {
           metrics.badFrames.inc({ code });
@@ -165,6 +178,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       await links.close();
       await replay?.close();
       await metricsServer?.close();
+      await tracer?.close();
       logger.info('stopped');
     },
   };

@@ -1,6 +1,6 @@
 /** `mixnet testnet up|status|logs|down`. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   counters,
   downTestnet,
@@ -27,6 +27,7 @@ interface UpFlags {
   workers: string;
   mixCover: string;
   loss?: string;
+  trace?: string;
 }
 
 function summaryRows(state: TestnetState) {
@@ -85,6 +86,7 @@ export function registerTestnet(program: Command): void {
     .option('--workers <n>', 'worker threads per mix', '1')
     .option('--mix-cover <hz>', 'loop cover rate of each mix (Loopix λ_M), 0 = off', '0')
     .option('--loss <rate>', 'emulated packet loss on every hop (0–1), for experiments')
+    .option('--trace <dir>', 'trace mode: every node and the service provider write JSON lines here (ANONYMITY.md)')
     .option('--state <dir>', 'state folder (default .mixnet/testnet)')
     .option('--detach', 'return once ready and leave the network running')
     .option('--json', 'machine-readable output')
@@ -105,6 +107,7 @@ export function registerTestnet(program: Command): void {
         workers: parseIntFlag(f.workers, '--workers'),
         mixCoverHz: Number(f.mixCover),
         ...(loss !== undefined ? { emulation: { lossRate: loss } } : {}),
+        ...(f.trace ? { trace: resolve(f.trace) } : {}),
         onProgress: progress,
       };
       let state: TestnetState;

@@ -11,7 +11,13 @@ export const FRAME_HEADER_SIZE = 4;
 export const FrameKind = {
   /** One Sphinx packet, as bytes (SPHINX.md §7). */
   Packet: 0x01,
+  /**
+   * The sending node's id (UTF-8, at most MAX_HELLO_SIZE bytes), the first frame on a link: lets a
+   * node name the previous hop in trace mode (ANONYMITY.md §1, `pi`). Carries nothing secret.
+   */
+  Hello: 0x02,
 } as const;
+export const MAX_HELLO_SIZE = 64;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Nym's largest packet (ExtendedPacket32, 33,133 bytes) plus the kind byte, rounded up. */

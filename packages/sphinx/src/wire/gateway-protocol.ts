@@ -122,3 +122,8 @@ export function decodeDeliver(bytes: Uint8Array): { identifier: Uint8Array; payl
 }
 
 export const hex = { encode: toHex, decode: fromHex };
+
+/** How a client is named in traces (ANONYMITY.md §1) by gateways and by itself: its address's first 8 bytes. */
+export function traceClientName(identity: Uint8Array): string {
+  return `c-${toHex(identity).slice(0, 16)}`;
+}
