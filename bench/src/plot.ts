@@ -50,3 +50,61 @@ export function cdfSvg(title: string, xLabel: string, series: readonly Series[],
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+export interface XySeries {
+  label: string;
+  points: readonly (readonly [number, number])[];
+}
+
+/** Lines through points (sorted by x), one per series: e.g. entropy against latency per cover setting. */
+export function xySvg(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly XySeries[],
+  width = 720,
+  height = 420,
+): string {
+  const m = { l: 60, r: 180, t: 40, b: 50 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = series.flatMap((s) => s.points.map((p) => p[1]));
+  const xMax = Math.max(1, ...xs) * 1.05;
+  const yMax = Math.max(1, ...ys) * 1.1;
+  const x = (v: number) => m.l + (v / xMax) * w;
+  const y = (v: number) => m.t + h - (v / yMax) * h;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${m.l + w / 2}" y="22" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    `<line x1="${m.l}" y1="${m.t + h}" x2="${m.l + w}" y2="${m.t + h}" stroke="black"/>`,
+    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${m.t + h}" stroke="black"/>`,
+    `<text x="${m.l + w / 2}" y="${height - 12}" text-anchor="middle">${escape(xLabel)}</text>`,
+    `<text x="16" y="${m.t + h / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + h / 2})">${escape(yLabel)}</text>`,
+  ];
+  for (let i = 0; i <= 5; i++) {
+    out.push(
+      `<text x="${x((xMax / 5) * i)}" y="${m.t + h + 16}" text-anchor="middle">${((xMax / 5) * i).toFixed(0)}</text>`,
+    );
+    out.push(
+      `<text x="${m.l - 6}" y="${y((yMax / 5) * i) + 4}" text-anchor="end">${((yMax / 5) * i).toFixed(1)}</text>`,
+    );
+    out.push(`<line x1="${m.l}" y1="${y((yMax / 5) * i)}" x2="${m.l + w}" y2="${y((yMax / 5) * i)}" stroke="#eee"/>`);
+  }
+  series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const pts = [...s.points].sort((a, b) => a[0] - b[0]);
+    out.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const p of pts)
+      out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
+    out.push(
+      `<line x1="${m.l + w + 12}" y1="${m.t + 10 + i * 18}" x2="${m.l + w + 32}" y2="${m.t + 10 + i * 18}" stroke="${color}" stroke-width="2"/>`,
+    );
+    out.push(`<text x="${m.l + w + 38}" y="${m.t + 14 + i * 18}">${escape(s.label)}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

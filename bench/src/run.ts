@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runAnonymitySuite } from './anonymity-suite.js';
 import { runClientSuite } from './client-suite.js';
 import { type E2eRun, runE2eSuite } from './e2e-suite.js';
 import { runNodeSuite } from './node-suite.js';
@@ -13,7 +14,9 @@ import { cdfSvg } from './plot.js';
 import { type BenchEntry, type BenchReport, formatTable, writeReport } from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity'] as const;
+/** What `--suite all` runs: the anonymity sweep is long and has its own suite. */
+export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchOptions {
@@ -31,7 +34,7 @@ export interface BenchOptions {
 }
 
 export function parseSuites(text: string): SuiteName[] {
-  if (text === 'all') return [...SUITES];
+  if (text === 'all') return [...ALL_SUITES];
   const out = text.split(',').map((s) => s.trim());
   for (const s of out)
     if (!(SUITES as readonly string[]).includes(s))
@@ -72,6 +75,8 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
     if (suite === 'sphinx') report = (await runSphinxSuite({ timeMs: o.timeMs ?? (o.quick ? 250 : 1000), log })).report;
     else if (suite === 'node')
       report = (await runNodeSuite({ packets: o.packets ?? (o.quick ? 5000 : 20000), log })).report;
+    else if (suite === 'anonymity')
+      report = (await runAnonymitySuite({ out: o.out, log, ...(o.quick ? { mus: [2, 30], seconds: 8 } : {}) })).report;
     else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({

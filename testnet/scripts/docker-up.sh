@@ -198,7 +198,7 @@ build_base() {
       say "copied $lib into the base image"
     fi
   done
-  env -i PATH=/usr/local/bin:/usr/bin:/bin chroot "$root" /usr/local/bin/node -e 'process.exit(0)' ||
+  chroot "$root" /usr/bin/env -i /usr/local/bin/node -e 'process.exit(0)' ||
     die "the copied Node binary does not run inside the debootstrap root"
   say "importing $BASE_IMAGE (Node $node_version)"
   tar --numeric-owner -C "$root" -c . | docker import \
@@ -216,5 +216,9 @@ install_packages
 start_dockerd
 build_base
 write_env
-say "done in $(elapsed); build with: docker build -f testnet/Dockerfile --build-arg BASE=$BASE_IMAGE -t mixnet-testnet ."
+# docker.io's own client (20.10) has BuildKit built in; a newer client without buildx falls back to the
+# much slower legacy builder.
+builder="docker build"
+if ! docker buildx version >/dev/null 2>&1 && [[ -x /usr/bin/docker ]]; then builder="DOCKER_BUILDKIT=1 /usr/bin/docker build"; fi
+say "done in $(elapsed); build with: $builder -f testnet/Dockerfile --build-arg BASE=$BASE_IMAGE -t mixnet-testnet ."
 say "stop with testnet/scripts/docker-down.sh; set TESTCONTAINERS_RYUK_DISABLED=true (also in $ENVFILE)"

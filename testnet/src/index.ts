@@ -1,5 +1,7 @@
 /** @mixnet/testnet: generate, start, watch and stop local mixnets. */
 export { chainReady, DEV_ACCOUNT_PRIVATE_KEY, DEV_CHAIN_ID, hardhatBin, startHardhat } from './chain.js';
+export type { ExperimentOptions, ExperimentResult } from './experiment.js';
+export { runExperiment } from './experiment.js';
 export type { GeneratedTestnet, TestnetPlan } from './generate.js';
 export { checkPlan, generateTestnet, PlanError } from './generate.js';
 export type { Health } from './health.js';

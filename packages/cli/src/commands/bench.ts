@@ -8,8 +8,12 @@ import { CliError } from '../output.js';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, or all')
-    .option('--suite <suites>', 'sphinx|peers|node|client|e2e|all, or a comma list', 'sphinx')
+    .description('run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, or all')
+    .option(
+      '--suite <suites>',
+      'sphinx|peers|node|client|e2e|anonymity|all (all = every suite but anonymity), or a comma list',
+      'sphinx',
+    )
     .option('--quick', 'short runs (the CI perf gate)')
     .option('--json <file>', 'also write every entry to one JSON file')
     .option('--out <dir>', 'folder for <suite>.json and plots (default bench/results in the repo, else .mixnet/bench)')
