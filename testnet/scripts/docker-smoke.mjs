@@ -12,8 +12,9 @@
  *   A. testcontainers' own Network, withNetworkAliases, withExposedPorts and Wait.forHttp (published
  *      port, through docker-proxy);
  *   B. a network created with a fixed subnet, each container given a fixed IP (a node's `announce`
- *      must be an IP address, known before it starts) and its alias, no published port, a log wait,
- *      then /health fetched at the container IP from the host and by alias from the other container.
+ *      must be an IP address, known before it starts) and its alias, no published port, waited for by
+ *      log line (mix-1) or by a /health probe run inside (mix-2), then /health fetched at the container
+ *      IP from the host and by alias from the other container.
  * Every container and network carries the label mixnet.testnet=smoke-<id> (docker-down.sh removes
  * what a crash leaves). Prints what worked and how long it took; exits 1 on the first failure.
  */
@@ -44,6 +45,7 @@ const LABELS = { 'mixnet.testnet': runId };
 const PACKET_PORT = 1789;
 const METRICS_PORT = 9100;
 const RUN = ['/app/packages/node/dist/run.js'];
+const HEALTH_PROBE = `node -e "fetch('http://127.0.0.1:${METRICS_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"`;
 
 const t0 = performance.now();
 const since = (t) => `${((performance.now() - t) / 1000).toFixed(2)}s`;
@@ -165,7 +167,11 @@ try {
         .withBindMounts([{ source: join(dir, 'b'), target: '/config', mode: 'ro' }])
         .withFixedIp(networkName, node.ip, [node.id])
         .withLabels(LABELS)
-        .withWaitStrategy(Wait.forLogMessage(/"msg":"listening"/))
+        .withWaitStrategy(
+          i === 0
+            ? Wait.forLogMessage(/"msg":"listening"/) // needs log.level info or lower
+            : Wait.forSuccessfulCommand(HEALTH_PROBE), // any log level: /health from inside, every 100 ms
+        )
         .withStartupTimeout(30_000)
         .start();
       cleanup.unshift(() => container.stop({ timeout: 2_000 }));
@@ -175,7 +181,9 @@ try {
       const body = await health(`http://${ip}:${METRICS_PORT}/health`);
       if (body.id !== node.id) throw new Error(`${node.id}: /health says ${JSON.stringify(body)}`);
     }
-    log(`B: fixed-subnet network + fixed IPs + aliases + Wait.forLogMessage: 2 mixes healthy in ${since(t)}`);
+    log(
+      `B: fixed-subnet network + fixed IPs + aliases + Wait.forLogMessage / forSuccessfulCommand: 2 mixes healthy in ${since(t)}`,
+    );
     log(`B:   host -> container IP ${nodes.map((n) => `${n.ip}:${METRICS_PORT}`).join(', ')} works`);
     const probe = `fetch('http://mix-1:${METRICS_PORT}/health').then((r) => r.text()).then(console.log)`;
     const res = await started[1].exec(['node', '-e', probe]);

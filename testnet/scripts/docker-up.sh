@@ -104,7 +104,7 @@ start_dockerd() {
   else
     [[ $(id -u) -eq 0 ]] || die "need root to start dockerd (no Docker engine is running)"
     [[ -S /var/run/docker.sock ]] && ! docker_ok && rm -f /var/run/docker.sock
-    mkdir -p "$DATA_ROOT"
+    mkdir -p "$DATA_ROOT" || die "cannot create the data root $DATA_ROOT"
     say "starting dockerd --iptables=false --ip-forward=false --data-root $DATA_ROOT (log: $LOG)"
     # setsid: the daemon outlives this script's session and process group.
     setsid dockerd --iptables=false --ip-forward=false --data-root "$DATA_ROOT" --pidfile "$PIDFILE" \
@@ -119,7 +119,9 @@ start_dockerd() {
       die "dockerd exited during start-up: $(grep -iE 'level=(fatal|error)|failed' "$LOG" | tail -1 | cut -c1-300) (log: $LOG)"
     fi
     if ((SECONDS >= deadline)); then
-      die "dockerd (pid $pid) did not answer docker info within ${TIMEOUT}s (log: $LOG); stop it with testnet/scripts/docker-down.sh"
+      kill -TERM "$pid" 2>/dev/null || true
+      rm -f "$MARKER"
+      die "dockerd (pid $pid) did not answer docker info within ${TIMEOUT}s, stopped it: $(grep -iE 'level=(fatal|error)' "$LOG" | tail -1 | cut -c1-300) (log: $LOG)"
     fi
     sleep 0.2
   done

@@ -15,13 +15,19 @@ export function hardhatBin(): string {
 export const DEV_ACCOUNT_PRIVATE_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const;
 export const DEV_CHAIN_ID = 31337;
 
-export function startHardhat(dir: string, host: string, port: number, logPath: string): StartedProcess {
+/** Writes the hardhat config of the devnet chain into `dir`; returns its path. */
+export function writeHardhatConfig(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'hardhat.config.cjs');
   writeFileSync(
     config,
     `module.exports = { networks: { hardhat: { chainId: ${DEV_CHAIN_ID}, mining: { auto: true } } }, paths: { cache: ${JSON.stringify(join(dir, 'cache'))} } };\n`,
   );
+  return config;
+}
+
+export function startHardhat(dir: string, host: string, port: number, logPath: string): StartedProcess {
+  const config = writeHardhatConfig(dir);
   return spawnDetached(
     process.execPath,
     [hardhatBin(), '--config', config, 'node', '--hostname', host, '--port', String(port)],

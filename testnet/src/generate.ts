@@ -30,6 +30,28 @@ export interface TestnetPlan {
   emulation?: { latencyMs?: number; jitterMs?: number; lossRate?: number };
 }
 
+/** Where one process listens (`listenHost`) and is reached (`host`): loopback ports, or a container's IP. */
+export interface Endpoint {
+  host: string;
+  listenHost: string;
+  port: number;
+  metricsPort: number;
+  websocketPort?: number;
+}
+
+export type Allocate = (id: string, role: 'mix' | 'gateway' | 'service-provider' | 'chain') => Promise<Endpoint>;
+
+/** The process runtime's allocation: free loopback ports on `host`. */
+export function loopbackAllocator(host: string): Allocate {
+  return async (_id, role) => ({
+    host,
+    listenHost: host,
+    port: await freePort(),
+    metricsPort: await freePort(),
+    ...(role === 'gateway' ? { websocketPort: await freePort() } : {}),
+  });
+}
+
 export class PlanError extends Error {
   constructor(message: string) {
     super(message);
@@ -53,13 +75,18 @@ export function checkPlan(p: TestnetPlan): void {
 export interface GeneratedTestnet {
   state: TestnetState;
   topology: Topology;
-  /** The chain's port when we start hardhat. */
+  /** The chain's port and listening host when we start hardhat. */
   chainPort?: number;
+  chainHost?: string;
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<GeneratedTestnet> {
+export async function generateTestnet(
+  dir: string,
+  plan: TestnetPlan,
+  allocate: Allocate = loopbackAllocator(plan.host),
+): Promise<GeneratedTestnet> {
   checkPlan(plan);
   const p = paths(dir);
   for (const sub of ['configs', 'keys', 'data', 'logs']) rmSync(join(dir, sub), { recursive: true, force: true });
@@ -70,25 +97,25 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
   const topology: Topology = { layers: [], gateways: [], serviceProviders: [] };
 
   const relay = async (id: string, role: 'mix' | 'gateway', layer?: number) => {
-    const port = await freePort();
-    const metricsPort = await freePort();
+    const ep = await allocate(id, role);
+    const { port, metricsPort, websocketPort } = ep;
     const keyDir = p.keys(id);
     const keys = {
       sphinxPrivateKeyFile: join(keyDir, 'sphinx.key'),
       identityPrivateKeyFile: join(keyDir, 'identity.key'),
     };
     const pub = generateNodeKeys(keys);
-    const websocketPort = role === 'gateway' ? await freePort() : undefined;
     const config = {
       role,
       id,
-      listen: { host: plan.host, port },
+      listen: { host: ep.listenHost, port },
+      ...(ep.listenHost !== ep.host ? { announce: { host: ep.host, port } } : {}),
       keys: {
         sphinxPrivateKeyFile: rel(keys.sphinxPrivateKeyFile),
         identityPrivateKeyFile: rel(keys.identityPrivateKeyFile),
       },
       dataDir: rel(p.data(id)),
-      metrics: { host: plan.host, port: metricsPort },
+      metrics: { host: ep.listenHost, port: metricsPort },
       workers: plan.workers,
       log: { level: plan.logLevel },
       ...(plan.emulation ? { links: { emulation: plan.emulation } } : {}),
@@ -100,18 +127,18 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
               ? { cover: { rateHz: plan.mixCoverHz, meanDelayMs: plan.mu, topologyFile: rel(p.topology) } }
               : {}),
           }
-        : { websocket: { host: plan.host, port: websocketPort } }),
+        : { websocket: { host: ep.listenHost, port: websocketPort } }),
     };
     writeFileSync(p.config(id), `${JSON.stringify(config, null, 2)}\n`);
-    const address = `${plan.host}:${port}`;
+    const address = `${ep.host}:${port}`;
     const entry = { id, address, sphinxKey: hex(pub.sphinxPublicKey), identityKey: hex(pub.identityPublicKey) };
     processes.push({
       id,
       role,
       ...(layer ? { layer } : {}),
       address,
-      metricsUrl: `http://${plan.host}:${metricsPort}`,
-      ...(websocketPort ? { url: `ws://${plan.host}:${websocketPort}` } : {}),
+      metricsUrl: `http://${ep.host}:${metricsPort}`,
+      ...(websocketPort ? { url: `ws://${ep.host}:${websocketPort}` } : {}),
       configPath: p.config(id),
       logPath: p.log(id),
     });
@@ -125,16 +152,19 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
   }
   for (let g = 1; g <= plan.gateways; g++) {
     const { entry, websocketPort } = await relay(`gateway-${g}`, 'gateway');
-    topology.gateways.push({ ...entry, clientUrl: `ws://${plan.host}:${websocketPort}` });
+    topology.gateways.push({ ...entry, clientUrl: `ws://${entry.address.replace(/:\d+$/, '')}:${websocketPort}` });
   }
 
   let chainUrl: string | undefined;
   let chainPort: number | undefined;
+  let chainHost: string | undefined;
   let serviceProvider: TestnetState['serviceProvider'];
   if (plan.chain !== 'none') {
     if (plan.chain === 'hardhat') {
-      chainPort = await freePort();
-      chainUrl = `http://${plan.host}:${chainPort}`;
+      const ep = await allocate('chain', 'chain');
+      chainPort = ep.port;
+      chainHost = ep.listenHost;
+      chainUrl = `http://${ep.host}:${chainPort}`;
       processes.push({ id: 'chain', role: 'chain', metricsUrl: chainUrl, url: chainUrl, logPath: p.log('chain') });
     } else chainUrl = plan.chain;
     const id = 'service-provider';
@@ -143,7 +173,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
       identityPrivateKeyFile: join(p.keys(id), 'identity.key'),
     };
     const pub = generateNodeKeys(keys);
-    const metricsPort = await freePort();
+    const ep = await allocate(id, 'service-provider');
     const gateway = topology.gateways[0]?.id as string;
     const config = {
       role: 'service-provider',
@@ -152,7 +182,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
       gateway,
       identityKeyFile: rel(keys.identityPrivateKeyFile),
       upstreams: { chain: chainUrl },
-      metrics: { host: plan.host, port: metricsPort },
+      metrics: { host: ep.listenHost, port: ep.metricsPort },
       traffic: { mu: plan.mu },
       ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
       log: { level: plan.logLevel },
@@ -164,7 +194,7 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
     processes.push({
       id,
       role: 'service-provider',
-      metricsUrl: `http://${plan.host}:${metricsPort}`,
+      metricsUrl: `http://${ep.host}:${ep.metricsPort}`,
       configPath: p.config(id),
       logPath: p.log(id),
     });
@@ -184,5 +214,5 @@ export async function generateTestnet(dir: string, plan: TestnetPlan): Promise<G
     ...(plan.trace ? { trace: plan.trace } : {}),
     processes,
   };
-  return { state, topology, ...(chainPort ? { chainPort } : {}) };
+  return { state, topology, ...(chainPort ? { chainPort } : {}), ...(chainHost ? { chainHost } : {}) };
 }

@@ -1,5 +1,6 @@
 /** Health and counters of a running testnet's processes, read over HTTP from their metrics ports. */
 import { chainReady } from './chain.js';
+import { containerRunning } from './docker-inspect.js';
 import type { ProcessEntry } from './layout.js';
 import { isAlive } from './process-runtime.js';
 
@@ -17,6 +18,7 @@ export async function probe(p: ProcessEntry): Promise<boolean> {
 
 export async function healthOf(p: ProcessEntry): Promise<Health> {
   if (p.pid !== undefined && !isAlive(p.pid)) return 'down';
+  if (p.container !== undefined && !containerRunning(p.container)) return 'down';
   return (await probe(p)) ? 'up' : p.pid === undefined && p.container === undefined ? 'down' : 'starting';
 }
 

@@ -49,6 +49,8 @@ export interface TestnetState {
   readyMs?: number;
   /** Trace folder, when traced: `down` writes its meta header. */
   trace?: string;
+  /** The docker runtime's network and image. */
+  docker?: { network: string; image: string; runId: string };
 }
 
 export function stateDir(dir: string | undefined): string {

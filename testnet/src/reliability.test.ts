@@ -78,7 +78,9 @@ describe('an idle client with cover traffic', () => {
   });
   afterAll(() => downTestnet(dir));
 
-  it('uses under 5% of one core (default rates: a packet per 20 ms, a loop per 200 ms)', {
+  // Its CPU cost is a benchmark figure (`pnpm mixnet bench --suite client`), not asserted here: test
+  // files run in parallel on 2 cores and would measure each other. This checks the streams' rates.
+  it('keeps sending drop cover (~50/s) and loop cover (~5/s), and the loops come back', {
     timeout: 60_000,
   }, async () => {
     // Its own process, so the figure is the client's alone.
@@ -105,10 +107,10 @@ await c.close({ flushMs: 0 }); process.exit(0);`,
     });
     const { cpu, packets, loops } = JSON.parse(out.trim()) as { cpu: number; packets: number; loops: number };
     process.stderr.write(
-      `idle client: ${(cpu * 100).toFixed(2)}% of one core, ${packets} cover packets in 10 s, ${loops} loops back\n`,
+      `idle client: ${packets} cover packets in 10 s, ${loops} loops back (${(cpu * 100).toFixed(1)}% of a core under test load)\n`,
     );
-    expect(packets).toBeGreaterThan(400); // ~50/s drop + ~5/s loop: cover is really flowing
+    expect(packets).toBeGreaterThan(400);
+    expect(packets).toBeLessThan(700);
     expect(loops).toBeGreaterThan(20);
-    expect(cpu).toBeLessThan(0.05);
   });
 });

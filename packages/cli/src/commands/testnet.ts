@@ -47,7 +47,10 @@ async function liveLoop(dir: string, state: TestnetState): Promise<void> {
     if (stopping) return;
     stopping = true;
     progress('stopping the testnet…');
-    const { stopped } = await downTestnet(dir);
+    const { stopped } =
+      state.runtime === 'docker'
+        ? await (await import('@mixnet/testnet/docker')).downDocker(dir)
+        : await downTestnet(dir);
     progress(`stopped ${stopped.length} processes`);
     process.exit(0);
   };
@@ -112,7 +115,8 @@ export function registerTestnet(program: Command): void {
       };
       let state: TestnetState;
       if (f.runtime === 'docker') {
-        throw new CliError('TODO-DOCKER');
+        const { upDocker } = await import('@mixnet/testnet/docker');
+        state = await upDocker(options);
       } else state = await upTestnet(options);
       if (f.json) printJson({ ...state, stateDir: dir });
       else {
@@ -156,7 +160,7 @@ export function registerTestnet(program: Command): void {
         layer: p.layer ?? '',
         id: p.id,
         health: p.health,
-        pid: p.pid ?? p.container ?? '',
+        pid: p.pid ?? p.container?.slice(0, 12) ?? '',
         address: p.address ?? p.url ?? '',
       }));
       process.stdout.write(`${table(rows)}\n`);
@@ -194,7 +198,8 @@ export function registerTestnet(program: Command): void {
       const state = readState(dir);
       let stopped: string[] = [];
       if (state?.runtime === 'docker') {
-        throw new CliError('TODO-DOCKER');
+        const { downDocker } = await import('@mixnet/testnet/docker');
+        stopped = (await downDocker(dir)).stopped;
       } else stopped = (await downTestnet(dir)).stopped;
       if (f.json) printJson({ stateDir: dir, stopped });
       else process.stdout.write(state ? `stopped ${stopped.length} processes (${dir})\n` : `no testnet in ${dir}\n`);

@@ -1,0 +1,228 @@
+/**
+ * The docker runtime (ARCHITECTURE.md, "Containers here and elsewhere"): one image from
+ * testnet/Dockerfile, every process a container on a user-defined network, started through
+ * testcontainers. A Sphinx header carries IP addresses, not names, so every container gets a fixed
+ * IP on a fixed subnet (its alias is its id); the state folder is mounted at the same path inside,
+ * so configs, keys, logs and traces are where the process runtime puts them.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { chainReady, writeHardhatConfig } from './chain.js';
+import { containerRunning, dockerBin } from './docker-inspect.js';
+import { type Allocate, generateTestnet, type TestnetPlan } from './generate.js';
+import { waitHealthy } from './health.js';
+import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
+import { DEFAULT_PLAN, liveProcesses, smokeCheck, TestnetError, type UpOptions } from './testnet.js';
+import { writeTraceMeta } from './trace-meta.js';
+
+export const IMAGE = 'mixnet-testnet';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LABEL = 'mixnet.testnet';
+const PORTS = { packets: 1789, metrics: 9100, websocket: 9000, chain: 8545 };
+const ENV_FILE = '/run/mixnet-docker/env';
+
+/** Settings docker-up.sh leaves for us (base image, testcontainers switches). */
+function dockerEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(ENV_FILE)) return out;
+  for (const line of readFileSync(ENV_FILE, 'utf8').split('\n')) {
+    const m = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1] as string] = (m[2] as string).replace(/^['"]|['"]$/g, '');
+  }
+  return out;
+}
+
+export function dockerAvailable(): boolean {
+  return spawnSync(dockerBin(), ['info'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
+}
+
+/** Builds the image (BuildKit; cached layers make a rebuild after a code change take seconds). */
+export async function buildImage(progress: (m: string) => void): Promise<string> {
+  const env = dockerEnv();
+  const base = process.env.MIXNET_DOCKER_BASE ?? env.MIXNET_DOCKER_BASE;
+  progress(`building the ${IMAGE} image${base ? ` on ${base}` : ''}`);
+  const r = await execa(
+    dockerBin(),
+    ['build', '-q', '-f', 'testnet/Dockerfile', ...(base ? ['--build-arg', `BASE=${base}`] : []), '-t', IMAGE, '.'],
+    { cwd: REPO_ROOT, env: { DOCKER_BUILDKIT: '1' }, reject: false, all: true },
+  );
+  if (r.exitCode !== 0)
+    throw new TestnetError(`docker build failed:\n${String(r.all).split('\n').slice(-15).join('\n')}`);
+  return IMAGE;
+}
+
+async function createNetwork(
+  name: string,
+  labels: Record<string, string>,
+): Promise<{ subnet: string; prefix: string }> {
+  // A /24 in 10.0.0.0/8 not used by another network: try a few at random.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const a = 16 + Math.floor(Math.random() * 200);
+    const b = Math.floor(Math.random() * 250);
+    const subnet = `10.${a}.${b}.0/24`;
+    const r = await execa(
+      dockerBin(),
+      [
+        'network',
+        'create',
+        '--driver',
+        'bridge',
+        '--subnet',
+        subnet,
+        '--gateway',
+        `10.${a}.${b}.1`,
+        ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+        name,
+      ],
+      { reject: false },
+    );
+    if (r.exitCode === 0) return { subnet, prefix: `10.${a}.${b}` };
+    if (!/overlap|in use/i.test(r.stderr)) throw new TestnetError(`docker network create failed: ${r.stderr}`);
+  }
+  throw new TestnetError('no free /24 in 10.0.0.0/8 for the testnet network');
+}
+
+export async function upDocker(opts: UpOptions): Promise<TestnetState> {
+  const started = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  if (!dockerAvailable())
+    throw new TestnetError(
+      'no Docker engine answers: on a machine without one, run testnet/scripts/docker-up.sh (installs docker.io and starts dockerd)',
+    );
+  const existing = readState(opts.dir);
+  if (
+    existing &&
+    (existing.runtime === 'docker'
+      ? existing.processes.some((p) => p.container && containerRunning(p.container))
+      : liveProcesses(existing).length > 0)
+  )
+    throw new TestnetError(`a testnet is already running in ${opts.dir}; use \`mixnet testnet down\` first`);
+  Object.assign(
+    process.env,
+    { TESTCONTAINERS_RYUK_DISABLED: 'true', TESTCONTAINERS_HOST_OVERRIDE: 'localhost' },
+    dockerEnv(),
+    {
+      TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
+    },
+  );
+  const { GenericContainer } = await import('testcontainers');
+  const image = await buildImage(progress);
+
+  const plan: TestnetPlan = { ...DEFAULT_PLAN, ...pickPlan(opts), host: '0.0.0.0' };
+  const runId = Math.random().toString(36).slice(2, 8);
+  const network = `mixnet-${runId}`;
+  const labels = { [LABEL]: runId };
+  const { prefix } = await createNetwork(network, labels);
+  let next = 10;
+  const ips = new Map<string, string>();
+  const allocate: Allocate = async (id, role) => {
+    const ip = `${prefix}.${next++}`;
+    ips.set(id, ip);
+    return {
+      host: ip,
+      listenHost: '0.0.0.0',
+      port: role === 'chain' ? PORTS.chain : PORTS.packets,
+      metricsPort: PORTS.metrics,
+      ...(role === 'gateway' ? { websocketPort: PORTS.websocket } : {}),
+    };
+  };
+  progress(`generating keys and configs for ${plan.layers} layers × ${plan.nodesPerLayer} on ${prefix}.0/24`);
+  const { state } = await generateTestnet(opts.dir, plan, allocate);
+  state.runtime = 'docker';
+  state.docker = { network, image, runId };
+  state.cliPid = process.pid;
+  writeState(opts.dir, state);
+
+  class FixedIpContainer extends GenericContainer {
+    withFixedIp(ip: string, alias: string): this {
+      this.withNetworkMode(network);
+      this.createOpts.NetworkingConfig = {
+        EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: ip }, Aliases: [alias] } },
+      };
+      return this;
+    }
+  }
+
+  const launch = async (p: ProcessEntry) => {
+    const cli = '/app/packages/cli/dist/main.js';
+    const command =
+      p.role === 'chain'
+        ? `cd /app/testnet && exec node node_modules/hardhat/internal/cli/bootstrap.js --config ${writeHardhatConfig(paths(opts.dir).chain)} node --hostname 0.0.0.0 --port ${PORTS.chain}`
+        : `exec node ${cli} run ${p.role} --config ${p.configPath}`;
+    const container = await new FixedIpContainer(image)
+      .withName(`${network}-${p.id}`)
+      .withEntrypoint(['sh', '-c'])
+      .withCommand([`${command} >> ${p.logPath} 2>&1`])
+      .withEnvironment({ HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' })
+      .withBindMounts([{ source: opts.dir, target: opts.dir, mode: 'rw' }])
+      .withFixedIp(ips.get(p.id) as string, p.id)
+      .withLabels(labels)
+      .start();
+    p.container = container.getId();
+    writeState(opts.dir, state);
+    await waitHealthy(p, p.role === 'chain' ? 90_000 : (opts.timeoutMs ?? 45_000), () =>
+      containerRunning(p.container as string),
+    );
+    progress(`${p.id} is up (container ${p.container.slice(0, 12)}, ${ips.get(p.id)})`);
+  };
+
+  try {
+    await Promise.all(state.processes.filter((p) => p.role !== 'service-provider').map(launch));
+    const sp = state.processes.find((p) => p.role === 'service-provider');
+    if (sp) {
+      if (state.chainUrl && !(await chainReady(state.chainUrl)))
+        throw new TestnetError(`the chain at ${state.chainUrl} does not answer eth_chainId`);
+      await launch(sp);
+    }
+    if (!opts.skipSmoke) {
+      progress('smoke check: a message through every layer and back');
+      await smokeCheck(state);
+      progress('smoke check passed');
+    }
+  } catch (err) {
+    await downDocker(opts.dir).catch(() => {});
+    throw err;
+  }
+  state.readyMs = Math.round(performance.now() - started);
+  writeState(opts.dir, state);
+  return state;
+}
+
+function pickPlan(o: UpOptions): Partial<TestnetPlan> {
+  const out: Partial<TestnetPlan> = {};
+  for (const k of [
+    'layers',
+    'nodesPerLayer',
+    'gateways',
+    'mu',
+    'chain',
+    'mixCoverHz',
+    'workers',
+    'logLevel',
+    'emulation',
+    'trace',
+  ] as const)
+    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
+  return out;
+}
+
+/** Removes every container and the network of the testnet in `dir`. */
+export async function downDocker(dir: string): Promise<{ stopped: string[] }> {
+  const state = readState(dir);
+  if (!state) return { stopped: [] };
+  const stopped: string[] = [];
+  const ids = state.processes.filter((p) => p.container).map((p) => p.container as string);
+  for (const p of state.processes) if (p.container && containerRunning(p.container)) stopped.push(p.id);
+  // SIGTERM first (nodes forward what they hold), then removal.
+  if (ids.length > 0) {
+    await execa(dockerBin(), ['stop', '-t', '8', ...ids], { reject: false });
+    await execa(dockerBin(), ['rm', '-f', ...ids], { reject: false });
+  }
+  if (state.docker?.network) await execa(dockerBin(), ['network', 'rm', state.docker.network], { reject: false });
+  if (state.trace) await writeTraceMeta(state.trace, { mu: state.mu, topologyPath: state.topologyPath });
+  const { rmSync } = await import('node:fs');
+  rmSync(paths(dir).state, { force: true });
+  return { stopped };
+}
