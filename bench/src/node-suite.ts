@@ -64,7 +64,11 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     log: { level: 'warn' },
   };
   writeFileSync(join(dir, 'mix.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, [RUN, 'mix', '--config', join(dir, 'mix.json')], { stdio: 'inherit' });
+  // MIXNET_BENCH_NODE_ARGS: extra node flags for the mix, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.MIXNET_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, RUN, 'mix', '--config', join(dir, 'mix.json')], {
+    stdio: 'inherit',
+  });
   try {
     for (let i = 0; ; i++) {
       if (
@@ -111,7 +115,12 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     log?.(`workers=${workers}: ${packets} packets in ${seconds.toFixed(2)} s`);
     return packets / seconds;
   } finally {
-    child.kill('SIGKILL');
+    // SIGTERM: the mix drains and exits (and writes its profile when run with --cpu-prof).
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
     await sink.close({ destroy: true });
   }
 }
