@@ -18,10 +18,10 @@ export function cdfSvg(title: string, xLabel: string, series: readonly Series[],
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${m.l + w / 2}" y="22" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    `<text x="${m.l + w / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     `<line x1="${m.l}" y1="${m.t + h}" x2="${m.l + w}" y2="${m.t + h}" stroke="black"/>`,
     `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${m.t + h}" stroke="black"/>`,
-    `<text x="${m.l + w / 2}" y="${height - 12}" text-anchor="middle">${escape(xLabel)}</text>`,
+    `<text x="${m.l + w / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
     `<text x="16" y="${m.t + h / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + h / 2})">fraction of messages</text>`,
   ];
   for (let i = 0; i <= 5; i++) {
@@ -41,13 +41,13 @@ export function cdfSvg(title: string, xLabel: string, series: readonly Series[],
     out.push(
       `<line x1="${m.l + w + 12}" y1="${m.t + 10 + i * 18}" x2="${m.l + w + 32}" y2="${m.t + 10 + i * 18}" stroke="${color}" stroke-width="2"/>`,
     );
-    out.push(`<text x="${m.l + w + 38}" y="${m.t + 14 + i * 18}">${escape(s.label)}</text>`);
+    out.push(`<text x="${m.l + w + 38}" y="${m.t + 14 + i * 18}">${escapeXml(s.label)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -77,11 +77,11 @@ export function xySvg(
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${m.l + w / 2}" y="22" text-anchor="middle" font-size="14">${escape(title)}</text>`,
+    `<text x="${m.l + w / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     `<line x1="${m.l}" y1="${m.t + h}" x2="${m.l + w}" y2="${m.t + h}" stroke="black"/>`,
     `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${m.t + h}" stroke="black"/>`,
-    `<text x="${m.l + w / 2}" y="${height - 12}" text-anchor="middle">${escape(xLabel)}</text>`,
-    `<text x="16" y="${m.t + h / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + h / 2})">${escape(yLabel)}</text>`,
+    `<text x="${m.l + w / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+    `<text x="16" y="${m.t + h / 2}" text-anchor="middle" transform="rotate(-90 16 ${m.t + h / 2})">${escapeXml(yLabel)}</text>`,
   ];
   for (let i = 0; i <= 5; i++) {
     out.push(
@@ -103,7 +103,7 @@ export function xySvg(
     out.push(
       `<line x1="${m.l + w + 12}" y1="${m.t + 10 + i * 18}" x2="${m.l + w + 32}" y2="${m.t + 10 + i * 18}" stroke="${color}" stroke-width="2"/>`,
     );
-    out.push(`<text x="${m.l + w + 38}" y="${m.t + 14 + i * 18}">${escape(s.label)}</text>`);
+    out.push(`<text x="${m.l + w + 38}" y="${m.t + 14 + i * 18}">${escapeXml(s.label)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
