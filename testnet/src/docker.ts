@@ -9,12 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { chainReady, writeHardhatConfig } from './chain.js';
+import { writeHardhatConfig } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
 import { type Allocate, generateTestnet, type TestnetPlan } from './generate.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { DEFAULT_PLAN, liveProcesses, smokeCheck, TestnetError, type UpOptions } from './testnet.js';
+import { DEFAULT_PLAN, liveProcesses, startInOrder, stripUndefined, TestnetError, type UpOptions } from './testnet.js';
 import { writeTraceMeta } from './trace-meta.js';
 
 export const IMAGE = 'mixnet-testnet';
@@ -110,7 +110,7 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
   const { GenericContainer } = await import('testcontainers');
   const image = await buildImage(progress);
 
-  const plan: TestnetPlan = { ...DEFAULT_PLAN, ...pickPlan(opts), host: '0.0.0.0' };
+  const plan: TestnetPlan = { ...DEFAULT_PLAN, ...stripUndefined(opts), host: '0.0.0.0' };
   const runId = Math.random().toString(36).slice(2, 8);
   const network = `mixnet-${runId}`;
   const labels = { [LABEL]: runId };
@@ -168,44 +168,7 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
     progress(`${p.id} is up (container ${p.container.slice(0, 12)}, ${ips.get(p.id)})`);
   };
 
-  try {
-    await Promise.all(state.processes.filter((p) => p.role !== 'service-provider').map(launch));
-    const sp = state.processes.find((p) => p.role === 'service-provider');
-    if (sp) {
-      if (state.chainUrl && !(await chainReady(state.chainUrl)))
-        throw new TestnetError(`the chain at ${state.chainUrl} does not answer eth_chainId`);
-      await launch(sp);
-    }
-    if (!opts.skipSmoke) {
-      progress('smoke check: a message through every layer and back');
-      await smokeCheck(state);
-      progress('smoke check passed');
-    }
-  } catch (err) {
-    await downDocker(opts.dir).catch(() => {});
-    throw err;
-  }
-  state.readyMs = Math.round(performance.now() - started);
-  writeState(opts.dir, state);
-  return state;
-}
-
-function pickPlan(o: UpOptions): Partial<TestnetPlan> {
-  const out: Partial<TestnetPlan> = {};
-  for (const k of [
-    'layers',
-    'nodesPerLayer',
-    'gateways',
-    'mu',
-    'chain',
-    'mixCoverHz',
-    'workers',
-    'logLevel',
-    'emulation',
-    'trace',
-  ] as const)
-    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
-  return out;
+  return startInOrder(opts, state, started, launch, () => downDocker(opts.dir));
 }
 
 /** Removes every container and the network of the testnet in `dir`. */

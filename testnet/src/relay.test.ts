@@ -23,6 +23,23 @@ import { downTestnet, upTestnet } from './testnet.js';
 
 const RECIPIENT = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' as const;
 
+const chain = defineChain({
+  id: 31337,
+  name: 'devnet',
+  nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+  rpcUrls: { default: { http: ['http://unused'] } },
+});
+
+/** A viem wallet and reader whose every call goes through the mixnet to the service provider. */
+function viaMixnet(client: MixnetClient) {
+  const transport = mixnetTransport({ client, serviceProvider: 'service-provider' });
+  return {
+    chain,
+    wallet: createWalletClient({ account: privateKeyToAccount(DEV_ACCOUNT_PRIVATE_KEY), chain, transport }),
+    reader: createPublicClient({ chain, transport, pollingInterval: 200 }),
+  };
+}
+
 describe('a transaction through the mixnet (viem → mixnetTransport → service provider → hardhat)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mixnet-relay-'));
   let state: TestnetState;
@@ -38,15 +55,7 @@ describe('a transaction through the mixnet (viem → mixnetTransport → service
   });
 
   it('sends a signed transfer and reads its receipt; the chain shows the balance change', async () => {
-    const transport = mixnetTransport({ client, serviceProvider: 'service-provider' });
-    const chain = defineChain({
-      id: 31337,
-      name: 'devnet',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: ['http://unused'] } },
-    });
-    const wallet = createWalletClient({ account: privateKeyToAccount(DEV_ACCOUNT_PRIVATE_KEY), chain, transport });
-    const reader = createPublicClient({ chain, transport, pollingInterval: 200 });
+    const { chain, wallet, reader } = viaMixnet(client);
     const before = await reader.getBalance({ address: RECIPIENT });
     const hash = await wallet.sendTransaction({ to: RECIPIENT, value: parseEther('1.5') });
     const receipt = await reader.waitForTransactionReceipt({ hash, timeout: 60_000 });
@@ -94,15 +103,7 @@ describe('a transaction through the mixnet (viem → mixnetTransport → service
   });
 
   it('brings a long answer back across several SURBs, asking for more when short', async () => {
-    const transport = mixnetTransport({ client, serviceProvider: 'service-provider' });
-    const chain = defineChain({
-      id: 31337,
-      name: 'devnet',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: ['http://unused'] } },
-    });
-    const wallet = createWalletClient({ account: privateKeyToAccount(DEV_ACCOUNT_PRIVATE_KEY), chain, transport });
-    const reader = createPublicClient({ chain, transport, pollingInterval: 200 });
+    const { wallet, reader } = viaMixnet(client);
     // 8 KB of calldata: the request spans several fragments, and reading the transaction back is a
     // ~17 KB answer, more than the 4 reply SURBs a request carries.
     const data = `0x${'ab'.repeat(8000)}` as const;

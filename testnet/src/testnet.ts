@@ -89,9 +89,23 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
     progress(`${p.id} is up`);
   };
 
+  return startInOrder(opts, state, started, launch, () => downTestnet(opts.dir));
+}
+
+/**
+ * What both runtimes do once configs exist: relays and chain at once, then the service provider
+ * (it needs its gateway and the chain), then the smoke check; on any failure, tear down.
+ */
+export async function startInOrder(
+  opts: UpOptions,
+  state: TestnetState,
+  started: number,
+  launch: (p: ProcessEntry) => Promise<void>,
+  down: () => Promise<unknown>,
+): Promise<TestnetState> {
+  const progress = opts.onProgress ?? (() => {});
   try {
-    const relays = state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway' || p.role === 'chain');
-    await Promise.all(relays.map(launch));
+    await Promise.all(state.processes.filter((p) => p.role !== 'service-provider').map(launch));
     const sp = state.processes.find((p) => p.role === 'service-provider');
     if (sp) {
       if (state.chainUrl && !(await chainReady(state.chainUrl)))
@@ -104,7 +118,7 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
       progress('smoke check passed');
     }
   } catch (err) {
-    await downTestnet(opts.dir).catch(() => {});
+    await down().catch(() => {});
     throw err;
   }
   state.readyMs = Math.round(performance.now() - started);
@@ -112,7 +126,7 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
   return state;
 }
 
-function stripUndefined(o: object): Partial<TestnetPlan> {
+export function stripUndefined(o: object): Partial<TestnetPlan> {
   const keys: (keyof TestnetPlan)[] = [
     'trace',
     'layers',
