@@ -60,16 +60,21 @@ export function delaysNs(hops: number, muMs: number): bigint[] {
   return Array.from({ length: hops }, (_, i) => (i === hops - 1 ? 0n : BigInt(Math.round(exponential(muMs) * 1e6))));
 }
 
+/** A header and first hop with a random payload (drop cover, acks): no Lioness layers to compute. */
+function withRandomPayload(header: Uint8Array, firstHop: Uint8Array): OutgoingPacket {
+  const packet = new Uint8Array(HEADER_SIZE + PAYLOAD_SIZE);
+  packet.set(header, 0);
+  crypto.getRandomValues(packet.subarray(HEADER_SIZE));
+  return { firstHop, packet };
+}
+
 /**
- * A SURB's header and first hop with a random payload: an ack, whose only content is the SURB's
- * identifier, or cover. `parseSurb` bounds and checks the SURB first.
+ * An ack into a SURB a peer gave us: its identifier is the ack, so the payload is random.
+ * `parseSurb` bounds and checks the peer's bytes first.
  */
 export function headerWithRandomPayload(surb: Uint8Array): OutgoingPacket {
   const parsed = parseSurb(surb);
-  const packet = new Uint8Array(HEADER_SIZE + PAYLOAD_SIZE);
-  packet.set(parsed.header, 0);
-  crypto.getRandomValues(packet.subarray(HEADER_SIZE));
-  return { firstHop: parsed.firstHop, packet };
+  return withRandomPayload(parsed.header, parsed.firstHop);
 }
 
 export function createCore(
@@ -101,7 +106,8 @@ export function createCore(
         keyMaterial: 'seeds',
         backend,
       });
-      return headerWithRandomPayload(surb);
+      // Our own SURB (§6.2 layout: header || first hop || seeds): no need to parse it back.
+      return withRandomPayload(surb.subarray(0, HEADER_SIZE), surb.slice(HEADER_SIZE, HEADER_SIZE + 32));
     },
     surb(identifier) {
       const route = planner.route(base.gateway, pick);

@@ -43,7 +43,6 @@ interface Incoming {
   surbs: Map<number, Uint8Array>;
   fragments?: Fragment[];
   unsent: number[];
-  askedForMore: boolean;
   touched: number;
 }
 
@@ -111,7 +110,6 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       let content: ReplyContent;
       if (indices.length === 0 && inc.unsent.length > 1) {
         content = { kind: 'need-surbs', count: Math.min(inc.unsent.length, MAX_SURBS_PER_MESSAGE) };
-        inc.askedForMore = true;
       } else {
         content = { kind: 'fragment', fragment: frags[inc.unsent.shift() as number] as Fragment };
       }
@@ -205,7 +203,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       let inc = incoming.get(hexId);
       if (m.kind === 'request') {
         if (inc) return undefined; // the same request again: already handed to the application
-        inc = { secret: m.secret, surbs: new Map(), unsent: [], askedForMore: false, touched: performance.now() };
+        inc = { secret: m.secret, surbs: new Map(), unsent: [], touched: performance.now() };
         incoming.set(hexId, inc);
       }
       if (!inc) return undefined; // SURBs for a request we no longer know
