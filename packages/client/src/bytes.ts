@@ -1,4 +1,5 @@
 /** Byte helpers for the client's own wire formats: a bounded reader and a writer. */
+import { hex } from '@mixnet/sphinx/wire';
 
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -27,9 +28,8 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-}
+/** The project's hex encoder (`@mixnet/sphinx/wire`), for map keys of identifiers. */
+export const toHex: (bytes: Uint8Array) => string = hex.encode;
 
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
