@@ -1,17 +1,18 @@
 /**
  * Node throughput (issue #4): a real mix process on loopback, zero delay, native crypto, fed by a
- * load generator that sends unique packets built before the clock starts, forwarding to a sink in
- * this process. Reported beside the single-core processPacket rate measured in the same run.
+ * load generator that sends unique packets built before the clock starts (after an untimed warm-up
+ * round), forwarding to a sink in this process. Reported beside the single-core processPacket rate measured in the same run.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLink, createPacketServer, generateNodeKeys } from '@mixnet/node';
+import { generateNodeKeys, RELAY_NODE_FLAGS } from '@mixnet/node';
 import { createPacket, encodeNodeAddress, generateKeyPair, processPacket } from '@mixnet/sphinx';
 import { Bench } from 'tinybench';
+import { blast, countFrames, packFrames } from './load.js';
 import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
 
 export interface NodeSuiteOptions {
@@ -31,25 +32,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** CPU seconds per thread of a process (Linux /proc; empty elsewhere), to show where a mix spends. */
+function threadCpu(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // comm is in parentheses and may hold spaces; the fields after it are space-separated.
+      // Node does not name its worker threads, so threads are told apart by id; the main one is `pid`.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[tid === String(pid) ? 'main' : `t${tid}`] = (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out;
+}
+
 /** Forwarded packets per second through one mix with `workers` worker threads. */
 async function measure(workers: number, packets: number, log?: (l: string) => void): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mixnet-bench-node-'));
   const keys = { sphinxPrivateKeyFile: join(dir, 'sphinx.key'), identityPrivateKeyFile: join(dir, 'identity.key') };
   const pub = generateNodeKeys(keys);
   const [mixPort, metricsPort] = [await freePort(), await freePort()];
-  let received = 0;
-  let done: () => void = () => {};
-  const allIn = new Promise<void>((r) => {
-    done = r;
-  });
-  const sink = createPacketServer({
-    host: '127.0.0.1',
-    port: 0,
-    onPacket: () => {
-      if (++received === packets) done();
-    },
-  });
-  const { port: sinkPort } = await sink.listen();
+  const sink = await countFrames();
+  const sinkPort = sink.port;
   const config = {
     role: 'mix',
     id: `bench-mix-w${workers}`,
@@ -66,9 +73,14 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
   writeFileSync(join(dir, 'mix.json'), JSON.stringify(config));
   // MIXNET_BENCH_NODE_ARGS: extra node flags for the mix, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.MIXNET_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, RUN, 'mix', '--config', join(dir, 'mix.json')], {
-    stdio: 'inherit',
-  });
+  // Started the way the testnet starts a mix (RELAY_NODE_FLAGS), so the figure is the product's.
+  const child = spawn(
+    process.execPath,
+    [...RELAY_NODE_FLAGS, ...nodeArgs, RUN, 'mix', '--config', join(dir, 'mix.json')],
+    {
+      stdio: 'inherit',
+    },
+  );
   try {
     for (let i = 0; ; i++) {
       if (
@@ -88,30 +100,45 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
       sinkHop,
     ];
     const message = new Uint8Array(100);
-    const batch = Array.from({ length: packets }, () =>
-      createPacket({ route, delaysNs: [0n, 0n], destination: new Uint8Array(32), message }),
-    );
-    const link = createLink({ host: '127.0.0.1', port: mixPort, maxQueue: packets * 2 });
+    const build = (n: number) =>
+      packFrames(
+        Array.from({ length: n }, () =>
+          createPacket({ route, delaysNs: [0n, 0n], destination: new Uint8Array(32), message }),
+        ),
+      );
+    // A warm-up round first (untimed), so JIT compilation in the mix is not billed to forwarding.
+    const warmup = Math.min(2_000, Math.ceil(packets / 10));
+    const [warm, chunks] = [build(warmup), build(packets)];
+    const deliver = async (batch: Uint8Array[], total: number) => {
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([blast('127.0.0.1', mixPort, batch), sink.received(total)]),
+        new Promise((_, reject) => {
+          timeout = setTimeout(() => reject(new Error(`only ${sink.count} of ${total} packets arrived`)), 120_000);
+        }),
+      ]).finally(() => clearTimeout(timeout));
+    };
+    await deliver(warm, warmup);
     const cpuOf = (pid: number | undefined) => {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ');
       return (Number(stat[13]) + Number(stat[14])) / 100;
     };
+    const threads0 = threadCpu(child.pid);
     const cpu0 = { mix: cpuOf(child.pid), self: process.cpuUsage() };
     const t0 = performance.now();
-    for (const p of batch) link.send(p);
-    await Promise.race([
-      allIn,
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error(`only ${received} of ${packets} packets arrived`)), 120_000),
-      ),
-    ]);
+    await deliver(chunks, warmup + packets);
     const seconds = (performance.now() - t0) / 1000;
     const mixCpu = cpuOf(child.pid) - cpu0.mix;
     const selfCpu = (process.cpuUsage(cpu0.self).user + process.cpuUsage(cpu0.self).system) / 1e6;
+    const perThread = Object.entries(threadCpu(child.pid))
+      .map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6] as const)
+      .filter(([, us]) => us >= 1)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+      .join(', ');
     log?.(
-      `workers=${workers}: mix ${((mixCpu / packets) * 1e6).toFixed(0)} µs CPU/packet, load generator and sink ${((selfCpu / packets) * 1e6).toFixed(0)} µs/packet`,
+      `workers=${workers}: mix ${((mixCpu / packets) * 1e6).toFixed(0)} µs CPU/packet (${perThread}), load generator and sink ${((selfCpu / packets) * 1e6).toFixed(0)} µs/packet`,
     );
-    await link.close();
     log?.(`workers=${workers}: ${packets} packets in ${seconds.toFixed(2)} s`);
     return packets / seconds;
   } finally {
@@ -121,7 +148,7 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
-    await sink.close({ destroy: true });
+    await sink.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { encodeFrame, FrameKind } from '@mixnet/sphinx/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeOutcomes, decodePackets, encodeOutcomes, encodePackets } from './batch-codec.js';
@@ -47,7 +48,13 @@ describe('worker batch codec', () => {
   it('round-trips outcome batches, every kind', () => {
     fc.assert(
       fc.property(fc.array(outcome, { maxLength: 20 }), (outcomes) => {
-        expect(decodeOutcomes(encodeOutcomes(outcomes))).toEqual(outcomes);
+        const decoded = decodeOutcomes(encodeOutcomes(outcomes));
+        // Forwarded packets come back framed for the wire too; the rest is as encoded.
+        expect(decoded.map((o) => (o.kind === 'forward' ? { ...o, frame: undefined } : o))).toEqual(
+          outcomes.map((o) => (o.kind === 'forward' ? { ...o, frame: undefined } : o)),
+        );
+        for (const o of decoded)
+          if (o.kind === 'forward') expect(o.frame).toEqual(encodeFrame(FrameKind.Packet, o.packet));
       }),
     );
   });

@@ -5,11 +5,13 @@
  *
  *   packets:  count u32 | (length u32 | bytes)*
  *   outcomes: count u32 | (kind u8 | processing ns u32 | fields)*
- *     forward: delay u64 | next address 32 | replay tag 32 | length u32 | packet
+ *     forward: delay u64 | next address 32 | replay tag 32 | BE32(length + 1) | FrameKind.Packet | packet
+ *       (the packet already framed for the wire, so the main thread writes it to the link as is)
  *     final:   destination 32 | identifier 16 | replay tag 32 | length u32 | payload
  *     error:   code u8 (index into ERROR_CODES)
  */
 import type { SphinxErrorCode } from '@mixnet/sphinx';
+import { FrameKind } from '@mixnet/sphinx/wire';
 import type { ProcessOutcome } from './packet-processor.js';
 
 const ERROR_CODES: (SphinxErrorCode | 'overloaded')[] = [
@@ -57,7 +59,7 @@ export function decodePackets(batch: Uint8Array): Uint8Array[] {
 }
 
 function outcomeSize(o: ProcessOutcome): number {
-  if (o.kind === 'forward') return 5 + 8 + 32 + 32 + 4 + o.packet.length;
+  if (o.kind === 'forward') return 5 + 8 + 32 + 32 + 5 + o.packet.length;
   if (o.kind === 'final') return 5 + 32 + 16 + 32 + 4 + o.payload.length;
   return 5 + 1;
 }
@@ -76,8 +78,9 @@ export function encodeOutcomes(outcomes: readonly ProcessOutcome[]): Uint8Array 
       view.setBigUint64(off + 5, o.delayNs);
       out.set(o.nextAddress, off + 13);
       out.set(o.replayTag, off + 45);
-      view.setUint32(off + 77, o.packet.length);
-      out.set(o.packet, off + 81);
+      view.setUint32(off + 77, o.packet.length + 1);
+      out[off + 81] = FrameKind.Packet;
+      out.set(o.packet, off + 82);
     } else if (o.kind === 'final') {
       out[off] = KIND_FINAL;
       out.set(o.destination, off + 5);
@@ -104,16 +107,17 @@ export function decodeOutcomes(batch: Uint8Array): ProcessOutcome[] {
     const kind = batch[off];
     const processingNs = view.getUint32(off + 1);
     if (kind === KIND_FORWARD) {
-      const len = view.getUint32(off + 77);
+      const len = view.getUint32(off + 77) - 1;
       out.push({
         kind: 'forward',
         delayNs: view.getBigUint64(off + 5),
         nextAddress: batch.subarray(off + 13, off + 45),
         replayTag: batch.subarray(off + 45, off + 77),
-        packet: batch.subarray(off + 81, off + 81 + len),
+        packet: batch.subarray(off + 82, off + 82 + len),
+        frame: batch.subarray(off + 77, off + 82 + len),
         processingNs,
       });
-      off += 81 + len;
+      off += 82 + len;
     } else if (kind === KIND_FINAL) {
       const len = view.getUint32(off + 85);
       out.push({

@@ -60,7 +60,8 @@ export interface LinkOptions {
 }
 
 export interface Link {
-  send(packet: Uint8Array): void;
+  /** `frame`: the packet already framed (FrameKind.Packet) by whoever built it, to skip a copy. */
+  send(packet: Uint8Array, frame?: Uint8Array): void;
   /** packets not yet handed to the socket (held by emulation or waiting in the queue) */
   readonly queued: number;
   readonly connected: boolean;
@@ -240,11 +241,11 @@ export function createLink(opts: LinkOptions): Link {
   }
 
   return {
-    send(packet) {
+    send(packet, framed) {
       if (state === 'closed') return drop('closed', 1);
       if (lossRate > 0 && random() < lossRate) return drop('emulated_loss', 1);
       if (held.length + queue.length >= maxQueue) return drop('queue_full', 1);
-      const frame = encodeFrame(FrameKind.Packet, packet);
+      const frame = framed ?? encodeFrame(FrameKind.Packet, packet);
       if (delayed) hold(frame);
       else {
         queue.push(frame);
@@ -316,7 +317,7 @@ export function createLink(opts: LinkOptions): Link {
 }
 
 export interface LinkPool {
-  send(to: { host: string; port: number }, packet: Uint8Array): void;
+  send(to: { host: string; port: number }, packet: Uint8Array, frame?: Uint8Array): void;
   /** flushes every link; rejects (after all have settled) if any did not flush in time */
   flush(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -332,7 +333,7 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
   let closed = false;
 
   return {
-    send(to, packet) {
+    send(to, packet, frame) {
       if (closed) {
         opts.onDrop?.('closed', 1);
         return;
@@ -343,7 +344,7 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
         link = createLink({ ...opts, host: to.host, port: to.port });
         links.set(key, link);
       }
-      link.send(packet);
+      link.send(packet, frame);
     },
 
     async flush(timeoutMs) {

@@ -25,6 +25,7 @@ export interface MixNode {
 interface Held {
   nextAddress: Uint8Array;
   packet: Uint8Array;
+  frame: Uint8Array | undefined;
   receivedAt: number;
   trace: TraceIn | undefined;
 }
@@ -51,6 +52,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
       scheduler.schedule(delayMs - (performance.now() - receivedAt), {
         nextAddress: outcome.nextAddress,
         packet: outcome.packet,
+        frame: outcome.frame,
         receivedAt,
         trace,
       });
@@ -61,7 +63,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
     const t = relay.tracer;
     if (t && held.trace) t.hop(held.trace, { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) });
-    relay.forward(held.nextAddress, held.packet);
+    relay.forward(held.nextAddress, held.packet, held.frame);
   };
   const scheduler = createScheduler<Held>({
     onDue: (held) => {

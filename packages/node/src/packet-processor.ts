@@ -15,6 +15,8 @@ export type ProcessOutcome =
       nextAddress: Uint8Array;
       delayNs: bigint;
       packet: Uint8Array;
+      /** `packet` already framed for the wire (FrameKind.Packet), when it came back from a worker. */
+      frame?: Uint8Array;
       replayTag: Uint8Array;
       processingNs: number;
     }

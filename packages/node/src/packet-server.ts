@@ -69,7 +69,11 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
     }
     const from = formatPeer(socket);
     let peer: string | undefined;
-    const decoder = createFrameDecoder(opts.maxFrameSize === undefined ? {} : { maxFrameSize: opts.maxFrameSize });
+    // Views, not copies: every packet is handed on (copied into a worker batch) before the chunk is dropped.
+    const decoder = createFrameDecoder({
+      views: true,
+      ...(opts.maxFrameSize === undefined ? {} : { maxFrameSize: opts.maxFrameSize }),
+    });
     let reported = false;
     const reportBad = (code: string) => {
       if (reported) return;
@@ -86,7 +90,6 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
     socket.on('data', (chunk: Buffer) => {
       let frames: ReturnType<typeof decoder.push>;
       try {
-        // A plain Uint8Array view: Buffer#slice does not copy, and the decoder relies on slice() copying.
         frames = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       } catch (err) {
         // Only decoder errors are the peer's fault; anything else is a bug and should surface.

@@ -44,7 +44,8 @@ export interface Relay {
   address: Uint8Array;
   drop(reason: DropReason, count?: number): void;
   /** Hands a packet to the next hop named by a Sphinx address. */
-  forward(nextAddress: Uint8Array, packet: Uint8Array): void;
+  /** `frame`: the packet already framed for the wire (a worker's outcome), else it is framed here. */
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -111,7 +112,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     },
     drop,
     tracer,
-    forward(nextAddress, packet) {
+    forward(nextAddress, packet, frame) {
       let to: { host: string; port: number };
       try {
         to = decodeNodeAddress(nextAddress);
@@ -119,7 +120,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         drop('bad_next_hop');
         return;
       }
-      links.send(to, packet);
+      links.send(to, packet, frame);
       metrics.forwarded.inc();
     },
     ingest,

@@ -56,18 +56,21 @@ describe('frame codec', () => {
     expect([...encodeFrame(FrameKind.Packet, new Uint8Array(0))]).toEqual([0, 0, 0, 1, 0x01]);
   });
 
-  it('property: frames, concatenated and split anywhere, decode to the same frames', () => {
-    fc.assert(
-      fc.property(fc.array(arbFrame, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (frames, cuts) => {
-        const stream = concat(frames.map((f) => encodeFrame(f.kind, f.body)));
-        const dec = createFrameDecoder();
-        const out: Frame[] = [];
-        for (const chunk of split(stream, cuts)) out.push(...dec.push(chunk));
-        expect(out).toEqual(frames);
-        expect(dec.buffered).toBe(0);
-      }),
-    );
-  });
+  it.each([false, true])(
+    'property: frames, concatenated and split anywhere, decode to the same frames (views: %s)',
+    (views) => {
+      fc.assert(
+        fc.property(fc.array(arbFrame, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (frames, cuts) => {
+          const stream = concat(frames.map((f) => encodeFrame(f.kind, f.body)));
+          const dec = createFrameDecoder({ views });
+          const out: Frame[] = [];
+          for (const chunk of split(stream, cuts)) out.push(...dec.push(chunk));
+          expect(out).toEqual(frames);
+          expect(dec.buffered).toBe(0);
+        }),
+      );
+    },
+  );
 
   it('property: one byte at a time decodes the same, and buffered is 0 at every frame boundary', () => {
     fc.assert(
@@ -92,6 +95,20 @@ describe('frame codec', () => {
     const [frame] = createFrameDecoder().push(chunk);
     chunk.fill(0);
     expect([...(frame?.body ?? [])]).toEqual([1, 2, 3]);
+  });
+
+  it('with views, a frame inside one chunk is a view of it; a frame split across chunks gets its own buffer', () => {
+    const stream = concat([
+      encodeFrame(FrameKind.Packet, new Uint8Array([1, 2, 3])),
+      encodeFrame(FrameKind.Packet, new Uint8Array([4, 5, 6])),
+    ]);
+    const dec = createFrameDecoder({ views: true });
+    const [whole] = dec.push(stream.subarray(0, 10));
+    expect(whole?.body.buffer).toBe(stream.buffer);
+    const [split] = dec.push(stream.subarray(10));
+    expect([...(split?.body ?? [])]).toEqual([4, 5, 6]);
+    expect(split?.body.buffer).not.toBe(stream.buffer);
+    expect(dec.buffered).toBe(0);
   });
 
   it('property: an oversized length throws FRAME_TOO_LARGE as soon as the 4-byte prefix is in', () => {

@@ -50,63 +50,106 @@ export function encodeFrame(kind: FrameKind, body: Uint8Array): Uint8Array {
 export interface FrameDecoderOptions {
   /** Largest accepted `length` (kind + body); default 40 KiB. */
   maxFrameSize?: number;
+  /**
+   * Bodies are views into the pushed chunk instead of copies (a frame split across pushes is always
+   * assembled in a buffer of its own). For a caller that consumes bodies before the chunk is reused
+   * and does not mind a body pinning its chunk: a relay that hands every packet on at once.
+   */
+  views?: boolean;
 }
 
 /**
  * A streaming decoder: push chunks as they arrive, get whole frames back. Throws FrameError on an
  * empty or oversized length prefix (checked before any body is buffered) or an unknown kind.
+ * A frame split across pushes costs one buffer of its own size; other bytes are never copied
+ * twice, and what is held for a partial frame never exceeds 4 + maxFrameSize.
  */
 export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
   const maxFrameSize = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-  let pending: Uint8Array = new Uint8Array(0);
+  const views = opts.views === true;
+  // A frame split across pushes: its length prefix, then (once that is in) kind and body.
+  const prefix = new Uint8Array(FRAME_HEADER_SIZE);
+  let prefixHave = 0;
+  let partial: Uint8Array | undefined;
+  let partialHave = 0;
+
+  const checkedLength = (buf: Uint8Array, off: number): number => {
+    const length =
+      (((buf[off] as number) << 24) |
+        ((buf[off + 1] as number) << 16) |
+        ((buf[off + 2] as number) << 8) |
+        (buf[off + 3] as number)) >>>
+      0;
+    if (length === 0) throw new FrameError('FRAME_EMPTY', 'frame length 0');
+    if (length > maxFrameSize) {
+      throw new FrameError('FRAME_TOO_LARGE', `frame length ${length} exceeds the maximum ${maxFrameSize}`);
+    }
+    return length;
+  };
+
+  /** The frame whose kind byte is at `start` and whose length (kind + body) is `length`. */
+  const frameAt = (buf: Uint8Array, start: number, length: number, copyBody: boolean): Frame => {
+    const kind = buf[start] as number;
+    if (!KINDS.has(kind)) throw new FrameError('FRAME_UNKNOWN_KIND', `unknown frame kind ${kind}`);
+    const body = buf.subarray(start + 1, start + length);
+    // A copy unless asked for views, so a frame never pins the (larger) chunk it arrived in.
+    return { kind: kind as FrameKind, body: copyBody ? new Uint8Array(body) : body };
+  };
 
   return {
     /** Bytes held for an incomplete frame. */
     get buffered(): number {
-      return pending.length;
+      return prefixHave + partialHave;
     },
     push(chunk: Uint8Array): Frame[] {
-      let buf = pending.length === 0 ? chunk : concat(pending, chunk);
       const frames: Frame[] = [];
+      const end = chunk.length;
       let off = 0;
-      while (buf.length - off >= FRAME_HEADER_SIZE) {
-        const length =
-          (((buf[off] as number) << 24) |
-            ((buf[off + 1] as number) << 16) |
-            ((buf[off + 2] as number) << 8) |
-            (buf[off + 3] as number)) >>>
-          0;
-        if (length === 0) throw new FrameError('FRAME_EMPTY', 'frame length 0');
-        if (length > maxFrameSize) {
-          throw new FrameError('FRAME_TOO_LARGE', `frame length ${length} exceeds the maximum ${maxFrameSize}`);
+      // 1. Finish a frame begun in an earlier push, copying only its own bytes.
+      if (prefixHave > 0) {
+        if (partial === undefined) {
+          const take = Math.min(FRAME_HEADER_SIZE - prefixHave, end);
+          prefix.set(chunk.subarray(0, take), prefixHave);
+          prefixHave += take;
+          off = take;
+          if (prefixHave < FRAME_HEADER_SIZE) return frames;
+          partial = new Uint8Array(checkedLength(prefix, 0));
+          partialHave = 0;
         }
-        if (buf.length - off < FRAME_HEADER_SIZE + length) break;
-        const kind = buf[off + FRAME_HEADER_SIZE] as number;
-        if (!KINDS.has(kind)) throw new FrameError('FRAME_UNKNOWN_KIND', `unknown frame kind ${kind}`);
-        // A copy, so a frame never pins the (larger) chunk it arrived in.
-        frames.push({
-          kind: kind as FrameKind,
-          body: copy(buf, off + FRAME_HEADER_SIZE + 1, off + FRAME_HEADER_SIZE + length),
-        });
+        const take = Math.min(partial.length - partialHave, end - off);
+        partial.set(chunk.subarray(off, off + take), partialHave);
+        partialHave += take;
+        off += take;
+        if (partialHave < partial.length) return frames;
+        // The assembled buffer is ours alone, so its body needs no copy either way.
+        const done = partial;
+        partial = undefined;
+        prefixHave = 0;
+        partialHave = 0;
+        frames.push(frameAt(done, 0, done.length, false));
+      }
+      // 2. Whole frames inside this chunk.
+      while (end - off >= FRAME_HEADER_SIZE) {
+        const length = checkedLength(chunk, off);
+        if (end - off < FRAME_HEADER_SIZE + length) break;
+        frames.push(frameAt(chunk, off + FRAME_HEADER_SIZE, length, !views));
         off += FRAME_HEADER_SIZE + length;
       }
-      pending = off === buf.length ? new Uint8Array(0) : copy(buf, off, buf.length);
-      buf = pending;
+      // 3. The start of a frame that continues in a later push.
+      if (off < end) {
+        const n = Math.min(FRAME_HEADER_SIZE, end - off);
+        prefix.set(chunk.subarray(off, off + n), 0);
+        prefixHave = n;
+        off += n;
+        if (prefixHave === FRAME_HEADER_SIZE) {
+          partial = new Uint8Array(checkedLength(prefix, 0));
+          partial.set(chunk.subarray(off, end), 0);
+          partialHave = end - off;
+        }
+      }
       return frames;
     },
   };
 }
 
 export type FrameDecoder = ReturnType<typeof createFrameDecoder>;
-
-/** A real copy even when given a Node Buffer, whose own slice() returns a view into shared memory. */
-function copy(src: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(src.subarray(start, end));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
