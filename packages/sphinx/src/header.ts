@@ -1,4 +1,6 @@
 /** Sphinx header creation (SPHINX.md §3) and per-hop unwrapping (§4.1). */
+
+import { createBlindingChain } from './blinding.js';
 import { constantTimeEqual, writeBigUint64BE, xorInto } from './bytes.js';
 import {
   FINAL_HOP,
@@ -11,7 +13,7 @@ import {
   STREAM_CIPHER_OUTPUT_LENGTH,
   TRUNCATED_ROUTING_INFO_SIZE,
 } from './constants.js';
-import { type CryptoBackend, X25519_BASE_POINT } from './crypto/backend.js';
+import type { CryptoBackend } from './crypto/backend.js';
 import { SphinxError } from './errors.js';
 import { BLINDING_FACTOR, expandSharedSecret, HEADER_MAC_KEY, PAYLOAD_KEY, STREAM_KEY } from './kdf.js';
 
@@ -59,15 +61,14 @@ export function buildHeader(backend: CryptoBackend, spec: HeaderSpec): BuiltHead
   const n = spec.route.length;
   const version = versionBytes(spec.version);
 
-  // Step 1: s_i is pk_i multiplied by x, then by every earlier blinding factor, in order.
-  const blinders: Uint8Array[] = [spec.initialSecret];
+  // Step 1: s_i is pk_i multiplied by x, then by every earlier blinding factor, in order
+  // (blinding.ts computes that with about one ladder per hop).
+  const chain = createBlindingChain(backend, spec.initialSecret);
   const expansions: Uint8Array[] = [];
   for (const node of spec.route) {
-    let acc = node.publicKey;
-    for (const b of blinders) acc = backend.x25519(b, acc);
-    const expanded = expandSharedSecret(backend, acc);
+    const expanded = expandSharedSecret(backend, chain.sharedSecret(node.publicKey));
     expansions.push(expanded);
-    blinders.push(expanded.subarray(...BLINDING_FACTOR));
+    chain.blind(expanded.subarray(...BLINDING_FACTOR));
   }
   const streams = expansions.map((e) => rho(backend, e));
 
@@ -106,7 +107,7 @@ export function buildHeader(backend: CryptoBackend, spec: HeaderSpec): BuiltHead
 
   // Step 5.
   const header = new Uint8Array(HEADER_SIZE);
-  header.set(backend.x25519(spec.initialSecret, X25519_BASE_POINT), 0);
+  header.set(backend.x25519Base(spec.initialSecret), 0);
   header.set(gamma, GROUP_ELEMENT_SIZE);
   header.set(beta, GROUP_ELEMENT_SIZE + HEADER_MAC_SIZE);
   return { header, payloadKeys: expansions.map((e) => e.subarray(...PAYLOAD_KEY)), expansions };

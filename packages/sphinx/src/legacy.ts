@@ -5,38 +5,9 @@
  * clamps, so this is the RFC 7748 §5 ladder over plain BigInts. It is slow and not constant-time;
  * only legacy packets, which Nym clients no longer send, take this path.
  */
+import { fromLE, L, mod, P, pow, toLE32 } from './scalar.js';
 
-const P = (1n << 255n) - 19n;
-/** ℓ = 2^252 + 27742317777372353535851937790883648493. */
-const L = (1n << 252n) + 27742317777372353535851937790883648493n;
 const A24 = 121665n;
-
-const mod = (x: bigint) => {
-  const r = x % P;
-  return r < 0n ? r + P : r;
-};
-
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = mod(base);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = mod(result * b);
-    b = mod(b * b);
-  }
-  return result;
-}
-
-function fromLE(bytes: Uint8Array): bigint {
-  let x = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i] as number);
-  return x;
-}
-
-function toLE32(x: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0, v = x; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
-  return out;
-}
 
 /** [scalar]·u for any scalar below 2^255 (no clamping); the top bit of u is masked, u reduced mod p. */
 export function montgomeryLadder(scalar: bigint, uBytes: Uint8Array): Uint8Array {

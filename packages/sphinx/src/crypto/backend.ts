@@ -14,6 +14,8 @@ export interface CryptoBackend {
    * Low-order inputs yield 32 zero bytes, as x25519-dalek does, instead of an error (§8).
    */
   x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array;
+  /** X25519(scalar, 9): the same bytes as x25519 with the base point, by a faster fixed-base method where there is one. */
+  x25519Base(scalar: Uint8Array): Uint8Array;
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** Full 32-byte HMAC-SHA256; the header MAC is its first 16 bytes (§2.1). */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;

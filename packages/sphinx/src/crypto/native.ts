@@ -14,7 +14,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2.js';
-import type { CryptoBackend, Primitive } from './backend.js';
+import { type CryptoBackend, type Primitive, X25519_BASE_POINT } from './backend.js';
 import { loadSodium, type SodiumNative } from './sodium.js';
 
 export interface NativeBackendOptions {
@@ -57,6 +57,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): CryptoB
     name: 'native',
     implementations,
     x25519,
+    x25519Base: sodium ? sodiumX25519Base(sodium) : (scalar) => x25519(scalar, X25519_BASE_POINT),
     hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
     hmacSha256: (key, data) => plain(createHmac('sha256', key).update(data).digest()),
     aes128CtrKeystream: (key, length) => plain(createCipheriv('aes-128-ctr', key, ZERO_IV16).update(zeros(length))),
@@ -75,6 +76,15 @@ function sodiumX25519(sodium: SodiumNative): CryptoBackend['x25519'] {
       // libsodium refuses exactly the low-order u values (§8); x25519-dalek returns zeros for them.
       out.fill(0);
     }
+    return out;
+  };
+}
+
+function sodiumX25519Base(sodium: SodiumNative): CryptoBackend['x25519Base'] {
+  // libsodium's fixed-base path (an Edwards comb, then to Montgomery u): ≈12 µs against ≈31 for the ladder.
+  return (scalar) => {
+    const out = new Uint8Array(32);
+    sodium.crypto_scalarmult_base(out, scalar);
     return out;
   };
 }

@@ -33,6 +33,7 @@ export function createNobleBackend(): CryptoBackend {
         return new Uint8Array(32);
       }
     },
+    x25519Base: (scalar) => x25519.scalarMultBase(scalar),
     hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
     hmacSha256: (key, data) => hmac(sha256, key, data),
     aes128CtrKeystream: (key, length) => ctr(key, ZERO_IV16).encrypt(new Uint8Array(length)),
