@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RELAY_NODE_FLAGS } from '@mixnet/node';
+import { nodeFlagsFor } from '@mixnet/node';
 import { execa } from 'execa';
 import { writeHardhatConfig } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
@@ -151,7 +151,7 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
     const command =
       p.role === 'chain'
         ? `cd /app/testnet && exec node node_modules/hardhat/internal/cli/bootstrap.js --config ${writeHardhatConfig(paths(opts.dir).chain)} node --hostname 0.0.0.0 --port ${PORTS.chain}`
-        : `exec node ${p.role === 'mix' || p.role === 'gateway' ? `${RELAY_NODE_FLAGS.join(' ')} ` : ''}${cli} run ${p.role} --config ${p.configPath}`;
+        : `exec node ${[...nodeFlagsFor(p.role), cli].join(' ')} run ${p.role} --config ${p.configPath}`;
     const container = await new FixedIpContainer(image)
       .withName(`${network}-${p.id}`)
       .withEntrypoint(['sh', '-c'])

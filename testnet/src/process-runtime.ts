@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RELAY_NODE_FLAGS } from '@mixnet/node';
+import { nodeFlagsFor } from '@mixnet/node';
 
 /** The CLI entry point in this repository's layout (testnet/dist → packages/cli/dist). */
 export const CLI_MAIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
@@ -33,8 +33,7 @@ export function spawnDetached(command: string, args: string[], logPath: string, 
 }
 
 export function startRole(role: string, configPath: string, logPath: string, entry = CLI_MAIN): StartedProcess {
-  const flags = role === 'mix' || role === 'gateway' ? RELAY_NODE_FLAGS : [];
-  return spawnDetached(process.execPath, [...flags, entry, 'run', role, '--config', configPath], logPath);
+  return spawnDetached(process.execPath, [...nodeFlagsFor(role), entry, 'run', role, '--config', configPath], logPath);
 }
 
 export function isAlive(pid: number | undefined): boolean {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RELAY_NODE_FLAGS } from '@mixnet/node';
 import { describe, expect, it } from 'vitest';
 import { CLI, processesMentioning, runCli } from './test-support/cli.js';
 
@@ -40,6 +41,13 @@ describe('testnet lifecycle', () => {
 
       const before = JSON.parse((await runCli(['testnet', 'status', '--state', state, '--json'])).stdout) as StatusJson;
       expect(before.processes.every((p) => p.health === 'up')).toBe(true);
+      // Relays run with RELAY_NODE_FLAGS (process-flags.ts), as the node bench measures them.
+      const argvOf = (role: string) => {
+        const pid = before.processes.find((p) => p.role === role)?.pid as number;
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      };
+      for (const role of ['mix', 'gateway'])
+        expect(argvOf(role)).toEqual(expect.arrayContaining([...RELAY_NODE_FLAGS]));
       const victim = before.processes.find((p) => p.id === 'mix-2-1');
       process.kill(victim?.pid as number, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));

@@ -12,6 +12,6 @@ export type { MixNode } from './mix-node.js';
 export { createMixNode } from './mix-node.js';
 export type { PacketServer, PacketServerOptions } from './packet-server.js';
 export { createPacketServer } from './packet-server.js';
-export { RELAY_NODE_FLAGS } from './process-flags.js';
+export { nodeFlagsFor, RELAY_NODE_FLAGS } from './process-flags.js';
 export { runNode } from './run.js';
 export type { TraceIn, Tracer } from './trace.js';

@@ -9,3 +9,8 @@
  * about 129 to 114 µs of CPU per forwarded packet. V8 refuses the flag in NODE_OPTIONS, hence argv.
  */
 export const RELAY_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
+
+/** The node flags for a `mixnet run <role>` process: RELAY_NODE_FLAGS for relays, none for the rest. */
+export function nodeFlagsFor(role: string): readonly string[] {
+  return role === 'mix' || role === 'gateway' ? RELAY_NODE_FLAGS : [];
+}
