@@ -1,7 +1,7 @@
 /** Outbound links and the link pool (link.ts), on real loopback sockets with createPacketServer as the receiver. */
 import { createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createFrameDecoder } from '@mixnet/sphinx/wire';
+import { createFrameDecoder, encodeFrame, FrameKind } from '@mixnet/sphinx/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLink, createLinkPool, type DropReason, type Link, type LinkOptions } from './link.js';
 import { createPacketServer, type PacketServer } from './packet-server.js';
@@ -118,6 +118,24 @@ describe('link', () => {
     await waitFor(() => rx.seqs.length === 100);
     expect(rx.seqs).toEqual(range(0, 100));
     expect(l.queued).toBe(0);
+  });
+
+  it('copies a ready-made frame that has to wait, so it does not pin (or see changes to) its batch', async () => {
+    const port = await freePort();
+    const l = link({ host: HOST, port, backoff: { initialMs: 20, maxMs: 100 } });
+    // Ten frames side by side in one buffer, as a worker's outcome batch holds them.
+    const frames = range(0, 10).map((i) => encodeFrame(FrameKind.Packet, packet(i)));
+    const batch = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let off = 0;
+    for (const [i, f] of frames.entries()) {
+      batch.set(f, off);
+      l.send(packet(i), batch.subarray(off, off + f.length));
+      off += f.length;
+    }
+    batch.fill(0); // the batch is gone as far as the link is concerned
+    const rx = await receiver(port);
+    await waitFor(() => rx.seqs.length === 10);
+    expect(rx.seqs).toEqual(range(0, 10));
   });
 
   it('reconnects by itself after the receiver is killed and restarted on the same port', async () => {

@@ -245,7 +245,11 @@ export function createLink(opts: LinkOptions): Link {
       if (state === 'closed') return drop('closed', 1);
       if (lossRate > 0 && random() < lossRate) return drop('emulated_loss', 1);
       if (held.length + queue.length >= maxQueue) return drop('queue_full', 1);
-      const frame = framed ?? encodeFrame(FrameKind.Packet, packet);
+      // A ready-made frame is a view into a worker's whole outcome batch: written at once it is
+      // free, but one that has to wait (hop down or slow, emulated latency) is copied so it does
+      // not keep the batch alive.
+      const writableNow = !delayed && state === 'connected' && !blocked && queue.length === 0;
+      const frame = framed ? (writableNow ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
       if (delayed) hold(frame);
       else {
         queue.push(frame);

@@ -79,9 +79,9 @@ describe('packet server', () => {
     expect(byId.get(1)?.from).toBe(a.from);
     expect(byId.get(2)?.packet).toEqual(packet(2));
     expect(byId.get(2)?.from).toBe(b.from);
-    // A packet assembled across reads lives in a buffer of its own frame's size (kind byte + body),
-    // not in a pooled chunk; one inside a read is a view of that read's own buffer (Node does not pool them).
-    expect(byId.get(2)?.packet.buffer.byteLength).toBe(65);
+    // Packet 2 came a byte per write, so it was assembled across reads in a buffer of its own frame's
+    // size (kind byte + body), or arrived whole in one small read: never inside a pooled chunk.
+    expect(byId.get(2)?.packet.buffer.byteLength).toBeLessThanOrEqual(69);
     expect(srv.bad).toEqual([]);
   });
 

@@ -20,8 +20,11 @@ export interface PacketServerOptions {
   port: number;
   /** Largest accepted frame (kind + body); default that of the frame decoder (40 KiB). */
   maxFrameSize?: number;
-  /** each Sphinx packet frame */
-  /** `peer`: the node id the link announced in its Hello frame, if any. */
+  /**
+   * Each Sphinx packet. `packet` is a view into the socket read it arrived in (Node does not pool
+   * reads): keeping it keeps that chunk (up to 64 KiB), and its buffer must not be transferred.
+   * `peer`: the node id the link announced in its Hello frame, if any.
+   */
   onPacket: (packet: Uint8Array, from: string, peer: string | undefined) => void;
   /** a connection sent garbage (FrameError code, or FRAME_TRUNCATED) and was closed; good connections are untouched */
   onBadFrame?: (code: string, from: string) => void;
@@ -69,7 +72,7 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
     }
     const from = formatPeer(socket);
     let peer: string | undefined;
-    // Views, not copies: every packet is handed on (copied into a worker batch) before the chunk is dropped.
+    // Views, not copies: a relay copies each packet into a worker batch or processes it at once.
     const decoder = createFrameDecoder({
       views: true,
       ...(opts.maxFrameSize === undefined ? {} : { maxFrameSize: opts.maxFrameSize }),

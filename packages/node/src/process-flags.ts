@@ -6,7 +6,7 @@
  * 16 MB maximum, so with the small default initial old space a busy mix ran a full mark-compact
  * every ~150 ms while holding only ~13 MB live. Starting the old space at 64 MB (where the first
  * full GC is considered, not a cap) stops that: in `mixnet bench --suite node` the mix went from
- * about 129 to 114 µs of CPU per forwarded packet. V8 refuses the flag in NODE_OPTIONS, hence argv.
+ * about 129 to 114 µs of CPU per forwarded packet. Node refuses the flag in NODE_OPTIONS, hence argv.
  */
 export const RELAY_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 

@@ -43,8 +43,10 @@ export interface Relay {
   /** The 32-byte Sphinx address other nodes route to (announce, else listen). */
   address: Uint8Array;
   drop(reason: DropReason, count?: number): void;
-  /** Hands a packet to the next hop named by a Sphinx address. */
-  /** `frame`: the packet already framed for the wire (a worker's outcome), else it is framed here. */
+  /**
+   * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
+   * for the wire (a worker's outcome), else it is framed here.
+   */
   forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;

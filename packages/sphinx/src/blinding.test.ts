@@ -85,11 +85,25 @@ describe('blinding chain', () => {
     // x chosen so that clamp(x)·clamp(b0) ≡ ±missing (mod ℓ): hop 1 must start from x and apply b0.
     const b0 = native.randomBytes(32);
     const x = clampedRepresentative((missing * pow(clampedInt(b0), L - 2n, L)) % L) as Uint8Array;
-    const chain = createBlindingChain(native, x);
+    let ladders = 0;
+    const counting = {
+      ...native,
+      x25519: (k: Uint8Array, u: Uint8Array) => {
+        ladders++;
+        return native.x25519(k, u);
+      },
+    };
+    const chain = createBlindingChain(counting, x);
     const pk = native.x25519Base(native.randomBytes(32));
     expect(chain.sharedSecret(pk)).toEqual(naive(native, [x], pk));
     chain.blind(b0);
+    ladders = 0;
     expect(chain.sharedSecret(pk)).toEqual(naive(native, [x, b0], pk));
+    expect(ladders).toBe(2); // from x, then b0: the fallback
+    chain.blind(native.randomBytes(32));
+    ladders = 0;
+    chain.sharedSecret(pk);
+    expect(ladders).toBe(1); // the next product has a representative again
   });
 
   it('property: onCurve agrees with [8ℓ]u being the identity', () => {

@@ -111,6 +111,26 @@ describe('frame codec', () => {
     expect(dec.buffered).toBe(0);
   });
 
+  it.each([false, true])(
+    'a frame split across pushes keeps its bytes when the caller reuses its chunks (views: %s)',
+    (views) => {
+      const bytes = encodeFrame(
+        FrameKind.Packet,
+        Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff),
+      );
+      const dec = createFrameDecoder({ views });
+      const out: Frame[] = [];
+      const chunk = new Uint8Array(700);
+      for (let off = 0; off < bytes.length; off += chunk.length) {
+        const part = bytes.subarray(off, off + chunk.length);
+        chunk.set(part);
+        out.push(...dec.push(chunk.subarray(0, part.length)));
+        chunk.fill(0xee); // a caller recycling its read buffer
+      }
+      expect(out).toEqual([{ kind: FrameKind.Packet, body: bytes.subarray(5) }]);
+    },
+  );
+
   it('property: an oversized length throws FRAME_TOO_LARGE as soon as the 4-byte prefix is in', () => {
     fc.assert(
       fc.property(

@@ -62,7 +62,9 @@ export interface FrameDecoderOptions {
  * A streaming decoder: push chunks as they arrive, get whole frames back. Throws FrameError on an
  * empty or oversized length prefix (checked before any body is buffered) or an unknown kind.
  * A frame split across pushes costs one buffer of its own size; other bytes are never copied
- * twice, and what is held for a partial frame never exceeds 4 + maxFrameSize.
+ * twice, and what is held for a partial frame grows with what has arrived (at most twice that, at
+ * least 1 KiB) up to 4 + maxFrameSize, so a bare length prefix reserves little. After a FrameError
+ * the decoder is done: the caller closes the connection.
  */
 export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
   const maxFrameSize = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -71,7 +73,20 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
   const prefix = new Uint8Array(FRAME_HEADER_SIZE);
   let prefixHave = 0;
   let partial: Uint8Array | undefined;
+  let partialLength = 0;
   let partialHave = 0;
+
+  /** Appends to the partial frame, growing its buffer by doubling toward the frame's length. */
+  const append = (bytes: Uint8Array) => {
+    const need = partialHave + bytes.length;
+    if (partial === undefined || partial.length < need) {
+      const grown = new Uint8Array(Math.min(partialLength, Math.max(need, 2 * (partial?.length ?? 0), 1024)));
+      if (partial !== undefined) grown.set(partial.subarray(0, partialHave), 0);
+      partial = grown;
+    }
+    partial.set(bytes, partialHave);
+    partialHave = need;
+  };
 
   const checkedLength = (buf: Uint8Array, off: number): number => {
     const length =
@@ -107,26 +122,24 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
       let off = 0;
       // 1. Finish a frame begun in an earlier push, copying only its own bytes.
       if (prefixHave > 0) {
-        if (partial === undefined) {
+        if (prefixHave < FRAME_HEADER_SIZE) {
           const take = Math.min(FRAME_HEADER_SIZE - prefixHave, end);
           prefix.set(chunk.subarray(0, take), prefixHave);
           prefixHave += take;
           off = take;
           if (prefixHave < FRAME_HEADER_SIZE) return frames;
-          partial = new Uint8Array(checkedLength(prefix, 0));
-          partialHave = 0;
+          partialLength = checkedLength(prefix, 0);
         }
-        const take = Math.min(partial.length - partialHave, end - off);
-        partial.set(chunk.subarray(off, off + take), partialHave);
-        partialHave += take;
+        const take = Math.min(partialLength - partialHave, end - off);
+        append(chunk.subarray(off, off + take));
         off += take;
-        if (partialHave < partial.length) return frames;
+        if (partialHave < partialLength) return frames;
         // The assembled buffer is ours alone, so its body needs no copy either way.
-        const done = partial;
+        const done = partial as Uint8Array;
         partial = undefined;
         prefixHave = 0;
         partialHave = 0;
-        frames.push(frameAt(done, 0, done.length, false));
+        frames.push(frameAt(done, 0, partialLength, false));
       }
       // 2. Whole frames inside this chunk.
       while (end - off >= FRAME_HEADER_SIZE) {
@@ -142,9 +155,8 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
         prefixHave = n;
         off += n;
         if (prefixHave === FRAME_HEADER_SIZE) {
-          partial = new Uint8Array(checkedLength(prefix, 0));
-          partial.set(chunk.subarray(off, end), 0);
-          partialHave = end - off;
+          partialLength = checkedLength(prefix, 0);
+          append(chunk.subarray(off, end));
         }
       }
       return frames;
