@@ -13,6 +13,8 @@ import { createFifo } from './link-fifo.js';
 export const DEFAULT_MAX_QUEUE = 10_000;
 export const DEFAULT_BACKOFF: Readonly<Required<Backoff>> = { initialMs: 50, maxMs: 5_000, factor: 2, jitter: 0.2 };
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Queued ready-made frames that may stay views into their batch (link.send); past it they are copied. */
+const MAX_PINNING_FRAMES = 64;
 /** How long close() lets the socket flush its last bytes before destroying it. */
 const CLOSE_GRACE_MS = 1_000;
 /** TCP keep-alive, so a hop that vanished without a FIN is noticed while idle. */
@@ -245,11 +247,11 @@ export function createLink(opts: LinkOptions): Link {
       if (state === 'closed') return drop('closed', 1);
       if (lossRate > 0 && random() < lossRate) return drop('emulated_loss', 1);
       if (held.length + queue.length >= maxQueue) return drop('queue_full', 1);
-      // A ready-made frame is a view into a worker's whole outcome batch: written at once it is
-      // free, but one that has to wait (hop down or slow, emulated latency) is copied so it does
-      // not keep the batch alive.
-      const writableNow = !delayed && state === 'connected' && !blocked && queue.length === 0;
-      const frame = framed ? (writableNow ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
+      // A ready-made frame is a view into a worker's whole outcome batch. Going out now or soon it
+      // costs nothing; one that may wait long (hop down, emulated latency, a long queue) is copied
+      // so that a backlog cannot keep thousands of batches alive.
+      const soon = !delayed && state === 'connected' && queue.length < MAX_PINNING_FRAMES;
+      const frame = framed ? (soon ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
       if (delayed) hold(frame);
       else {
         queue.push(frame);
