@@ -7,7 +7,7 @@ import { type BackendChoice, getBackend, recoverMessage } from '@mixnet/sphinx';
 import { DROP_COVER_DESTINATION, type Topology, traceClientName } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
-import { type ClientStats, createCore, emptyStats, headerWithRandomPayload } from './core.js';
+import { ackPacket, type ClientStats, createCore, emptyStats } from './core.js';
 import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
 import { connectGateway } from './gateway-connection.js';
 import { decodeMessage, encodeMessage } from './message.js';
@@ -179,7 +179,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       shaper.enqueue(
         {
           // A malformed SURB throws here; the shaper drops that packet and counts it.
-          build: () => ({ ...headerWithRandomPayload(ackSurb), gt: { k: 'real', d: '?' } }),
+          build: () => ({ ...ackPacket(backend, ackSurb), gt: { k: 'real', d: '?' } }),
           sent: () => {
             stats.sent.acks++;
           },

@@ -1,7 +1,14 @@
 /** What the client's parts share: keys, route building, the send queue and counters. */
-import { type CryptoBackend, createPacket, createSurb, HEADER_SIZE, parseSurb } from '@mixnet/sphinx';
+import {
+  type CryptoBackend,
+  createPacket,
+  createSurb,
+  HEADER_SIZE,
+  NODE_ADDRESS_LENGTH,
+  packetFromSurb,
+} from '@mixnet/sphinx';
 import type { TopologyGateway } from '@mixnet/sphinx/wire';
-import { PAYLOAD_SIZE } from './envelope.js';
+import { PAYLOAD_SIZE, randomContent } from './envelope.js';
 import type { TrafficOptions } from './options.js';
 import { exponential, pick } from './random.js';
 import type { SealKeys } from './seal.js';
@@ -44,9 +51,9 @@ export interface ClientCore {
   /** A packet over a fresh route (one mix per layer, then `egress`) with fresh Exp(μ) delays. */
   packet(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array, message: Uint8Array): OutgoingPacket;
   /**
-   * A packet whose content nobody reads (drop cover): a real header over a fresh route, and a
-   * random payload instead of Lioness layers. Hops cannot tell: each one's Lioness decryption of
-   * random bytes is random bytes, exactly as for a real packet (SPHINX.md §4.2).
+   * A drop-cover packet: a real header over a fresh route, and a random payload instead of Lioness
+   * layers. Mixes cannot tell: each one's Lioness decryption of random bytes is random bytes, as
+   * for a real packet (SPHINX.md §4.2); the exit gateway knows drop cover by its destination anyway.
    */
   coverPacket(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array): OutgoingPacket;
   /** A version-259 SURB back to us at our gateway, with `identifier` as its tag. */
@@ -60,27 +67,26 @@ export function delaysNs(hops: number, muMs: number): bigint[] {
   return Array.from({ length: hops }, (_, i) => (i === hops - 1 ? 0n : BigInt(Math.round(exponential(muMs) * 1e6))));
 }
 
-/** A header and first hop with a random payload (drop cover, acks): no Lioness layers to compute. */
-function withRandomPayload(header: Uint8Array, firstHop: Uint8Array): OutgoingPacket {
-  const packet = new Uint8Array(HEADER_SIZE + PAYLOAD_SIZE);
-  packet.set(header, 0);
-  crypto.getRandomValues(packet.subarray(HEADER_SIZE));
-  return { firstHop, packet };
-}
-
 /**
- * An ack into a SURB a peer gave us: its identifier is the ack, so the payload is random.
- * `parseSurb` bounds and checks the peer's bytes first.
+ * An ack into a SURB a peer gave us: its identifier is the ack and its content random, but it is
+ * encrypted under the SURB's keys like any reply. A bare random payload would be told apart by the
+ * sender's gateway, which finds §5.4's 16 zero bytes in every other packet it delivers.
+ * `packetFromSurb` bounds and checks the peer's bytes first.
  */
-export function headerWithRandomPayload(surb: Uint8Array): OutgoingPacket {
-  const parsed = parseSurb(surb);
-  return withRandomPayload(parsed.header, parsed.firstHop);
+export function ackPacket(backend: CryptoBackend, surb: Uint8Array): OutgoingPacket {
+  return packetFromSurb(surb, randomContent(), { payloadSize: PAYLOAD_SIZE, backend });
 }
 
 export function createCore(
   base: Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'expectedRttMs' | 'shaper'>,
 ): Omit<ClientCore, 'shaper'> {
   const { backend, planner, traffic } = base;
+  /** A version-259 SURB over a fresh route ending at `egress`, with fresh Exp(μ) delays. */
+  const surbTo = (egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array) => {
+    const route = planner.route(egress, pick);
+    const delays = delaysNs(route.length, traffic.mu);
+    return createSurb({ route, delaysNs: delays, destination, identifier, keyMaterial: 'seeds', backend });
+  };
   return {
     ...base,
     packet(egress, destination, identifier, message) {
@@ -97,29 +103,15 @@ export function createCore(
       return { firstHop: (route[0] as { address: Uint8Array }).address, packet };
     },
     coverPacket(egress, destination, identifier) {
-      const route = planner.route(egress, pick);
-      const surb = createSurb({
-        route,
-        delaysNs: delaysNs(route.length, traffic.mu),
-        destination,
-        identifier,
-        keyMaterial: 'seeds',
-        backend,
-      });
-      // Our own SURB (§6.2 layout: header || first hop || seeds): no need to parse it back.
-      return withRandomPayload(surb.subarray(0, HEADER_SIZE), surb.slice(HEADER_SIZE, HEADER_SIZE + 32));
+      // A SURB's header is a header without Lioness layers; our own SURB (§6.2 layout: header ||
+      // first hop || seeds) needs no parsing back.
+      const surb = surbTo(egress, destination, identifier);
+      const packet = new Uint8Array(HEADER_SIZE + PAYLOAD_SIZE);
+      packet.set(surb.subarray(0, HEADER_SIZE), 0);
+      crypto.getRandomValues(packet.subarray(HEADER_SIZE));
+      return { firstHop: surb.slice(HEADER_SIZE, HEADER_SIZE + NODE_ADDRESS_LENGTH), packet };
     },
-    surb(identifier) {
-      const route = planner.route(base.gateway, pick);
-      return createSurb({
-        route,
-        delaysNs: delaysNs(route.length, traffic.mu),
-        destination: base.identity,
-        identifier,
-        keyMaterial: 'seeds',
-        backend,
-      });
-    },
+    surb: (identifier) => surbTo(base.gateway, base.identity, identifier),
     expectedRttMs() {
       const layers = planner.topology.layers.length;
       // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.

@@ -14,6 +14,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './bytes.js';
+import { ackPacket } from './core.js';
 import {
   DATA_CAPACITY,
   MAX_ACK_SURB_SIZE,
@@ -212,6 +213,29 @@ describe.each(BACKENDS)('reply packets on %s', (_name, backend) => {
 });
 
 describe('what the exit gateway sees', () => {
+  it('an ack reaches its gateway with §5.4’s 16 zero bytes, as data does, not as raw random bytes', () => {
+    const backend = getBackend('native');
+    const route = hops(3, backend);
+    const surb = createSurb({
+      route: route.map(({ address, publicKey }) => ({ address, publicKey })),
+      delaysNs: [0n, 0n, 0n],
+      destination: new Uint8Array(32),
+      identifier: new Uint8Array(16).fill(7),
+      keyMaterial: 'seeds',
+      backend,
+    });
+    let packet = ackPacket(backend, surb).packet;
+    for (const hop of route.slice(0, -1)) {
+      const r = processPacket(packet, hop.privateKey, { backend });
+      if (r.kind !== 'forward') throw new Error('expected a forward hop');
+      packet = r.packet;
+    }
+    const last = processPacket(packet, (route[2] as { privateKey: Uint8Array }).privateKey, { backend });
+    if (last.kind !== 'final') throw new Error('expected the final hop');
+    expect(last.identifier).toEqual(new Uint8Array(16).fill(7));
+    expect(recoverMessage(last.payload)).toHaveLength(PACKET_MESSAGE_SIZE);
+  });
+
   it('data, replies of both kinds, acks and cover all have the same length', () => {
     const backend = getBackend('native');
     const r = recipient();

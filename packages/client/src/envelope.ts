@@ -7,7 +7,10 @@
  *   reply (in a reply SURB)       sealOneTime(key, kind u8 || u16 len || body || 0-pad)
  *                                 kind 1: body = fragment; kind 2: body = u32 SURBs wanted
  *   ack   (in an ack SURB)        random bytes: the SURB's identifier is the ack
- *   loop / drop cover             random bytes
+ *   loop cover                    random bytes
+ *
+ * Acks and loops go through Lioness like data, so every payload their gateway delivers starts with
+ * §5.4's 16 zero bytes. Drop cover skips Lioness (core.ts); its gateway drops it by destination.
  */
 import { type CryptoBackend, DEFAULT_PAYLOAD_SIZE, PAYLOAD_OVERHEAD_SIZE } from '@mixnet/sphinx';
 import { DecodeError, Reader, randomBytes, Writer } from './bytes.js';
