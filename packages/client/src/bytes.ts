@@ -1,5 +1,5 @@
 /** Byte helpers for the client's own wire formats: a bounded reader and a writer. */
-import { hex } from '@mixnet/sphinx/wire';
+import { concatBytes, hex } from '@mixnet/sphinx/wire';
 
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -8,25 +8,8 @@ export class DecodeError extends Error {
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-/** Constant-time equality for MAC tags (the length is public). */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
+/** Shared with @mixnet/sphinx (its bytes.ts), one implementation each. */
+export { concatBytes as concat, constantTimeEqual, xorInto } from '@mixnet/sphinx/wire';
 
 /** The project's hex encoder (`@mixnet/sphinx/wire`), for map keys of identifiers. */
 export const toHex: (bytes: Uint8Array) => string = hex.encode;
@@ -100,6 +83,6 @@ export class Writer {
     return this;
   }
   finish(): Uint8Array {
-    return concat(...this.parts);
+    return concatBytes(...this.parts);
   }
 }

@@ -3,7 +3,7 @@
  * delivers to (SPHINX.md §1.3) and the gateway it is registered with. A service provider can also be
  * named by its id in the topology.
  */
-import type { Topology } from '@mixnet/sphinx/wire';
+import { hex, type Topology } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { toHex } from './bytes.js';
 
@@ -24,14 +24,14 @@ export function formatRecipient(r: Recipient): string {
 }
 
 /** 32 bytes of hex that must be an Ed25519 public key: nothing can be sealed to anything else. */
-function identityFromHex(hex: string, what: string): Uint8Array {
-  const identity = Uint8Array.from(Buffer.from(hex, 'hex'));
+function identityFromHex(text: string, what: string): Uint8Array {
   try {
+    const identity = hex.decode(text);
     ed25519.Point.fromBytes(identity);
+    return identity;
   } catch {
-    throw new AddressError(`${what}: ${hex} is not an Ed25519 public key`);
+    throw new AddressError(`${what}: ${text} is not an Ed25519 public key`);
   }
-  return identity;
 }
 
 export function parseRecipient(to: string | Recipient, topology: Topology): Recipient {

@@ -11,7 +11,7 @@
  */
 import { type CryptoBackend, generateKeyPair } from '@mixnet/sphinx';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { concat, constantTimeEqual } from './bytes.js';
+import { concat, constantTimeEqual, xorInto } from './bytes.js';
 
 export const TAG_SIZE = 16;
 export const SEAL_OVERHEAD = 32 + TAG_SIZE;
@@ -20,6 +20,7 @@ export const SYMMETRIC_OVERHEAD = TAG_SIZE;
 const SEAL_INFO = new TextEncoder().encode('mixnet-client-seal-v1');
 const ONE_TIME_INFO = new TextEncoder().encode('mixnet-client-one-time-v1');
 const EMPTY = new Uint8Array(0);
+const REPLY_KEY_SALT = new TextEncoder().encode('mixnet-reply-key-v1');
 
 /** The X25519 keys behind an Ed25519 identity (RFC 7748 birational map). */
 export interface SealKeys {
@@ -40,7 +41,7 @@ export function sealPublicKey(identityPublic: Uint8Array): Uint8Array {
 
 function encryptThenMac(backend: CryptoBackend, keys: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) {
   const ct = backend.aes128CtrKeystream(keys.subarray(0, 16), plaintext.length);
-  for (let i = 0; i < ct.length; i++) ct[i] = (ct[i] as number) ^ (plaintext[i] as number);
+  xorInto(ct, plaintext);
   const tag = backend.hmacSha256(keys.subarray(16, 48), concat(aad, ct)).subarray(0, TAG_SIZE);
   return { ct, tag };
 }
@@ -55,7 +56,7 @@ function macThenDecrypt(
   const expected = backend.hmacSha256(keys.subarray(16, 48), concat(aad, ct)).subarray(0, TAG_SIZE);
   if (!constantTimeEqual(expected, tag)) return null;
   const pt = backend.aes128CtrKeystream(keys.subarray(0, 16), ct.length);
-  for (let i = 0; i < pt.length; i++) pt[i] = (pt[i] as number) ^ (ct[i] as number);
+  xorInto(pt, ct);
   return pt;
 }
 
@@ -95,5 +96,5 @@ export function openOneTime(backend: CryptoBackend, key: Uint8Array, sealed: Uin
 export function replyKey(backend: CryptoBackend, requestSecret: Uint8Array, index: number): Uint8Array {
   const info = new Uint8Array(4);
   new DataView(info.buffer).setUint32(0, index);
-  return backend.hkdfSha256(requestSecret, new TextEncoder().encode('mixnet-reply-key-v1'), info, 32);
+  return backend.hkdfSha256(requestSecret, REPLY_KEY_SALT, info, 32);
 }

@@ -1,9 +1,9 @@
 /** A valid topology with real keys, for the unit tests. */
 import { generateKeyPair } from '@mixnet/sphinx';
-import type { Topology, TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
+import { hex as hexCodec, type Topology, type TopologyGateway, type TopologyNode } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const hex = hexCodec.encode;
 
 let port = 20_000;
 

@@ -1,4 +1,7 @@
 /** @mixnet/sphinx/wire: the small wire formats nodes and clients share. */
+
+/** Byte helpers every package needs the same way (constant-time compare for MACs). */
+export { concatBytes, constantTimeEqual, xorInto } from '../bytes.js';
 export * from './frame.js';
 export * from './gateway-protocol.js';
 export * from './topology.js';
