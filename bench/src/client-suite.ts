@@ -3,11 +3,10 @@
  * 20 ms, a loop per 200 ms) against a process-runtime testnet, its CPU share measured in its own
  * process so nothing else is counted.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downTestnet, upTestnet } from '@mixnet/testnet';
+import { downTestnet, measureIdleClient, upTestnet } from '@mixnet/testnet';
 import { type BenchReport, machineInfo } from './results.js';
 
 export interface ClientSuiteOptions {
@@ -21,29 +20,7 @@ export async function runClientSuite(opts: ClientSuiteOptions = {}): Promise<{ r
   opts.log?.(`client: idle with cover for ${seconds} s…`);
   const state = await upTestnet({ dir, layers: 3, chain: 'none', logLevel: 'warn', skipSmoke: true });
   try {
-    const script = join(dir, 'idle.mjs');
-    const clientUrl = import.meta.resolve('@mixnet/client');
-    writeFileSync(
-      script,
-      `import { createClient } from ${JSON.stringify(clientUrl)};
-const c = await createClient({ topology: ${JSON.stringify(state.topologyPath)} });
-await new Promise((r) => setTimeout(r, 2000));
-const t0 = process.cpuUsage(); const w0 = performance.now(); const s0 = c.stats();
-await new Promise((r) => setTimeout(r, ${seconds * 1000}));
-const u = process.cpuUsage(t0); const wall = performance.now() - w0; const s = c.stats();
-const sent = s.sent.dropCover + s.sent.loopCover - s0.sent.dropCover - s0.sent.loopCover;
-console.log(JSON.stringify({ cpu: (u.user + u.system) / 1000 / wall, perPacketUs: (u.user + u.system) / sent, rate: sent / wall * 1000 }));
-await c.close({ flushMs: 0 }); process.exit(0);`,
-    );
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-      });
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`idle client exited with ${code}`))));
-    });
-    const r = JSON.parse(out.trim()) as { cpu: number; perPacketUs: number; rate: number };
+    const r = await measureIdleClient({ topologyPath: state.topologyPath, seconds });
     return {
       report: {
         suite: 'client',
@@ -51,7 +28,7 @@ await c.close({ flushMs: 0 }); process.exit(0);`,
         machine: machineInfo(),
         entries: [
           { name: 'client idle with cover: CPU', unit: '% of a core', value: round(r.cpu * 100), extra: 'target < 5%' },
-          { name: 'client idle with cover: packets', unit: 'packets/s', value: round(r.rate) },
+          { name: 'client idle with cover: packets', unit: 'packets/s', value: round(r.packetsPerSecond) },
           { name: 'client idle with cover: CPU per cover packet', unit: 'µs', value: round(r.perPacketUs) },
         ],
       },

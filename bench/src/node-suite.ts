@@ -4,16 +4,17 @@
  * round), forwarding to a sink in this process. Reported beside the single-core processPacket rate measured in the same run.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateNodeKeys, RELAY_NODE_FLAGS } from '@mixnet/node';
 import { createPacket, encodeNodeAddress, generateKeyPair, processPacket } from '@mixnet/sphinx';
+import { freePort, stopProcess } from '@mixnet/testnet';
 import { Bench } from 'tinybench';
 import { blast, countFrames, packFrames } from './load.js';
 import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
+import { processCpuSeconds, threadCpuSeconds } from './stats.js';
 
 export interface NodeSuiteOptions {
   packets?: number;
@@ -22,32 +23,6 @@ export interface NodeSuiteOptions {
 }
 
 const RUN = fileURLToPath(import.meta.resolve('@mixnet/node').replace(/index\.js$/, 'run.js'));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** CPU seconds per thread of a process (Linux /proc; empty elsewhere), to show where a mix spends. */
-function threadCpu(pid: number | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // comm is in parentheses and may hold spaces; the fields after it are space-separated.
-      // Node does not name its worker threads, so threads are told apart by id; the main one is `pid`.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[tid === String(pid) ? 'main' : `t${tid}`] = (Number(fields[11]) + Number(fields[12])) / 100;
-    }
-  } catch {
-    // not Linux, or the process is gone
-  }
-  return out;
-}
 
 /** Forwarded packets per second through one mix with `workers` worker threads. */
 async function measure(workers: number, packets: number, log?: (l: string) => void): Promise<number> {
@@ -119,18 +94,15 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
       ]).finally(() => clearTimeout(timeout));
     };
     await deliver(warm, warmup);
-    const cpuOf = (pid: number | undefined) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ');
-      return (Number(stat[13]) + Number(stat[14])) / 100;
-    };
-    const threads0 = threadCpu(child.pid);
-    const cpu0 = { mix: cpuOf(child.pid), self: process.cpuUsage() };
+    const pid = child.pid as number;
+    const threads0 = threadCpuSeconds(pid);
+    const cpu0 = { mix: processCpuSeconds(pid), self: process.cpuUsage() };
     const t0 = performance.now();
     await deliver(chunks, warmup + packets);
     const seconds = (performance.now() - t0) / 1000;
-    const mixCpu = cpuOf(child.pid) - cpu0.mix;
+    const mixCpu = processCpuSeconds(pid) - cpu0.mix;
     const selfCpu = (process.cpuUsage(cpu0.self).user + process.cpuUsage(cpu0.self).system) / 1e6;
-    const perThread = Object.entries(threadCpu(child.pid))
+    const perThread = Object.entries(threadCpuSeconds(pid))
       .map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6] as const)
       .filter(([, us]) => us >= 1)
       .sort((a, b) => b[1] - a[1])
@@ -143,11 +115,7 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     return packets / seconds;
   } finally {
     // SIGTERM: the mix drains and exits (and writes its profile when run with --cpu-prof).
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(child.pid, 10_000);
     await sink.close();
   }
 }

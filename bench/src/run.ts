@@ -11,7 +11,7 @@ import { type E2eRun, runE2eSuite } from './e2e-suite.js';
 import { runNodeSuite } from './node-suite.js';
 import { runPeersSuite } from './peers-suite.js';
 import { cdfSvg } from './plot.js';
-import { type BenchEntry, type BenchReport, formatTable, writeReport } from './results.js';
+import { type BenchEntry, type BenchReport, formatTable, machineInfo, writeReport } from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
 export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity'] as const;
@@ -118,7 +118,7 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
     writeReport(o.json, {
       suite: o.suites.join('+'),
       date: new Date().toISOString(),
-      machine: (await import('./results.js')).machineInfo(),
+      machine: machineInfo(),
       entries: all,
     });
     log(`wrote ${o.json}`);

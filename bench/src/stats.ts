@@ -1,5 +1,5 @@
 /** Small statistics for bench reports: quantiles, and the latency a mixnet should give in theory. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -29,13 +29,35 @@ export function theoreticalLatency(hops: number, muMs: number, queueMs: number, 
   return Array.from(out);
 }
 
+/** utime + stime of a /proc stat line; comm (in parentheses) may hold spaces, so fields count after it. */
+function statCpuSeconds(stat: string, ticksPerSecond: number): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 export function processCpuSeconds(pid: number, ticksPerSecond = 100): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'), ticksPerSecond);
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds per thread of a process (Linux; empty elsewhere), to show where it spends. Node does
+ * not name its worker threads, so they are told apart by id; the main one is `main`.
+ */
+export function threadCpuSeconds(pid: number, ticksPerSecond = 100): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      out[tid === String(pid) ? 'main' : `t${tid}`] = statCpuSeconds(
+        readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'),
+        ticksPerSecond,
+      );
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out;
 }

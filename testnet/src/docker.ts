@@ -6,7 +6,7 @@
  * so configs, keys, logs and traces are where the process runtime puts them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeFlagsFor } from '@mixnet/node';
 import { execa } from 'execa';
@@ -15,7 +15,14 @@ import { containerRunning, dockerBin } from './docker-inspect.js';
 import { type Allocate, generateTestnet, type TestnetPlan } from './generate.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { DEFAULT_PLAN, liveProcesses, startInOrder, stripUndefined, TestnetError, type UpOptions } from './testnet.js';
+import {
+  DEFAULT_PLAN,
+  refuseIfRunning,
+  startInOrder,
+  stripUndefined,
+  TestnetError,
+  type UpOptions,
+} from './testnet.js';
 import { writeTraceMeta } from './trace-meta.js';
 
 export const IMAGE = 'mixnet-testnet';
@@ -92,22 +99,10 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
     throw new TestnetError(
       'no Docker engine answers: on a machine without one, run testnet/scripts/docker-up.sh (installs docker.io and starts dockerd)',
     );
-  const existing = readState(opts.dir);
-  if (
-    existing &&
-    (existing.runtime === 'docker'
-      ? existing.processes.some((p) => p.container && containerRunning(p.container))
-      : liveProcesses(existing).length > 0)
-  )
-    throw new TestnetError(`a testnet is already running in ${opts.dir}; use \`mixnet testnet down\` first`);
-  Object.assign(
-    process.env,
-    { TESTCONTAINERS_RYUK_DISABLED: 'true', TESTCONTAINERS_HOST_OVERRIDE: 'localhost' },
-    dockerEnv(),
-    {
-      TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
-    },
-  );
+  refuseIfRunning(opts.dir);
+  // What the user set wins, then docker-up.sh's env file, then our defaults.
+  const defaults = { TESTCONTAINERS_RYUK_DISABLED: 'true', TESTCONTAINERS_HOST_OVERRIDE: 'localhost', ...dockerEnv() };
+  for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
   const { GenericContainer } = await import('testcontainers');
   const image = await buildImage(progress);
 
@@ -186,7 +181,6 @@ export async function downDocker(dir: string): Promise<{ stopped: string[] }> {
   }
   if (state.docker?.network) await execa(dockerBin(), ['network', 'rm', state.docker.network], { reject: false });
   if (state.trace) await writeTraceMeta(state.trace, { mu: state.mu, topologyPath: state.topologyPath });
-  const { rmSync } = await import('node:fs');
   rmSync(paths(dir).state, { force: true });
   return { stopped };
 }

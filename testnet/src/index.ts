@@ -6,6 +6,8 @@ export type { GeneratedTestnet, TestnetPlan } from './generate.js';
 export { checkPlan, generateTestnet, PlanError } from './generate.js';
 export type { Health } from './health.js';
 export { counters, healthOf, probe } from './health.js';
+export type { IdleClientOptions, IdleClientResult } from './idle-client.js';
+export { measureIdleClient } from './idle-client.js';
 export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
 export { freePort } from './ports.js';

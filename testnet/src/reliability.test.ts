@@ -2,12 +2,12 @@
  * Issue 5: reliability under loss, and the cost of an idle client. Real node processes with the
  * transport's loss emulation on every hop; clients with cover traffic on.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureIdleClient } from './idle-client.js';
 import type { TestnetState } from './layout.js';
 import { downTestnet, upTestnet } from './testnet.js';
 
@@ -83,29 +83,7 @@ describe('an idle client with cover traffic', () => {
   it('keeps sending drop cover (~50/s) and loop cover (~5/s), and the loops come back', {
     timeout: 60_000,
   }, async () => {
-    // Its own process, so the figure is the client's alone.
-    const script = join(dir, 'idle.mjs');
-    const clientUrl = new URL('../../packages/client/dist/index.js', import.meta.url).href;
-    writeFileSync(
-      script,
-      `import { createClient } from ${JSON.stringify(clientUrl)};
-const c = await createClient({ topology: ${JSON.stringify(state.topologyPath)} });
-await new Promise((r) => setTimeout(r, 2000));
-const t0 = process.cpuUsage(); const w0 = performance.now(); const s0 = c.stats();
-await new Promise((r) => setTimeout(r, 10000));
-const u = process.cpuUsage(t0); const wall = performance.now() - w0; const s = c.stats();
-console.log(JSON.stringify({ cpu: (u.user + u.system) / 1000 / wall, packets: s.sent.dropCover + s.sent.loopCover - s0.sent.dropCover - s0.sent.loopCover, loops: s.received.loops - s0.received.loops }));
-await c.close({ flushMs: 0 }); process.exit(0);`,
-    );
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => {
-        text += d.toString();
-      });
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`idle client exited ${code}`))));
-    });
-    const { cpu, packets, loops } = JSON.parse(out.trim()) as { cpu: number; packets: number; loops: number };
+    const { cpu, packets, loops } = await measureIdleClient({ topologyPath: state.topologyPath, seconds: 10 });
     process.stderr.write(
       `idle client: ${packets} cover packets in 10 s, ${loops} loops back (${(cpu * 100).toFixed(1)}% of a core under test load)\n`,
     );

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
+import { containerRunning } from './docker-inspect.js';
 import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
@@ -14,7 +15,6 @@ import { writeTraceMeta } from './trace-meta.js';
 export interface UpOptions extends Partial<TestnetPlan> {
   /** The state folder (absolute). */
   dir: string;
-  runtime?: 'process' | 'docker';
   onProgress?: (message: string) => void;
   /** Per-process start-up timeout. */
   timeoutMs?: number;
@@ -51,19 +51,24 @@ function logTail(path: string, lines = 15): string {
   return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** Either runtime's `up` refuses a state folder whose testnet (processes or containers) still runs. */
+export function refuseIfRunning(dir: string): void {
+  const existing = readState(dir);
+  if (!existing) return;
+  const live =
+    existing.runtime === 'docker'
+      ? existing.processes.filter((p) => p.container && containerRunning(p.container))
+      : liveProcesses(existing);
+  if (live.length > 0)
+    throw new TestnetError(
+      `a testnet is already running in ${dir} (${live.length} processes up); use \`mixnet testnet status\` or \`mixnet testnet down\` first`,
+    );
+}
+
 export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
   const started = performance.now();
   const progress = opts.onProgress ?? (() => {});
-  const runtime = opts.runtime ?? 'process';
-  if (runtime !== 'process') throw new TestnetError(`runtime "${runtime}" is started by upDocker (testnet/docker)`);
-  const existing = readState(opts.dir);
-  if (existing) {
-    const live = liveProcesses(existing);
-    if (live.length > 0)
-      throw new TestnetError(
-        `a testnet is already running in ${opts.dir} (${live.length} processes up); use \`mixnet testnet status\` or \`mixnet testnet down\` first`,
-      );
-  }
+  refuseIfRunning(opts.dir);
   const plan: TestnetPlan = { ...DEFAULT_PLAN, ...stripUndefined(opts) };
   checkPlan(plan);
   progress(`generating keys, ports and configs for ${plan.layers} layers × ${plan.nodesPerLayer} in ${opts.dir}`);

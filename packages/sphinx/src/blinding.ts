@@ -9,8 +9,7 @@
  * ≡ ±K_i (mod ℓ) (u(−Q) = u(Q)): c = 2^254 + 8m with m = (±K_i − 2^254)/8 mod ℓ and m < 2^251.
  * The two signs' m add up to ℓ − 2^252 (mod ℓ), so both miss only when K_i ≡ 8e (mod ℓ) with
  * |e| ≤ ℓ − 2^252 ≈ 2^124: about 2^125 values out of ℓ ≈ 2^252, never met in practice. Should it
- * happen, the ladder starts from the longest prefix that has a c and applies the remaining factors
- * one by one. A key on the twist
+ * happen, that hop takes the chain as written. A key on the twist
  * rather than the curve (no real node's key) has another group order, so it takes the chain as
  * written. The scalar arithmetic is BigInt and not constant-time; it runs once on a one-time secret.
  */
@@ -69,35 +68,21 @@ export interface BlindingChain {
 
 export function createBlindingChain(backend: CryptoBackend, initialSecret: Uint8Array): BlindingChain {
   const factors: Uint8Array[] = [initialSecret];
-  // products[j] = K over factors[0..j] mod ℓ; representatives[j]: its one-ladder scalar, null if none.
-  const products: bigint[] = [mod(clamped(initialSecret), L)];
-  const representatives: (Uint8Array | null | undefined)[] = [initialSecret];
-  const representative = (j: number): Uint8Array | null => {
-    let r = representatives[j];
-    if (r === undefined) {
-      r = clampedRepresentative(products[j] as bigint);
-      representatives[j] = r;
-    }
-    return r;
-  };
+  // K over all factors so far, mod ℓ.
+  let product = mod(clamped(initialSecret), L);
 
   return {
     sharedSecret(publicKey) {
-      const last = factors.length - 1;
-      let start = 0;
+      // Hop 0 needs only x itself; later hops one ladder by K's representative, when there is one.
+      const c = factors.length === 1 ? initialSecret : onCurveCached(publicKey) ? clampedRepresentative(product) : null;
+      if (c) return backend.x25519(c, publicKey);
       let acc = publicKey;
-      if (onCurveCached(publicKey)) {
-        let j = last;
-        while (representative(j) === null) j--; // j = 0 always has one: x itself
-        acc = backend.x25519(representative(j) as Uint8Array, publicKey);
-        start = j + 1;
-      }
-      for (let t = start; t <= last; t++) acc = backend.x25519(factors[t] as Uint8Array, acc);
+      for (const f of factors) acc = backend.x25519(f, acc);
       return acc;
     },
     blind(factor) {
       factors.push(factor);
-      products.push((((products[products.length - 1] as bigint) * clamped(factor)) % L) as bigint);
+      product = (product * clamped(factor)) % L;
     },
   };
 }

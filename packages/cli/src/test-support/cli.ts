@@ -1,5 +1,5 @@
 /** Runs the built CLI as a user would (`node packages/cli/dist/main.js …`), for tests. */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -39,12 +39,4 @@ export function processesMentioning(text: string): string[] {
     .split('\n')
     .filter((l) => l.includes(text) && !l.includes('ps -eo'))
     .map((l) => l.trim());
-}
-
-export function killTree(pid: number): void {
-  try {
-    execFileSync('kill', ['-9', String(pid)]);
-  } catch {
-    // gone
-  }
 }

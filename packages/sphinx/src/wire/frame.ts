@@ -63,9 +63,12 @@ export interface FrameDecoderOptions {
  * empty or oversized length prefix (checked before any body is buffered) or an unknown kind.
  * A frame split across pushes costs one buffer of its own size; other bytes are never copied
  * twice, and what is held for a partial frame grows with what has arrived (at most twice that, at
- * least 1 KiB) up to 4 + maxFrameSize, so a bare length prefix reserves little. After a FrameError
+ * least 4 KiB) up to 4 + maxFrameSize, so a bare length prefix reserves little. After a FrameError
  * the decoder is done: the caller closes the connection.
  */
+/** First buffer for a split frame: Nym's regular packets (2.4 KB framed) fit, so they take one. */
+const PARTIAL_MIN = 4096;
+
 export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
   const maxFrameSize = opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
   const views = opts.views === true;
@@ -80,7 +83,7 @@ export function createFrameDecoder(opts: FrameDecoderOptions = {}) {
   const append = (bytes: Uint8Array) => {
     const need = partialHave + bytes.length;
     if (partial === undefined || partial.length < need) {
-      const grown = new Uint8Array(Math.min(partialLength, Math.max(need, 2 * (partial?.length ?? 0), 1024)));
+      const grown = new Uint8Array(Math.min(partialLength, Math.max(need, 2 * (partial?.length ?? 0), PARTIAL_MIN)));
       if (partial !== undefined) grown.set(partial.subarray(0, partialHave), 0);
       partial = grown;
     }
