@@ -58,8 +58,11 @@ export interface ClientCore {
   coverPacket(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array): OutgoingPacket;
   /** A version-259 SURB back to us at our gateway, with `identifier` as its tag. */
   surb(identifier: Uint8Array): Uint8Array;
-  /** Expected round trip of a packet and its ack, in ms (for the retransmission timer). */
-  expectedRttMs(): number;
+  /**
+   * How long to wait for an ack before sending again, in ms: expected round trip × 1.5 plus
+   * `traffic.ackWaitAdditionMs` (Nym's rule). Fixed for a client: its topology and traffic are.
+   */
+  retransmitAfterMs: number;
 }
 
 export function delaysNs(hops: number, muMs: number): bigint[] {
@@ -78,9 +81,12 @@ export function ackPacket(backend: CryptoBackend, surb: Uint8Array): OutgoingPac
 }
 
 export function createCore(
-  base: Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'expectedRttMs' | 'shaper'>,
+  base: Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'retransmitAfterMs' | 'shaper'>,
 ): Omit<ClientCore, 'shaper'> {
   const { backend, planner, traffic } = base;
+  const layers = planner.topology.layers.length;
+  // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
+  const expectedRttMs = 2 * layers * traffic.mu + 2 * traffic.sendGapMs + 4 * (layers + 1);
   /** A version-259 SURB over a fresh route ending at `egress`, with fresh Exp(μ) delays. */
   const surbTo = (egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array) => {
     const route = planner.route(egress, pick);
@@ -112,10 +118,6 @@ export function createCore(
       return { firstHop: surb.slice(HEADER_SIZE, HEADER_SIZE + NODE_ADDRESS_LENGTH), packet };
     },
     surb: (identifier) => surbTo(base.gateway, base.identity, identifier),
-    expectedRttMs() {
-      const layers = planner.topology.layers.length;
-      // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
-      return 2 * layers * traffic.mu + 2 * traffic.sendGapMs + 4 * (layers + 1);
-    },
+    retransmitAfterMs: expectedRttMs * 1.5 + traffic.ackWaitAdditionMs,
   };
 }

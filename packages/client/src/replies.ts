@@ -70,7 +70,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
     timeoutMs: core.traffic.requestTimeoutMs,
   });
 
-  const stallMs = () => Math.max(3_000, 2 * (core.expectedRttMs() * 1.5 + core.traffic.ackWaitAdditionMs));
+  const stallMs = Math.max(3_000, 2 * core.retransmitAfterMs);
 
   const newSurbs = (req: Outstanding, n: number): IndexedSurb[] => {
     const out: IndexedSurb[] = [];
@@ -233,7 +233,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       reassembler.sweep();
       for (const [id, inc] of incoming) if (now - inc.touched > 5 * 60_000) incoming.delete(id);
       for (const req of outstanding.values()) {
-        if (!req.acked || now - req.lastProgress < stallMs() || req.nudges >= MAX_NUDGES) continue;
+        if (!req.acked || now - req.lastProgress < stallMs || req.nudges >= MAX_NUDGES) continue;
         req.nudges++;
         req.lastProgress = now;
         const missing = reassembler.missing(req.id);

@@ -4,7 +4,7 @@
  * fresh route, up to `maxAttempts`. The sender learns per message when every fragment arrived.
  */
 
-import { traceClientName } from '@mixnet/sphinx/wire';
+import { type TopologyGateway, traceClientName } from '@mixnet/sphinx/wire';
 import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
@@ -30,8 +30,18 @@ export class MessageTooLargeError extends Error {
   }
 }
 
+/** Where a message goes, resolved once per message rather than per packet. */
+interface Destination {
+  identity: Uint8Array;
+  egress: TopologyGateway;
+  sealKey: Uint8Array;
+  /** Trace-mode ground truth (ANONYMITY.md §1 `gt`). */
+  name: string;
+}
+
 interface Outbound {
   id: string;
+  to: Destination;
   remaining: number;
   packets: number;
   started: number;
@@ -44,7 +54,6 @@ interface Outbound {
 interface InFlight {
   out: Outbound;
   fragment: Fragment;
-  recipient: Recipient;
   attempts: number;
   acked: boolean;
   identifiers: string[];
@@ -65,7 +74,6 @@ export interface Sender {
 export function createSender(core: ClientCore): Sender {
   const byAck = new Map<string, InFlight>();
   const inFlight = new Set<InFlight>();
-  const sealKeys = new Map<string, Uint8Array>();
 
   const finish = (f: InFlight, forget: boolean) => {
     clearTimeout(f.timer);
@@ -83,24 +91,13 @@ export function createSender(core: ClientCore): Sender {
   const enqueue = (f: InFlight) => {
     core.shaper.enqueue({
       build: () => {
-        const ackId = randomBytes(16);
-        const ackKey = toHex(ackId);
-        const hexId = toHex(f.recipient.identity);
-        let key = sealKeys.get(hexId);
-        if (!key) {
-          key = sealPublicKey(f.recipient.identity);
-          sealKeys.set(hexId, key);
-        }
-        const acks = core.traffic.acks;
-        const content = sealData(core.backend, key, acks ? core.surb(ackId) : new Uint8Array(0), f.fragment);
-        const out = core.packet(
-          core.planner.gateway(f.recipient.gateway),
-          f.recipient.identity,
-          randomBytes(16),
-          content,
-        );
-        out.gt = { k: 'real', d: traceClientName(f.recipient.identity) };
-        if (acks) {
+        const { to } = f.out;
+        const ackId = core.traffic.acks ? randomBytes(16) : undefined;
+        const content = sealData(core.backend, to.sealKey, ackId ? core.surb(ackId) : new Uint8Array(0), f.fragment);
+        const out = core.packet(to.egress, to.identity, randomBytes(16), content);
+        out.gt = { k: 'real', d: to.name };
+        if (ackId) {
+          const ackKey = toHex(ackId);
           f.identifiers.push(ackKey);
           byAck.set(ackKey, f);
         }
@@ -116,8 +113,7 @@ export function createSender(core: ClientCore): Sender {
           acked(f);
           return;
         }
-        const rto = core.expectedRttMs() * 1.5 + core.traffic.ackWaitAdditionMs;
-        f.timer = setTimeout(() => retransmit(f), rto);
+        f.timer = setTimeout(() => retransmit(f), core.retransmitAfterMs);
         f.timer.unref();
       },
     });
@@ -157,8 +153,15 @@ export function createSender(core: ClientCore): Sender {
       const messageId = randomBytes(16);
       const fragments = splitMessage(messageId, message, DATA_CAPACITY);
       return new Promise<SendResult>((resolve, reject) => {
+        const to: Destination = {
+          identity: recipient.identity,
+          egress: core.planner.gateway(recipient.gateway), // throws (rejects) on an unknown gateway
+          sealKey: sealPublicKey(recipient.identity),
+          name: traceClientName(recipient.identity),
+        };
         const out: Outbound = {
           id: toHex(messageId),
+          to,
           remaining: fragments.length,
           packets: 0,
           started: performance.now(),
@@ -168,7 +171,7 @@ export function createSender(core: ClientCore): Sender {
           fragments: fragments.length,
         };
         for (const fragment of fragments) {
-          const f: InFlight = { out, fragment, recipient, attempts: 0, acked: false, identifiers: [] };
+          const f: InFlight = { out, fragment, attempts: 0, acked: false, identifiers: [] };
           inFlight.add(f);
           enqueue(f);
         }
