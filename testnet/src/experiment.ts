@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { type AnalyzeResult, analyzeTraces } from '@mixnet/analyze';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import { downTestnet, upTestnet } from './testnet.js';
-import { writeTraceMeta } from './trace-meta.js';
 
 export interface ExperimentOptions {
   layers: number;
@@ -88,13 +87,11 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     await new Promise((r) => setTimeout(r, 1000 + 20 * o.layers * o.mu));
   } finally {
     await Promise.all(clients.map((c) => c.close({ flushMs: 0 })));
-    await downTestnet(dir);
+    // `down` writes the trace's meta header; the clients' traffic goes into it.
+    await downTestnet(dir, {
+      traceTraffic: { cover: o.cover, sendGapMs: SEND_GAP_MS, loopGapMs: LOOP_GAP_MS, realPerSecond: o.realRate },
+    });
   }
-  await writeTraceMeta(trace, {
-    mu: o.mu,
-    topologyPath: state.topologyPath,
-    traffic: { cover: o.cover, sendGapMs: SEND_GAP_MS, loopGapMs: LOOP_GAP_MS, realPerSecond: o.realRate },
-  });
   o.log?.(`analysing ${trace}…`);
   // The KS check at 1,000 sampled delays: node timers add ~0.1–1 ms of jitter that a test on every
   // delay would resolve; the fitted c and m are reported beside it.

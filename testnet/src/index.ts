@@ -12,7 +12,7 @@ export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
 export { freePort } from './ports.js';
 export { CLI_MAIN, isAlive, stopProcess } from './process-runtime.js';
-export type { StatusEntry, UpOptions } from './testnet.js';
+export type { DownOptions, StatusEntry, UpOptions } from './testnet.js';
 export {
   DEFAULT_PLAN,
   downTestnet,

@@ -10,7 +10,7 @@ import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
 import { isAlive, startRole, stopProcess } from './process-runtime.js';
-import { writeTraceMeta } from './trace-meta.js';
+import { type TraceMetaOptions, writeTraceMeta } from './trace-meta.js';
 
 export interface UpOptions extends Partial<TestnetPlan> {
   /** The state folder (absolute). */
@@ -185,7 +185,12 @@ export async function testnetStatus(
 }
 
 /** Stops every process of the state folder (also those of a crashed CLI) and forgets the state. */
-export async function downTestnet(dir: string): Promise<{ stopped: string[] }> {
+export interface DownOptions {
+  /** Traced runs: the clients' traffic, for the meta header written at `down` (trace-meta.ts). */
+  traceTraffic?: TraceMetaOptions['traffic'];
+}
+
+export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<{ stopped: string[] }> {
   const state = readState(dir);
   if (!state) return { stopped: [] };
   const stopped: string[] = [];
@@ -207,7 +212,12 @@ export async function downTestnet(dir: string): Promise<{ stopped: string[] }> {
       }),
     );
   }
-  if (state.trace) await writeTraceMeta(state.trace, { mu: state.mu, topologyPath: state.topologyPath });
+  if (state.trace)
+    await writeTraceMeta(state.trace, {
+      mu: state.mu,
+      topologyPath: state.topologyPath,
+      ...(opts.traceTraffic ? { traffic: opts.traceTraffic } : {}),
+    });
   rmSync(paths(dir).state, { force: true });
   return { stopped };
 }

@@ -12,6 +12,7 @@ import {
   decodeSend,
   encodeDeliver,
   hex,
+  isDropCover,
   MAX_CONTROL_MESSAGE_SIZE,
   ProtocolError,
   parseControl,
@@ -45,8 +46,8 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   const clients = new Map<string, WebSocket>();
 
   const deliver = (destination: Uint8Array, identifier: Uint8Array, payload: Uint8Array, trace?: TraceIn) => {
-    // Loopix drop cover: clients address it to nobody (32 zero bytes); it ends at this provider.
-    if (destination.every((b) => b === 0)) {
+    // Loopix drop cover: clients address it to nobody; it ends at this provider.
+    if (isDropCover(destination)) {
       relay.metrics.coverDropped.inc();
       if (trace) relay.tracer?.hop(trace, null);
       return;
@@ -90,6 +91,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   const onConnection = (socket: WebSocket) => {
     const nonce = randomBytes(32);
     let address: string | undefined;
+    let clientName = ''; // its trace name (ANONYMITY.md §1), set with `address`
     const fail = (message: string) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message }));
       socket.close(1008, message.slice(0, 100));
@@ -120,6 +122,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
           if (!ok) throw new ProtocolError('bad signature');
           clearTimeout(authTimer);
           address = msg.identity;
+          clientName = traceClientName(identity);
           clients.get(address)?.close(1000, 'replaced by a newer connection');
           clients.set(address, socket);
           relay.metrics.connections.set({ kind: 'clients' }, clients.size);
@@ -143,7 +146,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         const t = relay.tracer;
         if (t) {
           // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
-          const input = { ti: t.now(), pi: traceClientName(hex.decode(address)), hi: t.wireId(bytes) };
+          const input = { ti: t.now(), pi: clientName, hi: t.wireId(bytes) };
           t.hop(input, { nx: t.nameOf(firstHop), hx: t.wireId(packet) });
         }
         relay.forward(firstHop, packet);

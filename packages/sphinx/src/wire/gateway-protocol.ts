@@ -20,6 +20,11 @@ export const AUTH_CONTEXT = new TextEncoder().encode('mixnet-gateway-auth-v1');
 export const MAX_CONTROL_MESSAGE_SIZE = 1024;
 /** The destination of Loopix drop-cover packets; no identity key is all zeros. */
 export const DROP_COVER_DESTINATION: Uint8Array = new Uint8Array(32);
+
+/** Whether a final hop's destination is DROP_COVER_DESTINATION. */
+export function isDropCover(destination: Uint8Array): boolean {
+  return destination.length === 32 && destination.every((b) => b === 0);
+}
 export const ClientFrame = { Send: 0x01, Deliver: 0x02 } as const;
 
 export type ControlMessage =
