@@ -7,7 +7,10 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
-const hostPort = z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) });
+/** pino's levels. */
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const hostPort = z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) });
 
 const emulation = z
   .object({
@@ -59,7 +62,7 @@ const common = {
     .strict()
     .optional(),
   log: z
-    .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .object({ level: logLevel.default('info') })
     .strict()
     .default({ level: 'info' }),
 };
@@ -120,9 +123,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a parsed config; the error lists every bad field by its path. */
-export function parseNodeConfig(value: unknown, source = 'config'): NodeConfig {
-  const result = nodeConfigSchema.safeParse(value);
+/** Validates a parsed config against `schema`; the error lists every bad field by its path. */
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, source = 'config'): z.infer<S> {
+  const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
     throw new ConfigError(`${source}: invalid config: ${problems.join('; ')}`);
@@ -130,8 +133,18 @@ export function parseNodeConfig(value: unknown, source = 'config'): NodeConfig {
   return result.data;
 }
 
-/** Reads, parses and validates a config file; relative paths in it become absolute. */
-export function loadNodeConfig(path: string): NodeConfig {
+export function parseNodeConfig(value: unknown, source = 'config'): NodeConfig {
+  return parseConfig(nodeConfigSchema, value, source);
+}
+
+/**
+ * Reads a JSON config file and validates it against `schema` (for every process the project runs);
+ * `abs` makes a path in it absolute, relative to the file's folder.
+ */
+export function loadConfigFile<S extends z.ZodType>(
+  path: string,
+  schema: S,
+): { config: z.infer<S>; abs: (p: string) => string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -144,9 +157,13 @@ export function loadNodeConfig(path: string): NodeConfig {
   } catch (err) {
     throw new ConfigError(`${path}: not valid JSON: ${(err as Error).message}`);
   }
-  const config = parseNodeConfig(json, path);
   const base = dirname(resolve(path));
-  const abs = (p: string) => resolve(base, p);
+  return { config: parseConfig(schema, json, path), abs: (p: string) => resolve(base, p) };
+}
+
+/** Reads, parses and validates a node's config file; relative paths in it become absolute. */
+export function loadNodeConfig(path: string): NodeConfig {
+  const { config, abs } = loadConfigFile(path, nodeConfigSchema);
   config.keys = {
     sphinxPrivateKeyFile: abs(config.keys.sphinxPrivateKeyFile),
     identityPrivateKeyFile: abs(config.keys.identityPrivateKeyFile),

@@ -1,17 +1,29 @@
 /** @mixnet/node: mix node and gateway daemons. */
 
 export type { GatewayConfig, MixNodeConfig, NodeConfig, NodeConfigInput } from './config.js';
-export { ConfigError, loadNodeConfig, nodeConfigSchema, parseNodeConfig } from './config.js';
+export {
+  ConfigError,
+  hostPort,
+  loadConfigFile,
+  loadNodeConfig,
+  logLevel,
+  nodeConfigSchema,
+  parseNodeConfig,
+} from './config.js';
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
 export type { NodeKeys } from './keys.js';
 export { generateNodeKeys, KeyFileError, loadNodeKeys, readKey, writeKey } from './keys.js';
 export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';
 export { createLink, createLinkPool } from './link.js';
+export type { Logger } from './logger.js';
+export { createLogger } from './logger.js';
+export type { ObservabilityEndpoints } from './metrics.js';
+export { serveObservability } from './metrics.js';
 export type { MixNode } from './mix-node.js';
 export { createMixNode } from './mix-node.js';
 export type { PacketServer, PacketServerOptions } from './packet-server.js';
 export { createPacketServer } from './packet-server.js';
 export { nodeFlagsFor, RELAY_NODE_FLAGS } from './process-flags.js';
-export { runNode } from './run.js';
+export { runNode, stopOnSignal } from './run.js';
 export type { TraceIn, Tracer } from './trace.js';

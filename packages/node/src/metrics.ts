@@ -119,20 +119,29 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>;
 
-/** GET /metrics (Prometheus text) and GET /health (JSON) on their own port. */
-export async function serveMetrics(
-  metrics: NodeMetrics,
+export interface ObservabilityEndpoints {
+  /** Prometheus text for GET /metrics. */
+  metrics(): Promise<string> | string;
+  contentType?: string;
+  /** GET /health: 200 when ok, else 503, with `body` as JSON. */
+  health(): { ok: boolean; body: Record<string, unknown> };
+}
+
+/** GET /metrics and GET /health on their own port, for every process the project runs. */
+export async function serveObservability(
   listen: { host: string; port: number },
-  health: () => Record<string, unknown>,
+  endpoints: ObservabilityEndpoints,
 ): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      Promise.resolve(endpoints.metrics()).then(
+        (text) =>
+          res.writeHead(200, { 'content-type': endpoints.contentType ?? 'text/plain; version=0.0.4' }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       );
     } else if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health()));
+      const { ok, body } = endpoints.health();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404).end('not found\n');
     }
@@ -144,4 +153,17 @@ export async function serveMetrics(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   return { server, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A node's prom-client registry and health, served by serveObservability. */
+export function serveMetrics(
+  metrics: NodeMetrics,
+  listen: { host: string; port: number },
+  health: () => Record<string, unknown>,
+): ReturnType<typeof serveObservability> {
+  return serveObservability(listen, {
+    metrics: () => metrics.registry.metrics(),
+    contentType: metrics.registry.contentType,
+    health: () => ({ ok: true, body: health() }),
+  });
 }

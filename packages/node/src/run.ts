@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadNodeConfig } from './config.js';
 import { createGateway } from './gateway.js';
+import type { Logger } from './logger.js';
 import { createMixNode } from './mix-node.js';
 
 export async function runNode(role: string, configPath: string): Promise<void> {
@@ -13,15 +14,20 @@ export async function runNode(role: string, configPath: string): Promise<void> {
   if (config.role !== role) throw new Error(`${configPath}: config is for a ${config.role}, not a ${role}`);
   const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
   await node.start();
+  stopOnSignal(node.logger, () => node.stop());
+}
+
+/** SIGTERM/SIGINT: run `stop` once, then exit 0, or 1 if it failed (every process the project runs). */
+export function stopOnSignal(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    node.logger.info({ signal }, 'shutting down');
-    node.stop().then(
+    logger.info({ signal }, 'shutting down');
+    stop().then(
       () => process.exit(0),
       (err: Error) => {
-        node.logger.error({ err: err.message }, 'shutdown failed');
+        logger.error({ err: err.message }, 'shutdown failed');
         process.exit(1);
       },
     );
