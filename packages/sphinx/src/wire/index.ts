@@ -2,6 +2,10 @@
 
 /** Byte helpers every package needs the same way (constant-time compare for MACs). */
 export { concatBytes, constantTimeEqual, xorInto } from '../bytes.js';
+export * from './directory-descriptor.js';
+export * from './directory-document.js';
 export * from './frame.js';
 export * from './gateway-protocol.js';
+export * from './signature.js';
 export * from './topology.js';
+export * from './xeddsa.js';

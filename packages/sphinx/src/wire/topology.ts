@@ -62,7 +62,8 @@ function requireKey(value: unknown, field: string): string {
   return s;
 }
 
-function node(value: unknown, field: string): TopologyNode {
+/** Checks one node entry (id, address, keys); errors name `field`. */
+export function validateTopologyNode(value: unknown, field: string): TopologyNode {
   if (typeof value !== 'object' || value === null) throw new TopologyError(`${field} must be an object`);
   const v = value as Record<string, unknown>;
   const address = requireString(v.address, `${field}.address`);
@@ -92,12 +93,12 @@ export function validateTopology(value: unknown): Topology {
   const layers = v.layers.map((layer: unknown, i: number) => {
     if (!Array.isArray(layer) || layer.length === 0)
       throw new TopologyError(`layers[${i}] is empty: every layer needs at least one mix`);
-    return layer.map((n: unknown, j: number) => node(n, `layers[${i}][${j}]`));
+    return layer.map((n: unknown, j: number) => validateTopologyNode(n, `layers[${i}][${j}]`));
   });
   if (!Array.isArray(v.gateways) || v.gateways.length === 0)
     throw new TopologyError('gateways must be a non-empty array');
   const gateways = v.gateways.map((g: unknown, i: number) => {
-    const base = node(g, `gateways[${i}]`);
+    const base = validateTopologyNode(g, `gateways[${i}]`);
     const clientUrl = requireString((g as Record<string, unknown>).clientUrl, `gateways[${i}].clientUrl`);
     if (!/^wss?:\/\//.test(clientUrl))
       throw new TopologyError(`gateways[${i}].clientUrl must be a ws:// or wss:// URL`);
