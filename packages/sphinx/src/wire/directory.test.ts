@@ -91,12 +91,10 @@ describe('descriptors', () => {
 
   it('10,000 random and mutated descriptors give only DescriptorErrors', () => {
     const text = signed.descriptor;
-    const mutated = fc
-      .tuple(fc.nat(text.length - 1), fc.string({ maxLength: 3 }), fc.nat(3))
-      .map(([at, s, cut]) => ({
-        descriptor: text.slice(0, at) + s + text.slice(at + cut),
-        signature: signed.signature,
-      }));
+    const mutated = fc.tuple(fc.nat(text.length - 1), fc.string({ maxLength: 3 }), fc.nat(3)).map(([at, s, cut]) => ({
+      descriptor: text.slice(0, at) + s + text.slice(at + cut),
+      signature: signed.signature,
+    }));
     const resigned = fc
       .dictionary(fc.constantFrom(...Object.keys(n.descriptor)), fc.jsonValue(), { maxKeys: 3 })
       .map((patch) => signDescriptor({ ...n.descriptor, ...patch } as NodeDescriptor, n.identitySecret));
