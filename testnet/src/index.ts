@@ -11,7 +11,10 @@ export { measureIdleClient } from './idle-client.js';
 export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
 export { freePort } from './ports.js';
-export { CLI_MAIN, isAlive, stopProcess } from './process-runtime.js';
+export type { ProcessStart } from './proc-start.js';
+export { parseStartTicks, processStart, sameProcess } from './proc-start.js';
+export type { StartedProcess, TrackedProcess } from './process-runtime.js';
+export { CLI_MAIN, isAlive, isOurs, stopProcess } from './process-runtime.js';
 export type { DownOptions, StatusEntry, UpOptions } from './testnet.js';
 export {
   DEFAULT_PLAN,
