@@ -4,10 +4,12 @@
  * the id bound to its first identity (ID_CONFLICT), and issuedAt strictly increasing per identity
  * (REPLAYED). A registration not renewed within 3 × announceMs is expired.
  */
+import { encodeNodeAddress } from '@mixnet/sphinx';
 import {
   type Descriptor,
   DescriptorError,
   type NodeDescriptor,
+  parseHostPort,
   type ServiceProviderDescriptor,
   type SignedDescriptor,
   verifyDescriptor,
@@ -54,6 +56,15 @@ export interface Registry {
 
 export const EXPIRY_ANNOUNCES = 3;
 
+/** Sphinx headers carry an IP and a port (SPHINX.md §1.3): a host name cannot be routed to. */
+function requireIpAddress(address: string): void {
+  try {
+    encodeNodeAddress(parseHostPort(address));
+  } catch {
+    throw new DescriptorError('MALFORMED', `descriptor.address must be an IP address and port, got "${address}"`);
+  }
+}
+
 export function createRegistry(opts: RegistryOptions): Registry {
   const now = opts.now ?? Date.now;
   const since = opts.since ?? now();
@@ -71,6 +82,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
     submit(body) {
       const at = now();
       const d = verifyDescriptor(body, { now: at });
+      if (d.kind === 'node') requireIpAddress(d.address);
       if (admitted && !admitted.has(d.identityKey))
         throw new DescriptorError(
           'NOT_ADMITTED',
