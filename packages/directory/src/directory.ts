@@ -190,7 +190,14 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     for (const [s, n] of Object.entries(countStates(views))) metrics.nodes.set({ state: s }, n);
   };
 
-  const runRound = async (): Promise<RoundSummary> => {
+  let roundRunning: Promise<RoundSummary> | undefined;
+  const runRound = (): Promise<RoundSummary> => {
+    roundRunning ??= measure().finally(() => {
+      roundRunning = undefined;
+    });
+    return roundRunning;
+  };
+  const measure = async (): Promise<RoundSummary> => {
     const list = targets();
     const roles = new Map(list.map((t) => [t.id, t.role]));
     const summary = await monitor.runRound(list);
@@ -214,9 +221,22 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
         firstRoundDone = true;
         // Until there is a document, or when one is overdue, every round is a chance to publish.
         if (!stopped && (!current || (nextDue !== null && nextDue <= Date.now()))) publish();
+        if (earlyPending && !current) requestEarlyRound();
+        earlyPending = false;
       },
       (err: Error) => logger.error({ err: err.message }, 'monitor round failed'),
     );
+  };
+
+  /** Until the first document, a registration brings a round soon; one asked for during a round follows it. */
+  let earlyPending = false;
+  const requestEarlyRound = () => {
+    if (stopped || earlyTimer) return;
+    earlyTimer = setTimeout(() => {
+      earlyTimer = undefined;
+      if (roundRunning) earlyPending = true;
+      else roundThenMaybePublish();
+    }, EARLY_ROUND_MS);
   };
 
   const scheduleEpoch = () => {
@@ -294,12 +314,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
   const submit = (body: unknown) => {
     const entry = registry.submit(body);
     saveSoon();
-    if (!current && !earlyTimer && !stopped) {
-      earlyTimer = setTimeout(() => {
-        earlyTimer = undefined;
-        roundThenMaybePublish();
-      }, EARLY_ROUND_MS);
-    }
+    if (!current) requestEarlyRound();
     return { descriptor: entry.descriptor, epoch: current?.epoch ?? null };
   };
 
