@@ -1,5 +1,5 @@
 /** Test fixtures: node identities that sign descriptors, and a directory's key and config in a temp folder. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@mixnet/sphinx';
@@ -91,6 +91,7 @@ export function directoryFixture(
   dir = mkdtempSync(join(tmpdir(), 'mixnet-directory-')),
   secret = ed25519.utils.randomSecretKey(),
 ): { dir: string; secret: Uint8Array; publicKey: Uint8Array; config: DirectoryConfigInput } {
+  mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, 'identity.key');
   try {
     writeFileSync(keyFile, `${hex(secret)}\n`, { mode: 0o600, flag: 'wx' });
