@@ -1,5 +1,6 @@
-import { DescriptorError, signDescriptor } from '@mixnet/sphinx/wire';
+import { DescriptorError, type NodeDescriptor, signDescriptor } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from './registry.js';
 import { serviceProviderDescriptor, testIdentity } from './test-support/fixtures.js';
@@ -90,5 +91,35 @@ describe('registry', () => {
     expect(restarted.isExpired(entry)).toBe(false);
     now += 301;
     expect(restarted.isExpired(entry)).toBe(true);
+  });
+
+  it('gives only typed errors for re-signed mutated descriptors, and keeps one identity per id', () => {
+    const r = createRegistry({ admission: 'open', announceMs: 1000 });
+    const n = testIdentity('mix-1');
+    const base = n.descriptor();
+    const patched = fc
+      .dictionary(
+        fc.constantFrom(...Object.keys(base), 'id', 'clientUrl'),
+        fc.oneof(fc.jsonValue(), fc.constantFrom('mix-2', 'gw', '::1', '[::1]:5', 'ws://a:1')),
+        { maxKeys: 3 },
+      )
+      .map((patch) => signDescriptor({ ...base, issuedAt: Date.now(), ...patch } as NodeDescriptor, n.secret));
+    const codes = new Set<string>();
+    fc.assert(
+      fc.property(patched, (body) => {
+        try {
+          r.submit(body);
+          codes.add('accepted');
+        } catch (err) {
+          expect(err).toBeInstanceOf(DescriptorError);
+          codes.add((err as DescriptorError).code);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(codes.has('MALFORMED')).toBe(true);
+    const ids = r.nodes().map((e) => e.descriptor.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(r.nodes().length).toBeLessThanOrEqual(1); // one identity: at most one registration
   });
 });

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signDescriptor, verifyTopologyDocument } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeAdmin, isLoopback } from './auth.js';
 import { createDirectory, type Directory } from './directory.js';
@@ -115,6 +116,41 @@ describe('directory HTTP API', () => {
     expect(await metric(/^directory_descriptors_refused_total\{.*code="ID_CONFLICT"/)).toBe(1);
     expect(await metric(/^directory_descriptors_refused_total\{.*code="OVERSIZE"/)).toBe(1);
     expect(await metric(/^directory_descriptors_accepted_total\{.*kind="node"/)).toBe(5);
+  });
+
+  it('answers random and mutated bodies with a 4xx and a known code, never a 5xx', async () => {
+    const url = `${directory.url}/v1/descriptors`;
+    const signed = (nodes[1] as (typeof nodes)[0]).signed();
+    const text = JSON.stringify(signed);
+    const mutated = fc
+      .tuple(fc.nat(text.length - 1), fc.string({ maxLength: 3 }), fc.nat(3))
+      .map(([at, s, cut]) => text.slice(0, at) + s + text.slice(at + cut));
+    const body = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      mutated,
+    );
+    const known = new Set([
+      'OVERSIZE',
+      'MALFORMED',
+      'BAD_SIGNATURE',
+      'BAD_PROOF',
+      'STALE',
+      'REPLAYED',
+      'NOT_ADMITTED',
+      'ID_CONFLICT',
+    ]);
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const r = await post(url, b);
+        if (r.status === 200) return;
+        expect(r.status).toBeGreaterThanOrEqual(400);
+        expect(r.status).toBeLessThan(500);
+        expect(known.has(String((r.body?.error as { code?: string })?.code))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect((await get('/health')).status).toBe(200);
   });
 
   it('takes admin scale from loopback or a good token, refuses a bad token', async () => {
