@@ -147,6 +147,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
   let earlyTimer: NodeJS.Timeout | undefined;
   let saveTimer: NodeJS.Timeout | undefined;
   let nextDue: number | null = null;
+  let lastWaiting = '';
 
   const saveNow = () => {
     clearTimeout(saveTimer);
@@ -279,7 +280,15 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     });
     if (!document) {
       // The next monitor round tries again (nextDue is past).
-      logger.info({ epoch }, 'not enough eligible nodes for a document yet');
+      const counts = countStates(nodes());
+      // Said once at info until it changes, then at debug: this repeats every round while it lasts.
+      const line = JSON.stringify(counts);
+      (line === lastWaiting ? logger.debug : logger.info).call(
+        logger,
+        { epoch, ...counts },
+        'not enough eligible nodes for a document yet',
+      );
+      lastWaiting = line;
       if (!first) nextDue = dueAt;
       return;
     }
