@@ -8,7 +8,6 @@ import { DROP_COVER_DESTINATION, type Topology, type TopologyGateway, traceClien
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
 import { ackPacket, type ClientCore, type ClientStats, createCore, emptyStats } from './core.js';
-import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
 import {
   createTopologySource,
   type DirectoryOptions,
@@ -16,6 +15,7 @@ import {
   type TopologyEvent,
   type TopologyRefreshOptions,
 } from './directory-source.js';
+import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
 import {
   createGatewayLink,
   DEFAULT_FAILOVER,

@@ -116,7 +116,7 @@ export function parseDirectoryOptions(d: DirectoryOptions): { url: string; publi
   if (d.publicKey instanceof Uint8Array) key = d.publicKey;
   else if (typeof d.publicKey === 'string' && /^[0-9a-fA-F]{64}$/.test(d.publicKey))
     key = hex.decode(d.publicKey.toLowerCase());
-  if (!key || key.length !== 32)
+  if (key?.length !== 32)
     throw new ClientOptionsError('directory.publicKey must be the 32-byte Ed25519 key (64 hex characters)');
   return { url: url.href.replace(/\/+$/, ''), publicKey: key };
 }
@@ -222,7 +222,10 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(refresh.timeoutMs)]),
       });
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${refresh.timeoutMs} ms` : String((err as Error).cause ?? (err as Error).message);
+      const reason =
+        (err as Error).name === 'TimeoutError'
+          ? `no answer within ${refresh.timeoutMs} ms`
+          : String((err as Error).cause ?? (err as Error).message);
       outage(reason);
       return { kind: 'failed', reason };
     }
@@ -262,7 +265,9 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
       return { kind: 'new' };
     } catch (err) {
       const e =
-        err instanceof DocumentError ? err : new DocumentError('MALFORMED', `answer is not JSON: ${(err as Error).message}`);
+        err instanceof DocumentError
+          ? err
+          : new DocumentError('MALFORMED', `answer is not JSON: ${(err as Error).message}`);
       stats.refused[e.code] = (stats.refused[e.code] ?? 0) + 1;
       emit({ type: 'document-refused', code: e.code, message: e.message, epoch: document?.epoch });
       outage(`refused a document: ${e.message}`);

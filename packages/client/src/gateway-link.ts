@@ -151,7 +151,8 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
 
   const ready = (async () => {
     const others = failover ? opts.topology().gateways.filter((g) => g.id !== opts.gateway.id) : [];
-    const firstTimeoutMs = opts.connectTimeoutMs ?? (failover && others.length > 0 ? failover.connectTimeoutMs : 15_000);
+    const firstTimeoutMs =
+      opts.connectTimeoutMs ?? (failover && others.length > 0 ? failover.connectTimeoutMs : 15_000);
     try {
       attach(opts.gateway, await connectTo(opts.gateway, firstTimeoutMs));
     } catch (err) {

@@ -11,6 +11,8 @@ export type {
   TrafficOptions,
 } from './client.js';
 export { createClient } from './client.js';
+export type { Registration, RegistrationOptions, RegistrationResult } from './directory-registration.js';
+export { createRegistration } from './directory-registration.js';
 export type {
   DirectoryOptions,
   DirectoryStats,
