@@ -1,3 +1,4 @@
+import type { Topology } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import {
   parseDirectoryOptions,
   type TopologyEvent,
   type TopologyFeed,
+  type TopologyRefreshOptions,
 } from './directory-source.js';
 import { ClientOptionsError } from './options.js';
 import { startTestDirectory, type TestDirectory, testDocument } from './test-support/directory.js';
@@ -31,7 +33,7 @@ describe('createTopologySource with a directory', () => {
     }
   });
 
-  async function setup(opts: { refresh?: Partial<typeof FAST>; publish?: boolean } = {}) {
+  async function setup(opts: { refresh?: Partial<TopologyRefreshOptions>; publish?: boolean } = {}) {
     const dir = await startTestDirectory();
     const topo = testTopology();
     if (opts.publish !== false) dir.publish(topo, { epoch: 1 });
@@ -116,7 +118,8 @@ describe('createTopologySource with a directory', () => {
 
   it('takes a re-signed document of the same epoch (a provider moved mid-epoch)', async () => {
     const { dir, topo, feed } = await setup();
-    const moved = { ...topo, serviceProviders: [{ ...(topo.serviceProviders[0] as never), gateway: 'gw1' }] };
+    const sp = topo.serviceProviders[0] as Topology['serviceProviders'][number];
+    const moved = { ...topo, serviceProviders: [{ ...sp, gateway: 'gw1' }] };
     dir.publish(moved, { epoch: 1 });
     await feed.refresh();
     expect(feed.topology.serviceProviders[0]?.gateway).toBe('gw1');
