@@ -84,6 +84,8 @@ export interface TopologyStatus {
   epoch: number | undefined;
   /** false while the directory cannot be reached (the last good document stays in use). */
   reachable: boolean;
+  /** The document in use ended more than one epoch ago. */
+  stale: boolean;
   directory: DirectoryStats;
 }
 
@@ -346,6 +348,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       source: feed.kind,
       epoch: feed.epoch,
       reachable: feed.reachable,
+      stale: feed.stale,
       directory: feed.stats(),
     }),
     async send(to, bytes) {

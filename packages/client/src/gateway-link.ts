@@ -135,7 +135,7 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
         opts.onUp();
         return;
       }
-      opts.onMoveFailed?.({ from, reason, tried });
+      if (tried.length > 0) opts.onMoveFailed?.({ from, reason, tried });
       retryTimer = setTimeout(check, failover.afterMs);
       retryTimer.unref();
     } finally {
