@@ -233,7 +233,7 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
       return { kind: 'failed', reason };
     }
     if (res.status === 304) {
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => {});
       stats.notModified++;
       healthy();
       return { kind: 'same' };
