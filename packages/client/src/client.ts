@@ -4,7 +4,7 @@
  * answers requests through SURBs.
  */
 import { type BackendChoice, getBackend, recoverMessage } from '@mixnet/sphinx';
-import { DROP_COVER_DESTINATION, type Topology, traceClientName } from '@mixnet/sphinx/wire';
+import { DROP_COVER_DESTINATION, hex, type Topology, traceClientName } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
 import { ackPacket, type ClientStats, createCore, emptyStats } from './core.js';
@@ -92,6 +92,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
 
   const connection = connectGateway({
     url: gateway.clientUrl,
+    gatewayIdentity: hex.decode(gateway.identityKey),
     identitySecret,
     onDeliver: (identifier, payload, frame) => {
       tracer?.deliver(frame);
