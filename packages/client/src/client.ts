@@ -8,7 +8,7 @@ import { DROP_COVER_DESTINATION, hex, type Topology, traceClientName } from '@mi
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
 import { ackPacket, type ClientStats, createCore, emptyStats } from './core.js';
-import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
+import { coverContent, DATA_CAPACITY, openData } from './envelope.js';
 import { connectGateway } from './gateway-connection.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
@@ -122,7 +122,8 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       const id = randomBytes(16);
       loops.set(toHex(id), performance.now());
       stats.sent.loopCover++;
-      return { ...base.packet(gateway, identity, id, randomContent()), gt: { k: 'loop', d: selfName } };
+      // Its content looks like data to our gateway (envelope.ts); we know it by its identifier.
+      return { ...base.packet(gateway, identity, id, coverContent(backend)), gt: { k: 'loop', d: selfName } };
     },
     onError: () => {
       stats.buildFailures++;

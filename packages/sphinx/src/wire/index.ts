@@ -5,4 +5,5 @@ export { concatBytes, constantTimeEqual, xorInto } from '../bytes.js';
 export * from './frame.js';
 export * from './gateway-protocol.js';
 export * from './identity.js';
+export * from './packet-format.js';
 export * from './topology.js';
