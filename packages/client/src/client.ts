@@ -16,6 +16,7 @@ import { pick } from './random.js';
 import { createReassembler } from './reassembly.js';
 import { formatRecipient, parseRecipient, type Recipient } from './recipient.js';
 import { createReplies, type RequestOptions } from './replies.js';
+import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
 import { createRoutePlanner, loadTopology, type TopologySource } from './topology.js';
@@ -30,6 +31,8 @@ export interface ClientOptions {
   /** 32-byte Ed25519 secret key: our address. Fresh by default. */
   identity?: Uint8Array;
   traffic?: Partial<TrafficOptions>;
+  /** What we hold for requests we answer (issue 14 #11): byte caps and how soon state is forgotten. */
+  replies?: Partial<ReplyLimits>;
   crypto?: BackendChoice;
   /** Trace mode (ANONYMITY.md §1): our emissions (with ground truth) and deliveries, to `<dir>/<name>.jsonl`. */
   trace?: { dir: string };
@@ -57,13 +60,14 @@ export interface MixnetClient {
   close(opts?: { flushMs?: number }): Promise<void>;
 }
 
-export type { ClientStats, RequestOptions, SendResult, TrafficOptions };
+export type { ClientStats, ReplyLimits, RequestOptions, SendResult, TrafficOptions };
 
 const SWEEP_MS = 1_000;
 const LOOP_LOST_MS = 60_000;
 
 export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const traffic = resolveTraffic(opts.traffic);
+  const replyLimits = resolveReplyLimits(opts.replies, traffic.maxMessageSize);
   const backend = getBackend(opts.crypto);
   const topology = await loadTopology(opts.topology);
   const planner = createRoutePlanner(topology);
@@ -131,7 +135,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   });
   const core = { ...base, shaper };
   const sender = createSender(core);
-  const replies = createReplies(core, sender);
+  const replies = createReplies(core, sender, replyLimits);
   const reassembler = createReassembler({
     capacity: DATA_CAPACITY,
     maxMessageSize: traffic.maxMessageSize + 1024, // room for the request header and its SURBs
@@ -249,7 +253,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
       return replies.request(parseRecipient(to, topology), bytes, o);
     },
-    stats: () => structuredClone(stats),
+    stats: () => ({ ...structuredClone(stats), retainedBytes: replyLimits.budget.used }),
     async close({ flushMs = 2_000 } = {}) {
       const deadline = performance.now() + flushMs;
       while (shaper.queued > 0 && connection.connected && performance.now() < deadline)

@@ -25,6 +25,12 @@ export interface ClientStats {
   /** Outgoing packets that could not be built (e.g. a malformed SURB from a peer): dropped and counted. */
   buildFailures: number;
   duplicates: number;
+  /** Requests (or SURB top-ups) we answer but had no room to hold (retention.ts). */
+  requestsRefused: number;
+  /** Requests we answer that were forgotten: their SURBs ran out, or their requester went quiet. */
+  requestsExpired: number;
+  /** Bytes held for requests we answer (SURBs and replies), and whatever else shares the budget. */
+  retainedBytes: number;
 }
 
 export function emptyStats(): ClientStats {
@@ -36,6 +42,9 @@ export function emptyStats(): ClientStats {
     malformed: 0,
     buildFailures: 0,
     duplicates: 0,
+    requestsRefused: 0,
+    requestsExpired: 0,
+    retainedBytes: 0,
   };
 }
 
