@@ -16,9 +16,10 @@ import {
   MAX_CONTROL_MESSAGE_SIZE,
   ProtocolError,
   parseControl,
+  readyProof,
   traceClientName,
+  verifyIdentitySignature,
 } from '@mixnet/sphinx/wire';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -114,7 +115,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
           const msg = parseControl(bytes.toString('utf8'));
           if (msg.type !== 'auth') throw new ProtocolError('expected an auth message');
           const identity = hex.decode(msg.identity);
-          const ok = ed25519.verify(
+          const ok = verifyIdentitySignature(
             hex.decode(msg.signature),
             authPayload(relay.keys.identityPublicKey, nonce),
             identity,
@@ -126,7 +127,8 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
           clients.get(address)?.close(1000, 'replaced by a newer connection');
           clients.set(address, socket);
           relay.metrics.connections.set({ kind: 'clients' }, clients.size);
-          socket.send(JSON.stringify({ type: 'ready', address, queued: mailbox?.count(identity) ?? 0 }));
+          const proof = readyProof(relay.keys.identityPrivateKey, msg, nonce);
+          socket.send(JSON.stringify({ type: 'ready', address, queued: mailbox?.count(identity) ?? 0, ...proof }));
           void mailbox
             ?.drain(identity, (frame) => {
               if (socket.readyState !== socket.OPEN) throw new Error('client went away');

@@ -6,6 +6,7 @@ export * from './directory-descriptor.js';
 export * from './directory-document.js';
 export * from './frame.js';
 export * from './gateway-protocol.js';
-export * from './signature.js';
+export * from './identity.js';
+export * from './packet-format.js';
 export * from './topology.js';
 export * from './xeddsa.js';
