@@ -44,6 +44,7 @@ export interface MetricSources {
   linkQueueBytes: () => number;
   members: () => number;
   mailboxes: () => number;
+  mailboxMessages: () => number;
   registered: () => number;
   pendingWrites: () => number;
 }
@@ -57,6 +58,7 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
     linkQueueBytes: () => 0,
     members: () => 0,
     mailboxes: () => 0,
+    mailboxMessages: () => 0,
     registered: () => 0,
     pendingWrites: () => 0,
   };
@@ -160,7 +162,7 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
       help: 'Client drop-cover packets that ended here (sent to the all-zero address)',
       registers,
     }),
-    mailboxSize: new Gauge({ name: 'mixnet_mailbox_messages', help: 'Messages waiting in mailboxes', registers }),
+    mailboxSize: sampled('mixnet_mailbox_messages', 'Messages waiting in mailboxes', 'mailboxMessages'),
     clientPackets: new Counter({
       name: 'mixnet_client_packets_total',
       help: 'Packets sent by clients into the mixnet',

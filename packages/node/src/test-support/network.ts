@@ -97,6 +97,8 @@ export async function createTestNetwork(opts: TestNetworkOptions = {}): Promise<
       metrics: { host: '127.0.0.1', port: metricsPort },
       workers: opts.workers ?? 1,
       log: { level: 'warn' },
+      // Members: the mixes and the gateway of topology.json, written below (issue 14 #1).
+      network: { topologyFile: 'topology.json' },
       ...(role === 'mix' ? { layer } : { websocket: { host: '127.0.0.1', port: websocketPort } }),
       ...(role === 'mix' && opts.coverRateHz
         ? { cover: { rateHz: opts.coverRateHz, meanDelayMs: 5, topologyFile: 'topology.json', timeoutMs: 3_000 } }
