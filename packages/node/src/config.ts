@@ -174,7 +174,11 @@ export const gatewayConfigSchema = z
           .positive()
           .default(1024 * MiB),
         /** A stored message older than this is deleted. */
-        maxAgeMs: z.number().int().positive().default(24 * HOUR_MS),
+        maxAgeMs: z
+          .number()
+          .int()
+          .positive()
+          .default(24 * HOUR_MS),
         /** Messages whose disk write failed (EMFILE, ENOSPC …), kept in memory and retried (issue 14 #10). */
         maxPendingBytes: z
           .number()
@@ -196,7 +200,11 @@ export const gatewayConfigSchema = z
     registration: z
       .object({
         /** Forgotten this long after the address last authenticated (or disconnected). */
-        ttlMs: z.number().int().positive().default(30 * DAY_MS),
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30 * DAY_MS),
         maxAddresses: z.number().int().positive().default(100_000),
       })
       .strict()

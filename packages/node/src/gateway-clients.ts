@@ -112,11 +112,7 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
           const msg = parseControl(bytes.toString('utf8'));
           if (msg.type !== 'auth') throw new ProtocolError('expected an auth message');
           const identity = hex.decode(msg.identity);
-          const ok = ed25519.verify(
-            hex.decode(msg.signature),
-            authPayload(opts.gatewayIdentity, nonce),
-            identity,
-          );
+          const ok = ed25519.verify(hex.decode(msg.signature), authPayload(opts.gatewayIdentity, nonce), identity);
           if (!ok) throw new ProtocolError('bad signature');
           clearTimeout(authTimer);
           const s: ClientSession = { address: msg.identity, identity, socket, draining: false };

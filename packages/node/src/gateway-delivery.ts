@@ -9,12 +9,13 @@
  *   that cannot be kept is counted as dropped (mailbox_error).
  * Mixing reorders packets anyway, so deliveries keep no order across these paths.
  */
+
+import type { ClientSession } from './gateway-clients.js';
 import { createFifo } from './link-fifo.js';
 import type { Logger } from './logger.js';
 import type { Mailbox, MailboxRefusal } from './mailbox.js';
 import type { DropReason, NodeMetrics } from './metrics.js';
 import type { Registry } from './registry.js';
-import type { ClientSession } from './gateway-clients.js';
 
 export interface DeliveryOptions {
   mailbox: Mailbox;

@@ -153,7 +153,8 @@ describe('issue 14 hardening, on real processes', () => {
     const outsider = await blast(net.gateway.port, flood.slice(0, 10), '127.0.0.2').catch(() => undefined);
     outsider?.destroy();
     await waitUntil(
-      async () => (await metric(net.gateway, 'mixnet_connections_refused_total{kind="tcp_in",reason="not_member"}')) >= 1,
+      async () =>
+        (await metric(net.gateway, 'mixnet_connections_refused_total{kind="tcp_in",reason="not_member"}')) >= 1,
       5_000,
     );
     expect(await metric(net.gateway, 'mixnet_packets_received_total')).toBe(received);
@@ -206,7 +207,8 @@ describe('issue 14 hardening, on real processes', () => {
       // The suite's client is one of the six from 127.0.0.1.
       for (let i = 0; i < 5; i++) opened.push(await connectTestClient(wsUrl()));
       await expect(connectTestClient(wsUrl())).rejects.toThrow();
-      for (let i = 0; i < 6; i++) opened.push(await connectTestClient(wsUrl(), undefined, { localAddress: '127.0.0.2' }));
+      for (let i = 0; i < 6; i++)
+        opened.push(await connectTestClient(wsUrl(), undefined, { localAddress: '127.0.0.2' }));
       await expect(connectTestClient(wsUrl(), undefined, { localAddress: '127.0.0.3' })).rejects.toThrow();
       const m = await net.metrics(net.gateway);
       expect(m.get('mixnet_connections_refused_total{kind="clients",reason="ip_full"}')).toBe(1);

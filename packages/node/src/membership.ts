@@ -105,7 +105,10 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
         const { host, port } = parseHostPort(n.address);
         const h = canonicalHost(host);
         let ports = next.get(h);
-        if (ports === undefined) next.set(h, (ports = new Set()));
+        if (ports === undefined) {
+          ports = new Set();
+          next.set(h, ports);
+        }
         if (!ports.has(port)) count++;
         ports.add(port);
       }

@@ -124,7 +124,11 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
     linkQueueBytes: sampled('mixnet_link_queue_bytes', 'Bytes waiting for a next hop, all links', 'linkQueueBytes'),
     members: sampled('mixnet_members', 'Nodes of the network this node forwards to', 'members'),
     mailboxes: sampled('mixnet_mailboxes', 'Clients with messages waiting', 'mailboxes'),
-    registered: sampled('mixnet_registered_clients', 'Addresses that authenticated here (mailbox allowed)', 'registered'),
+    registered: sampled(
+      'mixnet_registered_clients',
+      'Addresses that authenticated here (mailbox allowed)',
+      'registered',
+    ),
     pendingWrites: sampled(
       'mixnet_mailbox_pending_writes',
       'Messages whose mailbox write failed, kept in memory for a retry',

@@ -233,7 +233,7 @@ describe('packet server', () => {
     for (const o of outsiders) o.write(frame(99));
     await Promise.all(outsiders.map((o) => o.gone));
     const members = await Promise.all(Array.from({ length: 4 }, () => dial(srv.port)));
-    members.forEach((m, i) => m.write(frame(i)));
+    for (const [i, m] of members.entries()) m.write(frame(i));
     await waitFor(() => srv.packets.length === 4);
     expect(srv.packets.map((p) => p.from).sort()).toEqual(members.map((m) => m.from).sort());
     expect(refused).toEqual(Array(20).fill('not_member'));

@@ -150,7 +150,9 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     async start(health) {
       if (config.network) membership.update(loadTopologyMembers(config.network.topologyFile));
       else if (membership.size === 0)
-        logger.warn('no network.topologyFile: this node forwards nothing and accepts no packets until it learns members');
+        logger.warn(
+          'no network.topologyFile: this node forwards nothing and accepts no packets until it learns members',
+        );
       replay = await openReplayFilter({
         packetRate: config.replay.packetRate,
         keyLifetimeSec: config.replay.keyLifetimeSec,

@@ -3,13 +3,7 @@
  * writes 258. Built from the public primitives (SPHINX.md §2.2 key schedule, §3 header layout):
  * routing slot = flag | 0 | version (BE16) | next address | delay, encrypted with ρ, MAC over beta.
  */
-import {
-  DEFAULT_PAYLOAD_SIZE,
-  expandSharedSecret,
-  FORWARD_HOP,
-  getBackend,
-  HEADER_SIZE,
-} from '@mixnet/sphinx';
+import { DEFAULT_PAYLOAD_SIZE, expandSharedSecret, FORWARD_HOP, getBackend, HEADER_SIZE } from '@mixnet/sphinx';
 
 /** §2.2: stream key E[0:16], header MAC key E[16:32]. */
 const STREAM_KEY = [0, 16] as const;
