@@ -7,7 +7,7 @@ import type { MixNodeConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createLoopCover, type LoopCover } from './loop-cover.js';
 import type { NodeMetrics } from './metrics.js';
-import { createRelay } from './relay.js';
+import { createRelay, type Relay } from './relay.js';
 import { createScheduler } from './scheduler.js';
 import type { TraceIn } from './trace.js';
 
@@ -20,6 +20,8 @@ export interface MixNode {
   readonly publicKey: Uint8Array;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
+  /** The network's members (see Relay.membership); the directory feeds it. */
+  readonly membership: Relay['membership'];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     publicKey: relay.keys.sphinxPublicKey,
     metrics: relay.metrics,
     logger: relay.logger,
+    membership: relay.membership,
     async start() {
       const started = await relay.start(() => ({
         status: 'ok',
