@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
+import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
 import { loadNodeKeys, type NodeKeys } from './keys.js';
 import { createLinkPool, type LinkPool } from './link.js';
 import { createLogger, type Logger } from './logger.js';
@@ -149,6 +150,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     ingest,
     async start(health) {
       if (config.network) membership.update(loadTopologyMembers(config.network.topologyFile));
+      const fdLimit = openFileLimit();
+      const fdNeeded =
+        config.inbound.maxConnections + (config.role === 'gateway' ? config.websocket.maxConnections : 0) + FD_HEADROOM;
+      if (fdLimit !== undefined && fdLimit < fdNeeded)
+        logger.warn(
+          { fdLimit, fdNeeded },
+          'open-file limit below the connection caps: raise it (ulimit -n) or lower inbound/websocket.maxConnections',
+        );
       else if (membership.size === 0)
         logger.warn(
           'no network.topologyFile: this node forwards nothing and accepts no packets until it learns members',
