@@ -41,6 +41,8 @@ export interface ClientServerOptions {
   onAuthenticated: (session: ClientSession) => number;
   /** after `ready` was sent: hand over the mailbox */
   onReady: (session: ClientSession) => void;
+  /** an authenticated client's connection closed */
+  onClosed: (session: ClientSession) => void;
   onSend: (session: ClientSession, firstHop: Uint8Array, packet: Uint8Array, frame: Uint8Array) => void;
   /** a frame that broke the protocol; the connection is closed */
   onBadFrame: () => void;
@@ -136,6 +138,7 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
     socket.on('close', () => {
       clearTimeout(authTimer);
       if (session && sessions.get(session.address) === session) sessions.delete(session.address);
+      if (session) opts.onClosed(session);
       opts.onSessionsChange(sessions.size);
     });
     socket.on('error', () => socket.terminate());

@@ -129,7 +129,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     for (let n = pending.length; n > 0; n--) {
       const p = pending.shift() as Pending;
       pendingBytes -= p.frame.length;
-      if (p.at < cutoff) drop('expired');
+      if (p.at < cutoff) drop('mailbox_expired');
       else route(p);
     }
   }

@@ -72,7 +72,11 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     membership: relay.membership,
     async start() {
       const { metrics, logger } = relay;
-      const box = await openMailbox({ dir: join(config.dataDir, 'mailbox'), ...config.mailbox });
+      const box = await openMailbox({
+        dir: join(config.dataDir, 'mailbox'),
+        ...config.mailbox,
+        onExpired: (n) => relay.drop('mailbox_expired', n),
+      });
       mailbox = box;
       const reg = await openGatewayRegistry(config, logger);
       registry = reg;
@@ -93,6 +97,8 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
           return box.count(session.identity);
         },
         onReady: (session) => delivery?.drainTo(session),
+        // Last seen when it leaves, too: the registration's TTL runs from there.
+        onClosed: (session) => reg.touch(session.address),
         onSend: (session, firstHop, packet, frame) => {
           metrics.clientPackets.inc();
           const t = relay.tracer;

@@ -195,7 +195,11 @@ describe('mailbox', () => {
 
   it('deletes messages older than maxAgeMs: by expire(), on drain, and by mtime after a reopen', async () => {
     let t = 1_000_000;
-    const box = await openMailbox({ ...opts, maxAgeMs: 1_000, now: () => t });
+    let expired = 0;
+    const onExpired = (n: number) => {
+      expired += n;
+    };
+    const box = await openMailbox({ ...opts, maxAgeMs: 1_000, now: () => t, onExpired });
     await box.put(addr(1), msg('old'));
     await box.put(addr(2), msg('old too'));
     t += 600;
@@ -207,6 +211,7 @@ describe('mailbox', () => {
     t += 600; // 'young' is now too old as well: a drain skips it
     expect(await collect(box, addr(1))).toEqual({ n: 0, got: [] });
     expect(box.totalMessages).toBe(0);
+    expect(expired).toBe(3);
     await box.put(addr(3), msg('kept'));
     await box.close();
     // After a restart a message's age comes from its file's mtime.
@@ -214,8 +219,9 @@ describe('mailbox', () => {
     const [file] = await readdir(folder);
     const hourAgo = new Date(Date.now() - 3_600_000);
     await utimes(join(folder, file as string), hourAgo, hourAgo);
-    const again = await openMailbox({ ...opts, maxAgeMs: 60_000 });
+    const again = await openMailbox({ ...opts, maxAgeMs: 60_000, onExpired });
     expect(again.totalMessages).toBe(0);
+    expect(expired).toBe(4);
     expect(again.mailboxes).toBe(0);
     await again.close();
   });

@@ -31,6 +31,8 @@ export interface MailboxOptions {
   maxAgeMs?: number;
   /** wall clock in ms (default Date.now), compared with file mtimes */
   now?: () => number;
+  /** told how many messages were deleted for their age (by the sweep or a drain) */
+  onExpired?: (count: number) => void;
 }
 
 /** Why a put stored nothing: the client's own limits, the global ones, or the mailbox count. */
@@ -205,10 +207,13 @@ export async function openMailbox(opts: MailboxOptions): Promise<Mailbox> {
       if (!isExpired(box)) continue;
       expiring.push(
         run(hex, 'drainChain', async (b) => {
+          let k = 0;
           while (isExpired(b)) {
             await removeHead(b);
-            n++;
+            k++;
           }
+          n += k;
+          if (k > 0) opts.onExpired?.(k);
         }).catch(() => {}),
       );
     }
@@ -294,6 +299,7 @@ export async function openMailbox(opts: MailboxOptions): Promise<Mailbox> {
           if (seq === undefined || closed) return delivered;
           if (isExpired(box)) {
             await removeHead(box);
+            opts.onExpired?.(1);
             continue;
           }
           const message = new Uint8Array(await readFile(fileOf(box, seq)));

@@ -35,6 +35,8 @@ export type DropReason =
   | 'unregistered'
   /** A message whose mailbox write failed and could not be kept for a retry (#10). */
   | 'mailbox_error'
+  /** A stored (or retry-pending) message older than mailbox.maxAgeMs. */
+  | 'mailbox_expired'
   | 'bad_client_frame'
   | 'overloaded';
 
