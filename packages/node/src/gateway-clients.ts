@@ -48,6 +48,8 @@ export interface ClientServerOptions {
   onBadFrame: () => void;
   onRefused: (reason: ClientRefusal) => void;
   onSessionsChange: (sessions: number) => void;
+  /** a server error after listen (e.g. EMFILE on accept); it must not crash the gateway */
+  onError: (err: Error) => void;
 }
 
 export interface ClientServer {
@@ -92,6 +94,7 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
   });
   const wss = new WebSocketServer({ server: http, maxPayload: opts.maxPayload });
   wss.on('connection', (socket: WebSocket) => onConnection(socket));
+  wss.on('error', (err) => opts.onError(err));
 
   function onConnection(socket: WebSocket): void {
     const nonce = randomBytes(32);
@@ -154,6 +157,7 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
         http.once('error', reject);
         http.listen(cfg.port, cfg.host, () => {
           http.off('error', reject);
+          http.on('error', (err) => opts.onError(err));
           const address = http.address();
           resolve(typeof address === 'object' && address ? address.port : cfg.port);
         });

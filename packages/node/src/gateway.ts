@@ -114,6 +114,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         onSessionsChange: (n) => {
           metrics.connections.set({ kind: 'clients' }, n);
         },
+        onError: (err) => logger.warn({ err: err.message }, 'client server error'),
       });
       clients = server;
       delivery = createDelivery({
