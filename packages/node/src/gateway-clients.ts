@@ -94,6 +94,7 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
   });
   const wss = new WebSocketServer({ server: http, maxPayload: opts.maxPayload });
   wss.on('connection', (socket: WebSocket) => onConnection(socket));
+  // ws re-emits the HTTP server's errors here: without a listener an EMFILE on accept would crash us.
   wss.on('error', (err) => opts.onError(err));
 
   function onConnection(socket: WebSocket): void {
@@ -157,7 +158,6 @@ export function createClientServer(opts: ClientServerOptions): ClientServer {
         http.once('error', reject);
         http.listen(cfg.port, cfg.host, () => {
           http.off('error', reject);
-          http.on('error', (err) => opts.onError(err));
           const address = http.address();
           resolve(typeof address === 'object' && address ? address.port : cfg.port);
         });
