@@ -102,12 +102,13 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         onSend: (session, firstHop, packet, frame) => {
           metrics.clientPackets.inc();
           const t = relay.tracer;
+          const ti = t?.now() ?? 0;
+          const sent = relay.forward(firstHop, packet);
           if (t) {
             // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
-            const input = { ti: t.now(), pi: clientNames.get(session) ?? '', hi: t.wireId(frame) };
-            t.hop(input, { nx: t.nameOf(firstHop), hx: t.wireId(packet) });
+            const input = { ti, pi: clientNames.get(session) ?? '', hi: t.wireId(frame) };
+            t.hop(input, sent ? { nx: t.nameOf(firstHop), hx: t.wireId(packet) } : null);
           }
-          relay.forward(firstHop, packet);
         },
         onBadFrame: () => relay.drop('bad_client_frame'),
         onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'clients', reason }),

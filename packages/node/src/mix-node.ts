@@ -89,9 +89,9 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
   });
   const release = (held: Held) => {
     relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
+    const sent = relay.forward(held.nextAddress, held.packet, held.frame);
     const t = relay.tracer;
-    if (t && held.trace) t.hop(held.trace, { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) });
-    relay.forward(held.nextAddress, held.packet, held.frame);
+    if (t && held.trace) t.hop(held.trace, sent ? { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) } : null);
   };
   const scheduler = createScheduler<Held>({
     maxItems: config.scheduler.maxPackets,

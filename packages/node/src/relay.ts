@@ -54,9 +54,9 @@ export interface Relay {
   drop(reason: DropReason, count?: number): void;
   /**
    * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
-   * for the wire (a worker's outcome), else it is framed here.
+   * for the wire (a worker's outcome), else it is framed here. False if dropped (not a member, bad address).
    */
-  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): boolean;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -137,15 +137,16 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         to = decodeNodeAddress(nextAddress);
       } catch {
         drop('bad_next_hop');
-        return;
+        return false;
       }
       // Only to the network's nodes: never an open relay to any host:port a sender names (#1).
       if (!membership.allowsNextHop(to.host, to.port)) {
         drop('unknown_next_hop');
-        return;
+        return false;
       }
       links.send(to, packet, frame);
       metrics.forwarded.inc();
+      return true;
     },
     ingest,
     async start(health) {
