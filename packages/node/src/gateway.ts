@@ -11,7 +11,7 @@ import { encodeDeliver, hex, isDropCover, traceClientName } from '@mixnet/sphinx
 import type { GatewayConfig } from './config.js';
 import { type ClientServer, createClientServer } from './gateway-clients.js';
 import { createDelivery, type Delivery } from './gateway-delivery.js';
-import type { Logger } from './logger.js';
+import { type Logger, throttledWarn } from './logger.js';
 import { type Mailbox, openMailbox } from './mailbox.js';
 import type { NodeMetrics } from './metrics.js';
 import { openRegistry, type Registry } from './registry.js';
@@ -115,7 +115,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         onSessionsChange: (n) => {
           metrics.connections.set({ kind: 'clients' }, n);
         },
-        onError: (err) => logger.warn({ err: err.message }, 'client server error'),
+        onError: throttledWarn(logger, 'client server error'),
       });
       clients = server;
       delivery = createDelivery({

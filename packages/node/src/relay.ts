@@ -9,7 +9,7 @@ import type { GatewayConfig, MixNodeConfig } from './config.js';
 import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
 import { loadNodeKeys, type NodeKeys } from './keys.js';
 import { createLinkPool, type LinkPool } from './link.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, throttledWarn } from './logger.js';
 import { createMembership, type Membership } from './membership.js';
 import { loadTopologyMembers } from './membership-topology.js';
 import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } from './metrics.js';
@@ -187,7 +187,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         // Packets only from the network's nodes (#4, #12): outsiders never hold a slot.
         allowPeer: (ip) => membership.isMemberHost(ip),
         onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'tcp_in', reason }),
-        onError: (err) => logger.warn({ err: err.message }, 'packet server error'),
+        onError: throttledWarn(logger, 'packet server error'),
         onPacket: (packet, _from, peer) => {
           metrics.received.inc();
           ingest(packet, peer);
