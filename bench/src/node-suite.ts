@@ -42,9 +42,37 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     metrics: { host: '127.0.0.1', port: metricsPort },
     workers,
     replay: { packetRate: packets, keyLifetimeSec: 10 },
-    links: { maxQueue: packets * 2 },
+    links: { maxQueue: packets * 2, maxQueuedBytes: packets * 2 * 2_500 },
     log: { level: 'warn' },
+    // The mix forwards only to members: itself and the sink (as the gateway).
+    network: { topologyFile: join(dir, 'topology.json') },
   };
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const sinkKey = hex(generateKeyPair().publicKey);
+  writeFileSync(
+    join(dir, 'topology.json'),
+    JSON.stringify({
+      layers: [
+        [
+          {
+            id: config.id,
+            address: `127.0.0.1:${mixPort}`,
+            sphinxKey: hex(pub.sphinxPublicKey),
+            identityKey: hex(pub.identityPublicKey),
+          },
+        ],
+      ],
+      gateways: [
+        {
+          id: 'sink',
+          address: `127.0.0.1:${sinkPort}`,
+          sphinxKey: sinkKey,
+          identityKey: sinkKey,
+          clientUrl: 'ws://127.0.0.1:1',
+        },
+      ],
+    }),
+  );
   writeFileSync(join(dir, 'mix.json'), JSON.stringify(config));
   // MIXNET_BENCH_NODE_ARGS: extra node flags for the mix, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.MIXNET_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

@@ -39,6 +39,8 @@ export interface PacketProcessorOptions {
   backend?: BackendName;
   /** Packets in flight per worker before new ones are refused as 'overloaded'. */
   maxInFlightPerWorker?: number;
+  /** Process Sphinx versions 1 and 257 (default false: refused as UNSUPPORTED_VERSION; issue 14 #13). */
+  allowLegacyVersions?: boolean;
 }
 
 export interface PacketProcessor {
@@ -48,10 +50,17 @@ export interface PacketProcessor {
 }
 
 /** Runs processPacket and turns its result or SphinxError into an outcome (shared with the worker). */
-export function processOne(packet: Uint8Array, privateKey: Uint8Array, backend?: BackendName): ProcessOutcome {
+export function processOne(
+  packet: Uint8Array,
+  privateKey: Uint8Array,
+  opts: { backend?: BackendName | undefined; allowLegacyVersions?: boolean | undefined } = {},
+): ProcessOutcome {
   const t0 = process.hrtime.bigint();
   try {
-    const r = processPacket(packet, privateKey, backend ? { backend } : undefined);
+    const r = processPacket(packet, privateKey, {
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      allowLegacyVersions: opts.allowLegacyVersions ?? false,
+    });
     return { ...r, processingNs: Number(process.hrtime.bigint() - t0) };
   } catch (err) {
     const code = err instanceof SphinxError ? err.code : 'CRYPTO_FAILURE';
@@ -78,9 +87,10 @@ interface WorkerSlot {
 
 export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
   const maxInFlight = opts.maxInFlightPerWorker ?? 8192;
+  const processing = { backend: opts.backend, allowLegacyVersions: opts.allowLegacyVersions ?? false };
   if (opts.workers === 0) {
     return {
-      process: (packet, done) => done(processOne(packet, opts.privateKey, opts.backend)),
+      process: (packet, done) => done(processOne(packet, opts.privateKey, processing)),
       inFlight: 0,
       close: async () => {},
     };
@@ -101,7 +111,7 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
   };
 
   for (let i = 0; i < opts.workers; i++) {
-    const worker = new Worker(url, { workerData: { privateKey: opts.privateKey, backend: opts.backend } });
+    const worker = new Worker(url, { workerData: { privateKey: opts.privateKey, ...processing } });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
       for (const outcome of decodeOutcomes(batch)) {

@@ -6,9 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
+import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
 import { loadNodeKeys, type NodeKeys } from './keys.js';
 import { createLinkPool, type LinkPool } from './link.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, throttledWarn } from './logger.js';
+import { createMembership, type Membership } from './membership.js';
+import { loadTopologyMembers } from './membership-topology.js';
 import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } from './metrics.js';
 import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
 import { createPacketServer, type PacketServer } from './packet-server.js';
@@ -20,6 +23,7 @@ const SPHINX_DROP: Record<string, DropReason> = {
   INVALID_HEADER: 'bad_mac',
   INVALID_ROUTING: 'bad_routing',
   INVALID_PAYLOAD: 'bad_payload',
+  UNSUPPORTED_VERSION: 'legacy_version',
   overloaded: 'overloaded',
 };
 
@@ -40,14 +44,19 @@ export interface Relay {
   logger: Logger;
   metrics: NodeMetrics;
   links: LinkPool;
+  /**
+   * The network's members: the only next hops `forward` takes and the only hosts the packet port
+   * serves. Loaded from `network.topologyFile` at start; the directory will call `update` later.
+   */
+  membership: Membership;
   /** The 32-byte Sphinx address other nodes route to (announce, else listen). */
   address: Uint8Array;
   drop(reason: DropReason, count?: number): void;
   /**
    * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
-   * for the wire (a worker's outcome), else it is framed here.
+   * for the wire (a worker's outcome), else it is framed here. False if dropped (not a member, bad address).
    */
-  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): boolean;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -66,11 +75,18 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
 
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
+    maxQueuedBytes: config.links.maxQueuedBytes,
+    maxQueueAgeMs: config.links.maxQueueAgeMs,
     backoff: config.links.backoff,
     hello: config.id,
     ...(config.links.emulation ? { emulation: config.links.emulation } : {}),
     onDrop: (reason, count) => drop(reason, count),
   });
+  const membership = createMembership();
+  membership.onDeparted((hops) => void links.closeLinks(hops));
+  metrics.sources.members = () => membership.size;
+  metrics.sources.linkQueue = () => links.queued;
+  metrics.sources.linkQueueBytes = () => links.queuedBytes;
   let replay: ReplayFilter | undefined;
   let processor: PacketProcessor | undefined;
   let server: PacketServer | undefined;
@@ -109,6 +125,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     logger,
     metrics,
     links,
+    membership,
     get address() {
       return address;
     },
@@ -120,13 +137,32 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         to = decodeNodeAddress(nextAddress);
       } catch {
         drop('bad_next_hop');
-        return;
+        return false;
+      }
+      // Only to the network's nodes: never an open relay to any host:port a sender names (#1).
+      if (!membership.allowsNextHop(to.host, to.port)) {
+        drop('unknown_next_hop');
+        return false;
       }
       links.send(to, packet, frame);
       metrics.forwarded.inc();
+      return true;
     },
     ingest,
     async start(health) {
+      if (config.network) membership.update(loadTopologyMembers(config.network.topologyFile));
+      const fdLimit = openFileLimit();
+      const fdNeeded =
+        config.inbound.maxConnections + (config.role === 'gateway' ? config.websocket.maxConnections : 0) + FD_HEADROOM;
+      if (fdLimit !== undefined && fdLimit < fdNeeded)
+        logger.warn(
+          { fdLimit, fdNeeded },
+          'open-file limit below the connection caps: raise it (ulimit -n) or lower inbound/websocket.maxConnections',
+        );
+      else if (membership.size === 0)
+        logger.warn(
+          'no network.topologyFile: this node forwards nothing and accepts no packets until it learns members',
+        );
       replay = await openReplayFilter({
         packetRate: config.replay.packetRate,
         keyLifetimeSec: config.replay.keyLifetimeSec,
@@ -135,11 +171,23 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         path: join(config.dataDir, 'replay-filter.bin'),
         onSaveError: (err) => logger.error({ err: err.message }, 'saving the replay filter failed'),
       });
-      processor = createPacketProcessor({ privateKey: keys.sphinxPrivateKey, workers: config.workers });
+      processor = createPacketProcessor({
+        privateKey: keys.sphinxPrivateKey,
+        workers: config.workers,
+        allowLegacyVersions: config.allowLegacyVersions,
+      });
       server = createPacketServer({
         host: config.listen.host,
         port: config.listen.port,
         maxFrameSize: config.maxFrameSize,
+        maxConnections: config.inbound.maxConnections,
+        maxConnectionsPerIp: config.inbound.maxConnectionsPerIp,
+        firstFrameTimeoutMs: config.inbound.firstFrameTimeoutMs,
+        idleTimeoutMs: config.inbound.idleTimeoutMs,
+        // Packets only from the network's nodes (#4, #12): outsiders never hold a slot.
+        allowPeer: (ip) => membership.isMemberHost(ip),
+        onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'tcp_in', reason }),
+        onError: throttledWarn(logger, 'packet server error'),
         onPacket: (packet, _from, peer) => {
           metrics.received.inc();
           ingest(packet, peer);
