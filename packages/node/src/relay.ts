@@ -3,7 +3,6 @@
  * replay filter and the outbound links, started and stopped in the right order.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import type { DirectoryAgent } from './directory-agent.js';

@@ -88,7 +88,7 @@ describe('replay store', () => {
     const store = createReplayStore({ ...opts, dataDir: dir, layout: 'rotating' });
     const [k0, k1, k2] = [keyOf(0), keyOf(1), keyOf(2)];
     await store.open([k0, k1]);
-    const [t] = tags(1) as [Uint8Array];
+    const t = tags(1)[0] as Uint8Array;
     expect(store.checkAndAdd(0, t)).toBe(false);
     await store.open([k1, k0, k2]);
     await store.retain([k1, k0, k2]);
@@ -104,7 +104,7 @@ describe('replay store', () => {
     const [k0, k1] = [keyOf(0), keyOf(1)];
     const a = createReplayStore({ ...opts, dataDir: dir, layout: 'rotating' });
     await a.open([k0, k1]);
-    const [t] = tags(1) as [Uint8Array];
+    const t = tags(1)[0] as Uint8Array;
     a.checkAndAdd(1, t);
     await a.close();
     const b = createReplayStore({ ...opts, dataDir: dir, layout: 'rotating' });
