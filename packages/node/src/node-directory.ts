@@ -38,6 +38,11 @@ export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent |
   const dir = config.directory;
   if (!dir) return undefined;
   const announceHost = config.announce?.host;
+  if (!announceHost && /^(0\.0\.0\.0|::|\[::\])$/.test(config.listen.host))
+    logger.warn(
+      { listen: config.listen.host },
+      'listening on every interface without `announce`: the directory will publish an address nobody can reach',
+    );
   const clientUrl =
     config.role === 'gateway'
       ? `ws://${hostForUrl(announceHost ?? config.websocket.host)}:${opts.websocketPort ?? config.websocket.port}`
