@@ -99,6 +99,21 @@ function workerUrl(): URL {
   return built;
 }
 
+/**
+ * The worker is always the built JavaScript: a parent started with the source condition (vitest,
+ * tsx) must not make it resolve our packages to TypeScript it cannot load.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if ((a === '--conditions' || a === '-C') && argv[i + 1] === '@mixnet/source') i++;
+    else if (a !== '--conditions=@mixnet/source') out.push(a);
+  }
+  return out;
+}
+
 interface WorkerSlot {
   worker: Worker;
   batch: Uint8Array[];
@@ -137,7 +152,10 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
   };
 
   for (let i = 0; i < opts.workers; i++) {
-    const worker = new Worker(url, { workerData: { keys: copyKeys(opts.keys), backend: opts.backend } });
+    const worker = new Worker(url, {
+      workerData: { keys: copyKeys(opts.keys), backend: opts.backend },
+      execArgv: workerExecArgv(),
+    });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
       for (const outcome of decodeOutcomes(batch)) {
