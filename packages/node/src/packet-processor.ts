@@ -101,9 +101,10 @@ function workerUrl(): URL {
 
 /**
  * The worker is always the built JavaScript: a parent started with the source condition (vitest,
- * tsx) must not make it resolve our packages to TypeScript it cannot load.
+ * tsx) must not make it resolve our packages to TypeScript it cannot load. Undefined (inherit, the
+ * default) otherwise: an explicit list may not hold V8 flags such as the relay's heap sizes.
  */
-function workerExecArgv(): string[] {
+function workerExecArgv(): string[] | undefined {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -111,7 +112,7 @@ function workerExecArgv(): string[] {
     if ((a === '--conditions' || a === '-C') && argv[i + 1] === '@mixnet/source') i++;
     else if (a !== '--conditions=@mixnet/source') out.push(a);
   }
-  return out;
+  return out.length === argv.length ? undefined : out;
 }
 
 interface WorkerSlot {
@@ -152,9 +153,10 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
   };
 
   for (let i = 0; i < opts.workers; i++) {
+    const execArgv = workerExecArgv();
     const worker = new Worker(url, {
       workerData: { keys: copyKeys(opts.keys), backend: opts.backend },
-      execArgv: workerExecArgv(),
+      ...(execArgv ? { execArgv } : {}),
     });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
