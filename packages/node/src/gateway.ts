@@ -65,7 +65,9 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     get address() {
       return relay.address;
     },
-    publicKey: relay.keys.sphinxPublicKey,
+    get publicKey() {
+      return relay.keyRing.current.publicKey;
+    },
     identityKey: relay.keys.identityPublicKey,
     metrics: relay.metrics,
     logger: relay.logger,
@@ -136,9 +138,11 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         id: config.id,
         clients: server.sessions.size,
         mailbox: box.totalMessages,
+        ...relay.keyStatus(),
       }));
       const websocketPort = await server.listen();
       relay.logger.info({ websocketPort }, 'accepting clients');
+      relay.joinDirectory({ websocketPort });
       return { ...started, websocketPort };
     },
     async stop() {

@@ -10,6 +10,14 @@ export {
   nodeConfigSchema,
   parseNodeConfig,
 } from './config.js';
+export type {
+  DirectoryAgent,
+  DirectoryAgentOptions,
+  DirectoryAgentStats,
+  DirectoryStatus,
+  DocumentListener,
+} from './directory-agent.js';
+export { createDirectoryAgent } from './directory-agent.js';
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
 export type { NodeKeys } from './keys.js';
@@ -29,4 +37,6 @@ export type { PacketServer, PacketServerOptions } from './packet-server.js';
 export { createPacketServer } from './packet-server.js';
 export { nodeFlagsFor, RELAY_NODE_FLAGS } from './process-flags.js';
 export { runNode, stopOnSignal } from './run.js';
+export type { SphinxKey, SphinxKeyRing, SphinxKeyRingOptions } from './sphinx-keys.js';
+export { createStaticKeyRing, KeyRingError, openSphinxKeyRing } from './sphinx-keys.js';
 export type { TraceIn, Tracer } from './trace.js';

@@ -1,42 +1,56 @@
-/** Sphinx processing (packet-processor.ts): legacy versions 1 and 257 are refused unless allowed (issue 14 #13). */
-import { encodeNodeAddress, generateKeyPair } from '@mixnet/sphinx';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
-import { versionedForwardPacket } from './test-support/versioned-packet.js';
+/**
+ * Packets under several keys (docs/directory.md §6): each is tried with the keys in order and
+ * reported with the rotation that opened it; key changes reach the worker threads; a packet no
+ * held key opens is INVALID_HEADER. Inline (workers: 0) and with a worker thread.
+ */
+import { createPacket, generateKeyPair } from '@mixnet/sphinx';
+import { describe, expect, it } from 'vitest';
+import { createPacketProcessor, type ProcessOutcome, processOne } from './packet-processor.js';
 
-const processors: PacketProcessor[] = [];
-afterEach(async () => {
-  for (const p of processors.splice(0)) await p.close();
+const hop = () => ({ ...generateKeyPair(), address: new Uint8Array(32) });
+const keys = [0, 1, 2].map((rotation) => ({ rotation, ...generateKeyPair() }));
+const packetFor = (publicKey: Uint8Array) =>
+  createPacket({
+    route: [{ address: new Uint8Array(32), publicKey }, hop()],
+    delaysNs: [0n, 0n],
+    destination: new Uint8Array(32),
+    message: new Uint8Array(10),
+  });
+const k = (i: number) => keys[i] as (typeof keys)[number];
+const summary = (o: ProcessOutcome) => (o.kind === 'error' ? o.code : `${o.kind}@${o.rotation}`);
+
+describe('processOne with several keys', () => {
+  it('reports the rotation whose key opened the packet, trying them in order', () => {
+    const held = [k(1), k(0), k(2)];
+    for (const i of [0, 1, 2]) expect(summary(processOne(packetFor(k(i).publicKey), held))).toBe(`forward@${i}`);
+    expect(summary(processOne(packetFor(generateKeyPair().publicKey), held))).toBe('INVALID_HEADER');
+    expect(summary(processOne(packetFor(k(0).publicKey), []))).toBe('INVALID_HEADER');
+  });
+
+  it('does not try other keys on an error that is not the MAC', () => {
+    expect(summary(processOne(new Uint8Array(100), [k(0), k(1)]))).toBe('INVALID_PACKET');
+  });
 });
 
-const key = generateKeyPair();
-const next = encodeNodeAddress({ host: '10.0.0.2', port: 1789 });
-const packetOf = (version: number) => versionedForwardPacket({ publicKey: key.publicKey, nextAddress: next, version });
-
-function run(workers: number, packet: Uint8Array, allowLegacyVersions?: boolean): Promise<ProcessOutcome> {
-  const p = createPacketProcessor({
-    privateKey: key.privateKey,
-    workers,
-    ...(allowLegacyVersions === undefined ? {} : { allowLegacyVersions }),
-  });
-  processors.push(p);
-  return new Promise((resolve) => p.process(packet, resolve));
-}
-
-// Inline here (a worker thread cannot load the TypeScript sources); the worker path is covered by
-// hardening.test.ts against a real mix process.
-describe('packet processor and Sphinx versions', () => {
-  for (const workers of [0]) {
-    it(`workers=${workers}: processes 258, refuses 1 and 257 by default, processes them when allowed`, async () => {
-      const v258 = await run(workers, packetOf(258));
-      expect(v258.kind).toBe('forward');
-      if (v258.kind === 'forward') expect([...v258.nextAddress]).toEqual([...next]);
-      for (const version of [1, 257]) {
-        const refused = await run(workers, packetOf(version));
-        expect(refused).toMatchObject({ kind: 'error', code: 'UNSUPPORTED_VERSION' });
-        const allowed = await run(workers, packetOf(version), true);
-        expect(allowed.kind).toBe('forward');
+for (const workers of [0, 1]) {
+  describe(`packet processor, ${workers} worker${workers === 1 ? '' : 's'}`, () => {
+    it('takes key changes for the packets posted after them', async () => {
+      const p = createPacketProcessor({ keys: [k(0)], workers });
+      const run = (publicKey: Uint8Array) =>
+        new Promise<string>((resolve) => p.process(packetFor(publicKey), (o) => resolve(summary(o))));
+      try {
+        expect(await run(k(0).publicKey)).toBe('forward@0');
+        expect(await run(k(1).publicKey)).toBe('INVALID_HEADER');
+        p.setKeys([k(1), k(0), k(2)]);
+        expect(await run(k(1).publicKey)).toBe('forward@1');
+        expect(await run(k(2).publicKey)).toBe('forward@2');
+        expect(await run(k(0).publicKey)).toBe('forward@0');
+        p.setKeys([k(1), k(2)]);
+        expect(await run(k(0).publicKey)).toBe('INVALID_HEADER');
+        expect(await run(k(1).publicKey)).toBe('forward@1');
+      } finally {
+        await p.close();
       }
     });
-  }
-});
+  });
+}
