@@ -10,9 +10,17 @@ export function requireState(dirFlag: string | undefined): { dir: string; state:
   return { dir, state };
 }
 
-export async function connectClient(state: TestnetState, traffic: Partial<TrafficOptions> = {}): Promise<MixnetClient> {
+export async function connectClient(
+  state: TestnetState,
+  traffic: Partial<TrafficOptions> = {},
+  identity?: Uint8Array,
+): Promise<MixnetClient> {
   try {
-    return await createClient({ topology: state.topologyPath, traffic: { mu: state.mu, ...traffic } });
+    return await createClient({
+      topology: state.topologyPath,
+      traffic: { mu: state.mu, ...traffic },
+      ...(identity ? { identity } : {}),
+    });
   } catch (err) {
     throw new CliError(`cannot connect to the testnet's gateway: ${(err as Error).message}`);
   }
