@@ -97,7 +97,7 @@ function traceLines(r: AnalyzeResult): string[] {
   const notes: string[] = [];
   if (c.infeasible > 0)
     notes.push(
-      `${c.infeasible} departures left a node before any packet could have (arrival + c > departure): the declared c is above that node's real processing time`,
+      `${c.infeasible} departures had no packet that could have left then (every arrival + c is later): the node was faster than the declared c, or a gateway released packets out of arrival order (params.gateway_window)`,
     );
   if (c.orphanArrivals > 0)
     notes.push(`${c.orphanArrivals} arrivals whose sending node wrote no line (a node without trace?)`);

@@ -20,6 +20,8 @@ export async function connectClient(
       topology: state.topologyPath,
       traffic: { mu: state.mu, ...traffic },
       ...(identity ? { identity } : {}),
+      // In a traced testnet (`up --trace`) the CLI's clients trace too, so their traffic is analysed.
+      ...(state.trace ? { trace: { dir: state.trace } } : {}),
     });
   } catch (err) {
     throw new CliError(`cannot connect to the testnet's gateway: ${(err as Error).message}`);

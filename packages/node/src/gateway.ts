@@ -49,7 +49,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     // Loopix drop cover: clients address it to nobody; it ends at this provider.
     if (isDropCover(destination)) {
       relay.metrics.coverDropped.inc();
-      if (trace) relay.tracer?.hop(trace, null);
+      relay.end(trace);
       return;
     }
     const key = hex.encode(destination);
@@ -63,7 +63,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
       return;
     }
     // In the mailbox: its departure is not traced (it leaves later, on the client's return).
-    if (trace) relay.tracer?.hop(trace, null);
+    relay.end(trace);
     void mailbox?.put(destination, frame).then(
       (stored) => {
         if (stored) {
@@ -80,8 +80,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     ...(opts.logger ? { logger: opts.logger } : {}),
     onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
-        relay.drop('not_final');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('not_final', 1, trace);
         return;
       }
       deliver(outcome.destination, outcome.identifier, outcome.payload, trace);
@@ -143,13 +142,9 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         if (!isBinary || bytes[0] !== ClientFrame.Send) throw new ProtocolError('expected a SEND frame');
         const { firstHop, packet } = decodeSend(bytes);
         relay.metrics.clientPackets.inc();
+        // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
         const t = relay.tracer;
-        if (t) {
-          // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
-          const input = { ti: t.now(), pi: clientName, hi: t.wireId(bytes) };
-          t.hop(input, { nx: t.nameOf(firstHop), hx: t.wireId(packet) });
-        }
-        relay.forward(firstHop, packet);
+        relay.forward(firstHop, packet, undefined, t && { ti: t.now(), pi: clientName, hi: t.wireId(bytes) });
       } catch (err) {
         relay.drop('bad_client_frame');
         fail(err instanceof ProtocolError ? err.message : 'internal error');

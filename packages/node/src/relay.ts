@@ -42,12 +42,15 @@ export interface Relay {
   links: LinkPool;
   /** The 32-byte Sphinx address other nodes route to (announce, else listen). */
   address: Uint8Array;
-  drop(reason: DropReason, count?: number): void;
+  /** Counts a dropped packet; in trace mode (`trace` given) also writes its end, `tx` null. */
+  drop(reason: DropReason, count?: number, trace?: TraceIn): void;
+  /** A packet that ends here without being dropped (a loop home, drop cover, a mailboxed message): its trace record. */
+  end(trace: TraceIn | undefined): void;
   /**
    * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
-   * for the wire (a worker's outcome), else it is framed here.
+   * for the wire (a worker's outcome), else it is framed here. In trace mode writes its departure.
    */
-  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array, trace?: TraceIn): void;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -62,7 +65,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const keys = loadNodeKeys(config.keys);
   const metrics = createNodeMetrics({ role: config.role, id: config.id });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const drop = (reason: DropReason, count = 1) => metrics.dropped.inc({ reason }, count);
+  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
+  const end = (trace: TraceIn | undefined) => {
+    if (trace) tracer?.hop(trace, null);
+  };
+  const drop = (reason: DropReason, count = 1, trace?: TraceIn) => {
+    metrics.dropped.inc({ reason }, count);
+    end(trace);
+  };
 
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
@@ -80,7 +90,6 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
   const LOW_WATER = HIGH_WATER / 2;
-  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
   const ingest = (packet: Uint8Array, peer?: string) => {
     const receivedAt = performance.now();
     const trace = tracer && { ti: tracer.now(), pi: peer ?? 'unknown', hi: tracer.wireId(packet) };
@@ -88,15 +97,13 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     processor?.process(packet, (outcome) => {
       if (server?.paused && (processor?.inFlight ?? 0) <= LOW_WATER) server.resume();
       if (outcome.kind === 'error') {
-        drop(SPHINX_DROP[outcome.code] ?? 'malformed');
-        if (trace) tracer?.hop(trace, null);
+        drop(SPHINX_DROP[outcome.code] ?? 'malformed', 1, trace);
         return;
       }
       metrics.processing.observe(outcome.processingNs / 1e9);
       if (replay?.checkAndAdd(outcome.replayTag)) {
         metrics.replays.inc();
-        drop('replay');
-        if (trace) tracer?.hop(trace, null);
+        drop('replay', 1, trace);
         return;
       }
       opts.onProcessed(outcome, receivedAt, trace);
@@ -113,15 +120,17 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       return address;
     },
     drop,
+    end,
     tracer,
-    forward(nextAddress, packet, frame) {
+    forward(nextAddress, packet, frame, trace) {
       let to: { host: string; port: number };
       try {
         to = decodeNodeAddress(nextAddress);
       } catch {
-        drop('bad_next_hop');
+        drop('bad_next_hop', 1, trace);
         return;
       }
+      if (trace && tracer) tracer.hop(trace, { nx: tracer.nameOf(nextAddress), hx: tracer.wireId(packet) });
       links.send(to, packet, frame);
       metrics.forwarded.inc();
     },

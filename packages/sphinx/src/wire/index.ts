@@ -5,3 +5,4 @@ export { concatBytes, constantTimeEqual, xorInto } from '../bytes.js';
 export * from './frame.js';
 export * from './gateway-protocol.js';
 export * from './topology.js';
+export * from './trace-line.js';
