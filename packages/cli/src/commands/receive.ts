@@ -3,8 +3,8 @@
  * two shells can talk (`send --to <the address it prints>` from the other). `--identity FILE` keeps
  * the address across runs (the gateway's mailbox holds what arrives meanwhile).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { IncomingMessage } from '@mixnet/client';
 import type { Command } from 'commander';
 import { hint, stateArgs } from '../hints.js';
@@ -20,6 +20,7 @@ export function loadOrCreateIdentity(file: string): Uint8Array {
     return Uint8Array.from(Buffer.from(text, 'hex'));
   }
   const key = crypto.getRandomValues(new Uint8Array(32));
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, `${Buffer.from(key).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return key;
@@ -42,7 +43,10 @@ export function registerReceive(program: Command): void {
     .command('receive')
     .alias('listen')
     .description('stay connected and print every message as it arrives (Ctrl-C stops)')
-    .option('--identity <file>', 'keep the address in this key file (created, mode 0600, if missing)')
+    .option(
+      '--identity <file>',
+      'keep the address in this key file (created, mode 0600, if missing; one process at a time)',
+    )
     .option('--count <n>', 'exit after this many messages')
     .option('--state <dir>', 'state folder')
     .option('--json', 'one JSON object per message')
