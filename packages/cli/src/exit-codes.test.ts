@@ -31,6 +31,7 @@ describe('exit codes and error lines', () => {
     [['simulate', '--cover', 'maybe', '--out', nowhere], /--cover must be on or off/],
     [['analyze', '/tmp', '--sample', '2'], /--sample must be in \(0, 1\]/],
     [['receive', '--count', '0', '--state', nowhere], /--count must be an integer from 1/],
+    [['relay-tx', '--to', 'bob', '--state', nowhere], /--to must be a 0x address/],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code, r.stderr).toBe(2);

@@ -23,9 +23,6 @@ export function registerRelayTx(program: Command): void {
     .option('--state <dir>', 'state folder')
     .option('--json', 'machine-readable output')
     .action(async (f: { to: string; value: string; privateKey?: string; state?: string; json?: boolean }) => {
-      const { state } = requireState(f.state);
-      if (!state.serviceProvider)
-        throw new CliError('this testnet has no service provider (it was started with --chain none)');
       if (!isAddress(f.to)) throw usageError(`--to must be a 0x address, got "${f.to}"`);
       let value: bigint;
       try {
@@ -33,6 +30,9 @@ export function registerRelayTx(program: Command): void {
       } catch {
         throw usageError(`--value must be an amount in ETH, got "${f.value}"`);
       }
+      const { state } = requireState(f.state);
+      if (!state.serviceProvider)
+        throw new CliError('this testnet has no service provider (it was started with --chain none)');
       const client = await connectClient(state);
       try {
         const transport = mixnetTransport({ client, serviceProvider: state.serviceProvider.id });
