@@ -18,7 +18,12 @@ if (!existsSync(turbo)) {
 
 const output = [];
 const started = Date.now();
-const slow = setTimeout(() => process.stderr.write('• building the workspace (only what changed)…\n'), 2_000);
+const elapsed = () => ((Date.now() - started) / 1000).toFixed(0);
+let heartbeat;
+const slow = setTimeout(() => {
+  process.stderr.write('• building the workspace (only what changed; a first build takes a minute or two)…\n');
+  heartbeat = setInterval(() => process.stderr.write(`• still building (${elapsed()} s)…\n`), 15_000);
+}, 2_000);
 const code = await new Promise((resolve) => {
   const child = spawn(turbo, ['run', 'build', '--output-logs=errors-only'], {
     cwd: root,
@@ -34,6 +39,7 @@ const code = await new Promise((resolve) => {
   child.on('exit', (c) => resolve(c ?? 1));
 });
 clearTimeout(slow);
+clearInterval(heartbeat);
 if (code !== 0) {
   process.stderr.write(Buffer.concat(output));
   process.stderr.write(`mixnet: the build failed (exit ${code}); its output is above\n`);
