@@ -41,7 +41,12 @@ const code = await new Promise((resolve) => {
 clearTimeout(slow);
 clearInterval(heartbeat);
 if (code !== 0) {
-  process.stderr.write(Buffer.concat(output));
+  const text = Buffer.concat(output).toString();
+  if (text.includes('Unable to find package manager binary')) {
+    process.stderr.write('mixnet: turbo needs pnpm on the PATH: run this as `npx --yes pnpm@9 -s mixnet <args>`\n');
+    process.exit(1);
+  }
+  process.stderr.write(text);
   process.stderr.write(`mixnet: the build failed (exit ${code}); its output is above\n`);
   process.exit(code);
 }
