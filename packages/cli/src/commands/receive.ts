@@ -11,6 +11,8 @@ import { hint, stateArgs } from '../hints.js';
 import { connectClient, requireState } from '../network-client.js';
 import { CliError, parseIntFlag, progress } from '../output.js';
 
+const ACK_FLUSH_MS = 3_000;
+
 /** The 32-byte identity key in FILE (hex), created with mode 0600 when missing. Never printed. */
 export function loadOrCreateIdentity(file: string): Uint8Array {
   const path = resolve(file);
@@ -79,6 +81,7 @@ export function registerReceive(program: Command): void {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
       await finished;
-      await client.close({ flushMs: 0 });
+      // The acknowledgement of the last message is still in the send queue: let it leave.
+      await client.close({ flushMs: ACK_FLUSH_MS });
     });
 }
