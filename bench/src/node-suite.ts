@@ -14,7 +14,7 @@ import { freePort, stopProcess } from '@mixnet/testnet';
 import { Bench } from 'tinybench';
 import { blast, countFrames, packFrames } from './load.js';
 import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
-import { processCpuSeconds, threadCpuSeconds } from './stats.js';
+import { describeThreads, processCpuSeconds, threadCpuSeconds } from './stats.js';
 
 export interface NodeSuiteOptions {
   packets?: number;
@@ -130,12 +130,12 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     const seconds = (performance.now() - t0) / 1000;
     const mixCpu = processCpuSeconds(pid) - cpu0.mix;
     const selfCpu = (process.cpuUsage(cpu0.self).user + process.cpuUsage(cpu0.self).system) / 1e6;
-    const perThread = Object.entries(threadCpuSeconds(pid))
-      .map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6] as const)
-      .filter(([, us]) => us >= 1)
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, us]) => `${name} ${us.toFixed(0)}`)
-      .join(', ');
+    const perThread = describeThreads(
+      Object.fromEntries(
+        Object.entries(threadCpuSeconds(pid)).map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6]),
+      ),
+      workers,
+    );
     log?.(
       `workers=${workers}: mix ${((mixCpu / packets) * 1e6).toFixed(0)} µs CPU/packet (${perThread}), load generator and sink ${((selfCpu / packets) * 1e6).toFixed(0)} µs/packet`,
     );
@@ -190,5 +190,14 @@ export async function runNodeSuite(
     });
   if (one && two)
     entries.push({ name: 'node/2 workers ÷ 1 worker', unit: 'ratio', value: Math.round((two / one) * 1000) / 1000 });
-  return { rates, report: { suite: 'node', date: new Date().toISOString(), machine: machineInfo(), entries } };
+  return {
+    rates,
+    report: {
+      suite: 'node',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      statistic: 'rate over the run',
+      entries,
+    },
+  };
 }

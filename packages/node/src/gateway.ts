@@ -42,22 +42,22 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     ...(opts.logger ? { logger: opts.logger } : {}),
     onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
-        relay.drop('not_final');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('not_final', 1, trace);
         return;
       }
       const { destination } = outcome;
       // Loopix drop cover: clients address it to nobody; it ends at this provider.
       if (isDropCover(destination)) {
         relay.metrics.coverDropped.inc();
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.end(trace);
         return;
       }
       const frame = encodeDeliver(outcome.identifier, outcome.payload);
       const sent = delivery?.deliver(destination, hex.encode(destination), frame) ?? false;
       const t = relay.tracer;
       // Traced only when it went straight to the socket; a departure from the mailbox is not traced.
-      if (t && trace) t.hop(trace, sent ? { nx: traceClientName(destination), hx: t.wireId(frame) } : null);
+      if (t && trace && sent) t.hop(trace, { nx: traceClientName(destination), hx: t.wireId(frame) });
+      else relay.end(trace);
     },
   });
 
@@ -104,14 +104,14 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         onClosed: (session) => reg.touch(session.address),
         onSend: (session, firstHop, packet, frame) => {
           metrics.clientPackets.inc();
+          // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
           const t = relay.tracer;
-          const ti = t?.now() ?? 0;
-          const sent = relay.forward(firstHop, packet);
-          if (t) {
-            // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
-            const input = { ti, pi: clientNames.get(session) ?? '', hi: t.wireId(frame) };
-            t.hop(input, sent ? { nx: t.nameOf(firstHop), hx: t.wireId(packet) } : null);
-          }
+          relay.forward(
+            firstHop,
+            packet,
+            undefined,
+            t && { ti: t.now(), pi: clientNames.get(session) ?? '', hi: t.wireId(frame) },
+          );
         },
         onBadFrame: () => relay.drop('bad_client_frame'),
         onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'clients', reason }),

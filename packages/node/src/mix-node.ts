@@ -59,13 +59,12 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     ...(opts.logger ? { logger: opts.logger } : {}),
     onProcessed: (outcome, receivedAt, trace) => {
       if (outcome.kind === 'final') {
-        if (!cover?.returned(outcome.destination, outcome.identifier)) relay.drop('final_at_mix');
-        if (trace) relay.tracer?.hop(trace, null);
+        if (cover?.returned(outcome.destination, outcome.identifier)) relay.end(trace);
+        else relay.drop('final_at_mix', 1, trace);
         return;
       }
       if (outcome.delayNs > maxDelayNs) {
-        relay.drop('delay_too_large');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('delay_too_large', 1, trace);
         return;
       }
       const delayMs = Number(outcome.delayNs) / 1e6;
@@ -80,8 +79,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
       };
       if (holdMs > COPY_HELD_AFTER_MS) detach(held);
       if (!scheduler.schedule(holdMs, held)) {
-        relay.drop('scheduler_full');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('scheduler_full', 1, trace);
         return;
       }
       relay.metrics.schedulerDepth.set(scheduler.size);
@@ -89,9 +87,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
   });
   const release = (held: Held) => {
     relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
-    const sent = relay.forward(held.nextAddress, held.packet, held.frame);
-    const t = relay.tracer;
-    if (t && held.trace) t.hop(held.trace, sent ? { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) } : null);
+    relay.forward(held.nextAddress, held.packet, held.frame, held.trace);
   };
   const scheduler = createScheduler<Held>({
     maxItems: config.scheduler.maxPackets,

@@ -55,12 +55,16 @@ export interface Relay {
   membership: Membership;
   /** The 32-byte Sphinx address other nodes route to (announce, else listen). */
   address: Uint8Array;
-  drop(reason: DropReason, count?: number): void;
+  /** Counts a dropped packet; in trace mode (`trace` given) also writes its end, `tx` null. */
+  drop(reason: DropReason, count?: number, trace?: TraceIn): void;
+  /** A packet that ends here without being dropped (a loop home, drop cover, a mailboxed message): its trace record. */
+  end(trace: TraceIn | undefined): void;
   /**
    * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
-   * for the wire (a worker's outcome), else it is framed here. False if dropped (not a member, bad address).
+   * for the wire (a worker's outcome), else it is framed here. In trace mode writes its departure.
+   * False if dropped (not a member, bad address).
    */
-  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): boolean;
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array, trace?: TraceIn): boolean;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -81,7 +85,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const keys = loadNodeKeys(config.keys);
   const metrics = createNodeMetrics({ role: config.role, id: config.id });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const drop = (reason: DropReason, count = 1) => metrics.dropped.inc({ reason }, count);
+  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
+  const end = (trace: TraceIn | undefined) => {
+    if (trace) tracer?.hop(trace, null);
+  };
+  const drop = (reason: DropReason, count = 1, trace?: TraceIn) => {
+    metrics.dropped.inc({ reason }, count);
+    end(trace);
+  };
   const sphinx = createRelayKeys({ config, keys, logger, metrics });
 
   const links = createLinkPool({
@@ -107,8 +118,6 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
   const LOW_WATER = HIGH_WATER / 2;
-  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
-
   // Packets that passed the replay check wait here until their tags are journaled (one write(2)
   // per batch, at the end of the tick): none leaves before its tag would survive a crash.
   type Accepted = Exclude<ProcessOutcome, { kind: 'error' }>;
@@ -137,8 +146,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     processor?.process(packet, (outcome) => {
       if (server?.paused && (processor?.inFlight ?? 0) <= LOW_WATER) server.resume();
       if (outcome.kind === 'error') {
-        drop(SPHINX_DROP[outcome.code] ?? 'malformed');
-        if (trace) tracer?.hop(trace, null);
+        drop(SPHINX_DROP[outcome.code] ?? 'malformed', 1, trace);
         return;
       }
       metrics.processing.observe(outcome.processingNs / 1e9);
@@ -146,8 +154,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       if (seen !== false) {
         if (seen) metrics.replays.inc();
         // undefined: its key was dropped while the packet was being processed.
-        drop(seen ? 'replay' : 'bad_mac');
-        if (trace) tracer?.hop(trace, null);
+        drop(seen ? 'replay' : 'bad_mac', 1, trace);
         return;
       }
       if (waiting.length === 0) queueMicrotask(handOff);
@@ -167,20 +174,22 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       return address;
     },
     drop,
+    end,
     tracer,
-    forward(nextAddress, packet, frame) {
+    forward(nextAddress, packet, frame, trace) {
       let to: { host: string; port: number };
       try {
         to = decodeNodeAddress(nextAddress);
       } catch {
-        drop('bad_next_hop');
+        drop('bad_next_hop', 1, trace);
         return false;
       }
       // Only to the network's nodes: never an open relay to any host:port a sender names (#1).
       if (!membership.allowsNextHop(to.host, to.port)) {
-        drop('unknown_next_hop');
+        drop('unknown_next_hop', 1, trace);
         return false;
       }
+      if (trace && tracer) tracer.hop(trace, { nx: tracer.nameOf(nextAddress), hx: tracer.wireId(packet) });
       links.send(to, packet, frame);
       metrics.forwarded.inc();
       return true;

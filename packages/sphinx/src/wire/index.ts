@@ -9,4 +9,5 @@ export * from './gateway-protocol.js';
 export * from './identity.js';
 export * from './packet-format.js';
 export * from './topology.js';
+export * from './trace-line.js';
 export * from './xeddsa.js';
