@@ -36,10 +36,7 @@ export function registerRelayTx(program: Command): void {
   )
     .option('--json', 'machine-readable output')
     .action(async (f: NetworkFlags & RelayFlags) => {
-      const net = resolveNetwork(f);
-      const state = net.state;
-      if (!net.directory && !state?.serviceProvider && !f.serviceProvider)
-        throw new CliError('this testnet has no service provider (it was started with --chain none)');
+      // Usage errors first (exit 2), before the network is looked up (exit 1 when it is missing).
       if (!isAddress(f.to)) throw usageError(`--to must be a 0x address, got "${f.to}"`);
       let value: bigint;
       try {
@@ -47,6 +44,10 @@ export function registerRelayTx(program: Command): void {
       } catch {
         throw usageError(`--value must be an amount in ETH, got "${f.value}"`);
       }
+      const net = resolveNetwork(f);
+      const state = net.state;
+      if (!net.directory && !state?.serviceProvider && !f.serviceProvider)
+        throw new CliError('this testnet has no service provider (it was started with --chain none)');
       const client = await connectClient(net);
       try {
         const serviceProvider =
