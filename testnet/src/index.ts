@@ -1,5 +1,21 @@
 /** @mixnet/testnet: generate, start, watch and stop local mixnets. */
 export { chainReady, DEV_ACCOUNT_PRIVATE_KEY, DEV_CHAIN_ID, hardhatBin, startHardhat } from './chain.js';
+export type {
+  DirectoryNode,
+  DirectoryRef,
+  DirectoryStatus,
+  FillTarget,
+} from './directory-api.js';
+export {
+  adminScale,
+  DirectoryApiError,
+  fetchDocument,
+  fetchEpochDocument,
+  fetchNodes,
+  fetchStatus,
+  unfilled,
+  waitForDocument,
+} from './directory-api.js';
 export type { ExperimentOptions, ExperimentResult } from './experiment.js';
 export { runExperiment } from './experiment.js';
 export type { GeneratedTestnet, TestnetPlan } from './generate.js';
@@ -10,9 +26,13 @@ export type { IdleClientOptions, IdleClientResult } from './idle-client.js';
 export { measureIdleClient } from './idle-client.js';
 export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
+export type { NodeAction, NodeControlOptions, NodeControlResult } from './node-control.js';
+export { controlNode } from './node-control.js';
 export { freePort } from './ports.js';
 export { CLI_MAIN, isAlive, stopProcess } from './process-runtime.js';
-export type { DownOptions, StatusEntry, UpOptions } from './testnet.js';
+export type { ScaleOptions, ScaleResult } from './scale.js';
+export { scaleTestnet } from './scale.js';
+export type { DownOptions, StatusEntry, TestnetStatus, UpOptions } from './testnet.js';
 export {
   DEFAULT_PLAN,
   downTestnet,

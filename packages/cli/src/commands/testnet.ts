@@ -1,4 +1,4 @@
-/** `mixnet testnet up|status|logs|down`. */
+/** `mixnet testnet up|status|logs|down` (and scale|kill|stop|start in testnet-control.ts). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -13,11 +13,17 @@ import {
 } from '@mixnet/testnet';
 import type { Command } from 'commander';
 import { CliError, parseDuration, parseIntFlag, printJson, progress, table } from '../output.js';
+import { registerTestnetControl, statusRows } from './testnet-control.js';
 
 interface UpFlags {
   layers: string;
-  nodesPerLayer: string;
+  activePerLayer?: string;
+  nodesPerLayer?: string;
+  standby: string;
   gateways: string;
+  standbyGateways: string;
+  epoch: string;
+  directory: boolean;
   mu: string;
   runtime: string;
   chain: string;
@@ -81,8 +87,13 @@ export function registerTestnet(program: Command): void {
     .command('up')
     .description('generate and start a testnet: mixes, gateways, a service provider and a chain')
     .option('--layers <n>', 'mix layers (1–4)', '3')
-    .option('--nodes-per-layer <m>', 'mixes per layer', '1')
-    .option('--gateways <g>', 'gateways', '1')
+    .option('--active-per-layer <n>', 'active mixes per layer (default 1)')
+    .option('--nodes-per-layer <n>', 'alias of --active-per-layer')
+    .option('--standby <m>', 'standby mixes: running and monitored, promoted when an active one fails', '0')
+    .option('--gateways <g>', 'gateways (all run)', '1')
+    .option('--standby-gateways <k>', 'how many of the gateways are standby', '0')
+    .option('--epoch <duration>', "the directory's epoch, e.g. 20s", '20s')
+    .option('--no-directory', 'no directory: a static network from topology.json (no standby, no healing)')
     .option('--mu <duration>', 'mean per-hop delay (Exp), e.g. 15ms', '15ms')
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
@@ -103,8 +114,15 @@ export function registerTestnet(program: Command): void {
       const options = {
         dir,
         layers: parseIntFlag(f.layers, '--layers'),
-        nodesPerLayer: parseIntFlag(f.nodesPerLayer, '--nodes-per-layer'),
+        nodesPerLayer: parseIntFlag(
+          f.activePerLayer ?? f.nodesPerLayer ?? '1',
+          f.activePerLayer !== undefined ? '--active-per-layer' : '--nodes-per-layer',
+        ),
+        standby: parseIntFlag(f.standby, '--standby'),
         gateways: parseIntFlag(f.gateways, '--gateways'),
+        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways'),
+        epochMs: parseDuration(f.epoch, '--epoch'),
+        directory: f.directory,
         mu: parseDuration(f.mu, '--mu'),
         chain: f.chain,
         workers: parseIntFlag(f.workers, '--workers'),
@@ -152,18 +170,21 @@ export function registerTestnet(program: Command): void {
       const status = await testnetStatus(dir);
       if (!status) throw new CliError(`no testnet in ${dir} (start one with \`mixnet testnet up\`)`);
       if (f.json) {
-        printJson({ stateDir: dir, runtime: status.state.runtime, processes: status.processes });
+        printJson({
+          stateDir: dir,
+          runtime: status.state.runtime,
+          ...(status.epoch ? { epoch: status.epoch } : {}),
+          ...(status.directoryError ? { directoryError: status.directoryError } : {}),
+          processes: status.processes,
+        });
         return;
       }
-      const rows = status.processes.map((p) => ({
-        role: p.role,
-        layer: p.layer ?? '',
-        id: p.id,
-        health: p.health,
-        pid: p.pid ?? p.container?.slice(0, 12) ?? '',
-        address: p.address ?? p.url ?? '',
-      }));
-      process.stdout.write(`${table(rows)}\n`);
+      if (status.epoch)
+        process.stdout.write(
+          `epoch ${status.epoch.epoch}, next in ${Math.max(0, (status.epoch.nextEpochAt - Date.now()) / 1000).toFixed(1)} s; ${status.state.layers} layers × ${status.epoch.activePerLayer ?? status.state.nodesPerLayer} active\n`,
+        );
+      else if (status.directoryError) process.stdout.write(`directory: ${status.directoryError}\n`);
+      process.stdout.write(`${table(statusRows(status.processes))}\n`);
       const down = status.processes.filter((p) => p.health !== 'up').length;
       process.stdout.write(`${status.processes.length - down} up, ${down} down (${dir})\n`);
     });
@@ -204,4 +225,6 @@ export function registerTestnet(program: Command): void {
       if (f.json) printJson({ stateDir: dir, stopped });
       else process.stdout.write(state ? `stopped ${stopped.length} processes (${dir})\n` : `no testnet in ${dir}\n`);
     });
+
+  registerTestnetControl(testnet);
 }
