@@ -12,6 +12,8 @@ export { createClient } from './client.js';
 export type { RelayPolicy } from './json-rpc-relay.js';
 export { DEFAULT_ALLOWED_METHODS, RelayErrorCode, relayJsonRpc } from './json-rpc-relay.js';
 export { ClientOptionsError, DEFAULT_TRAFFIC } from './options.js';
+export type { ProbeClient, ProbeClientOptions } from './probe.js';
+export { createProbeClient } from './probe.js';
 export type { Eip1193RequestArguments, MixnetEip1193Provider, MixnetProviderOptions } from './provider.js';
 export { createMixnetProvider, mixnetTransport, ProviderRpcError } from './provider.js';
 export type { Recipient } from './recipient.js';

@@ -1,0 +1,409 @@
+/**
+ * The directory authority (docs/directory.md): the registry, the network monitor, the epoch clock
+ * and the signed documents, the store, and the HTTP API, wired together.
+ *
+ * Timeline: the monitor runs a round at start and every `monitor.intervalMs` (and, until the first
+ * document, soon after each new registration). The first document (epoch 0) is published as soon
+ * as a round leaves ≥ 1 eligible mix per layer and ≥ 1 eligible gateway; that instant is the
+ * grid's genesis. Later documents are published at each boundary of the grid; after a restart the
+ * numbering continues from the stored documents and never goes back.
+ */
+
+import type { BackendChoice } from '@mixnet/sphinx';
+import { documentHash, signTopologyDocument, type TopologyDocument, verifyTopologyDocument } from '@mixnet/sphinx/wire';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { type Logger, pino } from 'pino';
+import { type DirectoryConfig, type DirectoryConfigInput, parseDirectoryConfig } from './config.js';
+import { buildDocument } from './document.js';
+import { type EpochGrid, epochAt, keyRotationOf, nextEpoch } from './epochs.js';
+import { readKeyFile, readTokenFile } from './keys.js';
+import { createDirectoryMetrics, type DirectoryMetrics } from './metrics.js';
+import { createMonitor, type MonitorTarget, type ProbeFn, type RoundSummary } from './monitor.js';
+import { createProber, type Prober } from './prober.js';
+import { createRegistry, type NodeEntry } from './registry.js';
+import { createScoreBook } from './scores.js';
+import {
+  type DirectoryServer,
+  type NodeView,
+  type PublishedDocument,
+  type StatusView,
+  startDirectoryServer,
+} from './server.js';
+import { createStore, StoreError } from './store.js';
+import { countStates, nodeViews } from './views.js';
+
+export interface DirectoryOptions {
+  logger?: Logger;
+  /** Replaces the client SDK probes (tests). */
+  probe?: ProbeFn;
+  crypto?: BackendChoice;
+}
+
+export interface Directory {
+  /** Listens, and starts the monitor and the epoch clock. */
+  start(): Promise<{ port: number; url: string }>;
+  /** Stops everything and saves the state. */
+  stop(): Promise<void>;
+  readonly config: DirectoryConfig;
+  /** The Ed25519 key documents are signed with: what everyone pins. */
+  readonly publicKey: Uint8Array;
+  readonly publicKeyHex: string;
+  /** http://host:port, once started. */
+  readonly url: string;
+  readonly metrics: DirectoryMetrics;
+  readonly logger: Logger;
+  current(): PublishedDocument | undefined;
+  nodes(): NodeView[];
+  status(): StatusView;
+  /** One monitor round now (or the one running). */
+  runMonitorRound(): Promise<RoundSummary>;
+}
+
+const MEMORY_DOCUMENTS = 16;
+const SAVE_DELAY_MS = 500;
+/** Until the first document, a new registration brings the next round this close. */
+const EARLY_ROUND_MS = 100;
+
+/** The key a probe uses: the current rotation's, else the newest older one, else the oldest. */
+function probeKey(entry: NodeEntry, rotation: number): string {
+  const keys = [...entry.descriptor.sphinxKeys].sort((a, b) => a.rotation - b.rotation);
+  const older = keys.filter((k) => k.rotation <= rotation);
+  return ((older[older.length - 1] ?? keys[0]) as { key: string }).key;
+}
+
+export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOptions = {}): Directory {
+  const config = parseDirectoryConfig(input);
+  const logger = opts.logger ?? pino({ level: config.log.level, name: config.id, base: { node: config.id } });
+  const secret = readKeyFile(config.identityKeyFile);
+  const publicKey = ed25519.getPublicKey(secret);
+  const publicKeyHex = Buffer.from(publicKey).toString('hex');
+  const adminToken = config.adminTokenFile ? readTokenFile(config.adminTokenFile) : undefined;
+  const metrics = createDirectoryMetrics({ id: config.id });
+  const store = createStore(config.dataDir);
+
+  const state = store.loadState();
+  let activePerLayer = state.activePerLayer ?? config.activePerLayer;
+  const startedAt = Date.now();
+  const registry = createRegistry({
+    admission: config.admission,
+    announceMs: config.announceMs,
+    restore: store.loadRegistry(),
+    since: startedAt,
+  });
+  const scores = createScoreBook({ window: config.monitor.window, restore: store.loadScores() });
+
+  // The documents: the last one verified with our key (a data folder of another directory is refused).
+  const documents = new Map<number, PublishedDocument>();
+  let current: (PublishedDocument & { document: TopologyDocument }) | undefined;
+  const storedEpochs = store.epochs();
+  const lastStored = storedEpochs[storedEpochs.length - 1];
+  if (lastStored !== undefined) {
+    const signed = store.loadDocument(lastStored);
+    try {
+      const v = verifyTopologyDocument(signed, { publicKey });
+      current = {
+        epoch: v.document.epoch,
+        signed: signed as PublishedDocument['signed'],
+        hash: v.hash,
+        document: v.document,
+      };
+      documents.set(current.epoch, current);
+    } catch (err) {
+      throw new StoreError(
+        `${config.dataDir}: the stored document of epoch ${lastStored} does not verify with this directory's key (${(err as Error).message})`,
+      );
+    }
+  }
+  let genesis = state.genesis;
+  if (current && genesis === null)
+    throw new StoreError(`${config.dataDir}/state.json: documents are stored but no genesis`);
+  const grid = (): EpochGrid => ({ genesis: genesis ?? Date.now(), epochMs: config.epochMs });
+
+  let prober: Prober | undefined;
+  const probe: ProbeFn =
+    opts.probe ??
+    ((route, timeoutMs) => {
+      prober ??= createProber({
+        identity: ed25519.utils.randomSecretKey(),
+        muMs: config.monitor.muMs,
+        ...(opts.crypto ? { crypto: opts.crypto } : {}),
+      });
+      return prober.probe(route, timeoutMs);
+    });
+  const monitor = createMonitor({
+    layers: config.layers,
+    packetsPerNode: config.monitor.packetsPerNode,
+    timeoutMs: config.monitor.timeoutMs,
+    probe,
+    scores,
+  });
+
+  let server: DirectoryServer | undefined;
+  let url = '';
+  let stopped = false;
+  let firstRoundDone = false;
+  let epochTimer: NodeJS.Timeout | undefined;
+  let monitorTimer: NodeJS.Timeout | undefined;
+  let earlyTimer: NodeJS.Timeout | undefined;
+  let saveTimer: NodeJS.Timeout | undefined;
+  let nextDue: number | null = null;
+  let lastWaiting = '';
+
+  const saveNow = () => {
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
+    store.saveRegistry(registry.entries());
+    store.saveScores(scores.windows());
+  };
+  const saveSoon = () => {
+    saveTimer ??= setTimeout(() => {
+      saveTimer = undefined;
+      try {
+        saveNow();
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'saving state failed');
+      }
+    }, SAVE_DELAY_MS);
+  };
+
+  const rotationNow = () => keyRotationOf(genesis === null ? 0 : epochAt(grid(), Date.now()), config.keyRotationEpochs);
+
+  const targets = (): MonitorTarget[] => {
+    const rotation = rotationNow();
+    return registry
+      .nodes()
+      .filter((e) => !registry.isExpired(e))
+      .map((e) => {
+        const d = e.descriptor;
+        const node = { id: d.id, address: d.address, sphinxKey: probeKey(e, rotation), identityKey: d.identityKey };
+        return {
+          id: d.id,
+          role: d.role,
+          node: d.role === 'gateway' ? { ...node, clientUrl: d.clientUrl as string } : node,
+        };
+      });
+  };
+
+  const updateGauges = () => {
+    const views = nodeViews(registry, scores, current?.document);
+    metrics.score.reset();
+    for (const v of views) if (v.score !== null) metrics.score.set({ node: v.id, node_role: v.role }, v.score);
+    for (const [s, n] of Object.entries(countStates(views))) metrics.nodes.set({ state: s }, n);
+  };
+
+  let roundRunning: Promise<RoundSummary> | undefined;
+  const runRound = (): Promise<RoundSummary> => {
+    roundRunning ??= measure().finally(() => {
+      roundRunning = undefined;
+    });
+    return roundRunning;
+  };
+  const measure = async (): Promise<RoundSummary> => {
+    const list = targets();
+    const roles = new Map(list.map((t) => [t.id, t.role]));
+    const summary = await monitor.runRound(list);
+    metrics.rounds.inc();
+    for (const [id, r] of summary.results) {
+      const role = roles.get(id) ?? 'mix';
+      metrics.probesSent.inc({ node_role: role }, r.sent);
+      metrics.probesReturned.inc({ node_role: role }, r.delivered);
+    }
+    await prober?.retain(new Set(list.filter((t) => t.role === 'gateway').map((t) => t.id)));
+    saveSoon();
+    updateGauges();
+    logger.debug({ sent: summary.sent, delivered: summary.delivered }, 'monitor round');
+    return summary;
+  };
+
+  const roundThenMaybePublish = () => {
+    if (stopped) return;
+    runRound().then(
+      () => {
+        firstRoundDone = true;
+        // Until there is a document, or when one is overdue, every round is a chance to publish.
+        if (!stopped && (!current || (nextDue !== null && nextDue <= Date.now()))) publish();
+        if (earlyPending && !current) requestEarlyRound();
+        earlyPending = false;
+      },
+      (err: Error) => logger.error({ err: err.message }, 'monitor round failed'),
+    );
+  };
+
+  /** Until the first document, a registration brings a round soon; one asked for during a round follows it. */
+  let earlyPending = false;
+  const requestEarlyRound = () => {
+    if (stopped || earlyTimer) return;
+    earlyTimer = setTimeout(() => {
+      earlyTimer = undefined;
+      if (roundRunning) earlyPending = true;
+      else roundThenMaybePublish();
+    }, EARLY_ROUND_MS);
+  };
+
+  const scheduleEpoch = () => {
+    clearTimeout(epochTimer);
+    if (stopped || genesis === null) return;
+    const { dueAt } = nextEpoch(grid(), current?.epoch ?? -1, Date.now());
+    nextDue = dueAt;
+    epochTimer = setTimeout(() => {
+      if (firstRoundDone) publish();
+    }, dueAt - Date.now());
+  };
+
+  function publish(): void {
+    if (stopped) return;
+    const now = Date.now();
+    const first = genesis === null;
+    const g: EpochGrid = first ? { genesis: now, epochMs: config.epochMs } : grid();
+    const { epoch, dueAt } = first ? { epoch: 0, dueAt: now } : nextEpoch(g, current?.epoch ?? -1, now);
+    if (dueAt > now) {
+      scheduleEpoch();
+      return;
+    }
+    const document = buildDocument({
+      epoch,
+      grid: g,
+      graceMs: config.graceMs,
+      keyRotationEpochs: config.keyRotationEpochs,
+      layers: config.layers,
+      activePerLayer,
+      activeGateways: config.activeGateways,
+      nodes: registry.nodes(),
+      serviceProviders: registry.serviceProviders(),
+      view: {
+        isExpired: (e) => registry.isExpired(e),
+        score: (id) => scores.score(id),
+        tested: (id) => scores.tested(id),
+      },
+      ...(current ? { previous: { document: current.document, hash: current.hash } } : {}),
+      now,
+    });
+    if (!document) {
+      // The next monitor round tries again (nextDue is past).
+      const counts = countStates(nodes());
+      // Said once at info until it changes, then at debug: this repeats every round while it lasts.
+      const line = JSON.stringify(counts);
+      (line === lastWaiting ? logger.debug : logger.info).call(
+        logger,
+        { epoch, ...counts },
+        'not enough eligible nodes for a document yet',
+      );
+      lastWaiting = line;
+      if (!first) nextDue = dueAt;
+      return;
+    }
+    if (first) {
+      genesis = now;
+      store.saveState({ genesis, activePerLayer: state.activePerLayer });
+    }
+    const signed = signTopologyDocument(document, secret);
+    // Stored before it is served: a restart never goes back to an older epoch.
+    store.saveDocument(epoch, signed);
+    const published = { epoch, signed, hash: documentHash(signed.document), document };
+    current = published;
+    documents.set(epoch, published);
+    for (const e of [...documents.keys()]) if (documents.size > MEMORY_DOCUMENTS && e !== epoch) documents.delete(e);
+    store.prune(config.historyEpochs);
+    metrics.epoch.set(epoch);
+    metrics.published.inc();
+    updateGauges();
+    logger.info(
+      {
+        epoch,
+        keyRotation: document.keyRotation,
+        mixes: document.layers.map((l) => l.length),
+        gateways: document.gateways.length,
+        standby: document.standby.length,
+      },
+      'epoch published',
+    );
+    scheduleEpoch();
+  }
+
+  const submit = (body: unknown) => {
+    const entry = registry.submit(body);
+    saveSoon();
+    if (!current) requestEarlyRound();
+    return { descriptor: entry.descriptor, epoch: current?.epoch ?? null };
+  };
+
+  const documentOf = (epoch: number): PublishedDocument | undefined => {
+    const known = documents.get(epoch);
+    if (known) return known;
+    const signed = store.loadDocument(epoch);
+    return signed ? { epoch, signed, hash: documentHash(signed.document) } : undefined;
+  };
+
+  const nodes = () => nodeViews(registry, scores, current?.document);
+  const status = (): StatusView => ({
+    epoch: current?.epoch ?? null,
+    validUntil: current?.document.validUntil ?? null,
+    nextEpochAt: genesis === null ? null : nextDue,
+    keyRotation: current?.document.keyRotation ?? null,
+    activePerLayer,
+    counts: countStates(nodes()),
+  });
+
+  return {
+    config,
+    publicKey,
+    publicKeyHex,
+    metrics,
+    logger,
+    get url() {
+      return url;
+    },
+    current: () => current,
+    nodes,
+    status,
+    runMonitorRound: runRound,
+    async start() {
+      server = await startDirectoryServer({
+        listen: config.listen,
+        logger,
+        metrics,
+        ...(adminToken ? { adminToken } : {}),
+        api: {
+          submit,
+          current: () => current,
+          document: documentOf,
+          nodes,
+          status,
+          scale(n) {
+            activePerLayer = n;
+            state.activePerLayer = n;
+            store.saveState({ genesis, activePerLayer: n });
+            return { activePerLayer: n, fromEpoch: current ? current.epoch + 1 : null };
+          },
+          health: () => ({
+            ok: true,
+            body: {
+              status: 'ok',
+              role: 'directory',
+              id: config.id,
+              epoch: current?.epoch ?? null,
+              publicKey: publicKeyHex,
+            },
+          }),
+        },
+      });
+      url = `http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${server.port}`;
+      if (current) metrics.epoch.set(current.epoch);
+      updateGauges();
+      roundThenMaybePublish();
+      monitorTimer = setInterval(roundThenMaybePublish, config.monitor.intervalMs);
+      scheduleEpoch();
+      logger.info({ url, publicKey: publicKeyHex, epoch: current?.epoch ?? null }, 'directory started');
+      return { port: server.port, url };
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(epochTimer);
+      clearInterval(monitorTimer);
+      clearTimeout(earlyTimer);
+      await server?.close();
+      await prober?.close();
+      saveNow();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * An epoch's topology document (docs/directory.md §4–§5), pure: who is eligible, the draw, and the
+ * document's body. Eligible: a registered, unexpired node that has passed a monitor round with a
+ * score above 0 and announced a Sphinx key for the epoch's key rotation.
+ */
+import type { StandbyNode, TopologyDocument, TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
+import { type EpochGrid, epochSeed, epochStart, keyRotationOf } from './epochs.js';
+import type { NodeEntry, ServiceProviderEntry } from './registry.js';
+import { selectActiveSet } from './selection.js';
+
+export interface EligibilityView {
+  isExpired(e: NodeEntry | ServiceProviderEntry): boolean;
+  score(id: string): number;
+  tested(id: string): boolean;
+}
+
+export interface Eligible {
+  entry: NodeEntry;
+  sphinxKey: string;
+  score: number;
+}
+
+export function sphinxKeyFor(entry: NodeEntry, rotation: number): string | undefined {
+  return entry.descriptor.sphinxKeys.find((k) => k.rotation === rotation)?.key;
+}
+
+export function eligibleNodes(nodes: readonly NodeEntry[], view: EligibilityView, rotation: number): Eligible[] {
+  const out: Eligible[] = [];
+  for (const entry of nodes) {
+    const id = entry.descriptor.id;
+    if (view.isExpired(entry) || !view.tested(id)) continue;
+    const score = view.score(id);
+    const sphinxKey = sphinxKeyFor(entry, rotation);
+    if (score > 0 && sphinxKey) out.push({ entry, sphinxKey, score });
+  }
+  return out;
+}
+
+export interface BuildOptions {
+  epoch: number;
+  grid: EpochGrid;
+  graceMs: number;
+  keyRotationEpochs: number;
+  layers: number;
+  activePerLayer: number;
+  activeGateways: number;
+  nodes: readonly NodeEntry[];
+  serviceProviders: readonly ServiceProviderEntry[];
+  view: EligibilityView;
+  previous?: { document: TopologyDocument; hash: string };
+  now: number;
+}
+
+/** The document of `epoch`, or null when some layer or the gateways would be empty. */
+export function buildDocument(o: BuildOptions): TopologyDocument | null {
+  const keyRotation = keyRotationOf(o.epoch, o.keyRotationEpochs);
+  const eligible = eligibleNodes(o.nodes, o.view, keyRotation);
+  const byId = new Map(eligible.map((e) => [e.entry.descriptor.id, e]));
+  const seed = epochSeed(o.previous?.hash, o.epoch);
+  const candidates = (role: 'mix' | 'gateway') =>
+    eligible
+      .filter((e) => e.entry.descriptor.role === role)
+      .map((e) => ({ id: e.entry.descriptor.id, score: e.score }));
+  const prev = o.previous?.document;
+  const selection = selectActiveSet({
+    seed,
+    mixes: candidates('mix'),
+    gateways: candidates('gateway'),
+    layers: o.layers,
+    activePerLayer: o.activePerLayer,
+    activeGateways: o.activeGateways,
+    ...(prev
+      ? { previous: { layers: prev.layers.map((l) => l.map((n) => n.id)), gateways: prev.gateways.map((g) => g.id) } }
+      : {}),
+  });
+  if (selection.layers.some((l) => l.length === 0) || selection.gateways.length === 0) return null;
+
+  // A node kept from the previous epoch (its layer would be empty) keeps its previous entry.
+  const previousEntries = new Map<string, TopologyNode | TopologyGateway>(
+    prev ? [...prev.layers.flat(), ...prev.gateways].map((n) => [n.id, n]) : [],
+  );
+  const node = (id: string): TopologyNode => {
+    const e = byId.get(id);
+    if (!e) return previousEntries.get(id) as TopologyNode;
+    const d = e.entry.descriptor;
+    return { id, address: d.address, sphinxKey: e.sphinxKey, identityKey: d.identityKey };
+  };
+  const gateway = (id: string): TopologyGateway => {
+    const e = byId.get(id);
+    if (!e) return previousEntries.get(id) as TopologyGateway;
+    return { ...node(id), clientUrl: e.entry.descriptor.clientUrl as string };
+  };
+  const standby: StandbyNode[] = selection.standby.map((id) => {
+    const d = (byId.get(id) as Eligible).entry.descriptor;
+    return d.role === 'gateway'
+      ? { ...node(id), role: 'gateway', clientUrl: d.clientUrl as string }
+      : { ...node(id), role: 'mix' };
+  });
+  const gateways = selection.gateways.map(gateway);
+  const activeGateways = new Set(selection.gateways);
+  const serviceProviders = o.serviceProviders
+    .filter((s) => !o.view.isExpired(s) && activeGateways.has(s.descriptor.gateway))
+    .map((s) => ({ id: s.descriptor.id, address: s.descriptor.identityKey, gateway: s.descriptor.gateway }));
+  const listed = [...selection.layers.flat(), ...selection.gateways, ...selection.standby];
+  const validFrom = epochStart(o.grid, o.epoch);
+  return {
+    v: 1,
+    epoch: o.epoch,
+    keyRotation,
+    validFrom,
+    validUntil: validFrom + o.grid.epochMs,
+    epochMs: o.grid.epochMs,
+    graceMs: o.graceMs,
+    issuedAt: o.now,
+    seed: Buffer.from(seed).toString('hex'),
+    layers: selection.layers.map((l) => l.map(node)),
+    gateways,
+    serviceProviders,
+    standby,
+    scores: Object.fromEntries(listed.map((id) => [id, byId.get(id)?.score ?? o.view.score(id)])),
+  };
+}

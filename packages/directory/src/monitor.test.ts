@@ -1,0 +1,151 @@
+import type { TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
+import { describe, expect, it } from 'vitest';
+import { createMonitor, type MonitorTarget, type ProbeRoute, planRound } from './monitor.js';
+import { createScoreBook, scoreOf } from './scores.js';
+
+const node = (id: string): TopologyNode => ({
+  id,
+  address: '127.0.0.1:1',
+  sphinxKey: '0'.repeat(64),
+  identityKey: '0'.repeat(64),
+});
+const mix = (id: string): MonitorTarget => ({ id, role: 'mix', node: node(id) });
+const gw = (id: string): MonitorTarget => ({
+  id,
+  role: 'gateway',
+  node: { ...node(id), clientUrl: 'ws://127.0.0.1:2' } as TopologyGateway,
+});
+const network = (): MonitorTarget[] => [...['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7'].map(mix), gw('g1'), gw('g2')];
+const hops = (r: ProbeRoute) => [...r.mixes.map((m) => m.id), r.gateway.id];
+
+describe('scores (docs/directory.md §3)', () => {
+  it('is delivered ÷ sent over the window, 1 before any round, 0 when the latest round delivered none', () => {
+    expect(scoreOf(undefined)).toBe(1);
+    expect(
+      scoreOf([
+        { sent: 4, delivered: 4 },
+        { sent: 4, delivered: 2 },
+      ]),
+    ).toBe(0.75);
+    expect(
+      scoreOf([
+        { sent: 4, delivered: 4 },
+        { sent: 4, delivered: 0 },
+      ]),
+    ).toBe(0);
+    const book = createScoreBook({ window: 2 });
+    expect(book.tested('a')).toBe(false);
+    book.record('a', { sent: 4, delivered: 0 });
+    book.record('a', { sent: 4, delivered: 4 });
+    expect(book.score('a')).toBe(0.5);
+    book.record('a', { sent: 4, delivered: 2 }); // the first round falls out of the window
+    expect(book.score('a')).toBe(0.75);
+    expect(book.windows().a).toHaveLength(2);
+  });
+});
+
+describe('probe routes', () => {
+  it('puts each tested mix once in a route of one mix per layer, rotating its position, ending at a gateway', () => {
+    const routes = planRound({
+      targets: network(),
+      scoreOf: () => 1,
+      layers: 3,
+      packetsPerNode: 3,
+      random: Math.random,
+    });
+    expect(routes).toHaveLength(9 * 3);
+    for (const t of ['m1', 'm4', 'm7']) {
+      const mine = routes.filter((r) => r.target === t);
+      expect(mine.map((r) => r.mixes.findIndex((m) => m.id === t))).toEqual([0, 1, 2]);
+      for (const r of mine) {
+        expect(r.mixes).toHaveLength(3);
+        expect(new Set(r.mixes.map((m) => m.id)).size).toBe(3);
+        expect(['g1', 'g2']).toContain(r.gateway.id);
+      }
+    }
+    for (const r of routes.filter((x) => x.target === 'g2')) {
+      expect(r.gateway.id).toBe('g2');
+      expect(r.mixes.every((m) => m.id.startsWith('m'))).toBe(true);
+    }
+  });
+
+  it('builds the other hops from the best-scoring nodes: a node that scored 0 is not a companion', () => {
+    const scores: Record<string, number> = { m2: 0, g1: 0, m3: 0.5 };
+    const routes = planRound({
+      targets: network(),
+      scoreOf: (id) => scores[id] ?? 1,
+      layers: 3,
+      packetsPerNode: 4,
+      random: Math.random,
+    });
+    for (const r of routes) {
+      const others = hops(r).filter((h) => h !== r.target);
+      expect(others).not.toContain('m2');
+      expect(others).not.toContain('g1');
+      expect(others).not.toContain('m3'); // 0.5 is below 0.9 × the best
+    }
+    // Nodes that scored 0 are still tested.
+    expect(routes.filter((r) => r.target === 'm2')).toHaveLength(4);
+    expect(routes.filter((r) => r.target === 'g1')).toHaveLength(4);
+  });
+
+  it('tests nothing it cannot route: no gateway, no mixes', () => {
+    expect(
+      planRound({
+        targets: [mix('m1'), mix('m2')],
+        scoreOf: () => 1,
+        layers: 3,
+        packetsPerNode: 2,
+        random: Math.random,
+      }),
+    ).toEqual([]);
+    expect(
+      planRound({ targets: [gw('g1')], scoreOf: () => 1, layers: 3, packetsPerNode: 2, random: Math.random }),
+    ).toEqual([]);
+  });
+});
+
+describe('monitor rounds', () => {
+  it('scores a dead node 0 after one round while its companions keep a positive score', async () => {
+    const dead = new Set(['m3']);
+    const scores = createScoreBook({ window: 6 });
+    const monitor = createMonitor({
+      layers: 3,
+      packetsPerNode: 4,
+      timeoutMs: 100,
+      scores,
+      probe: async (r) => !hops(r).some((h) => dead.has(h)),
+    });
+    await monitor.runRound(network());
+    expect(scores.score('m3')).toBe(0);
+    // Some companions met m3 in this first round (every score was 1), but rarely all 4 of a node's probes.
+    await monitor.runRound(network());
+    for (const t of network()) if (t.id !== 'm3') expect(scores.score(t.id)).toBeGreaterThan(0);
+    // From the second round on, m3 is no companion: the others' latest rounds are all delivered.
+    const summary = await monitor.runRound(network());
+    for (const [id, r] of summary.results) if (id !== 'm3') expect(r.delivered).toBe(r.sent);
+  });
+
+  it('counts a probe that rejects as not delivered, and does not overlap rounds', async () => {
+    const scores = createScoreBook({ window: 6 });
+    let calls = 0;
+    const monitor = createMonitor({
+      layers: 1,
+      packetsPerNode: 2,
+      timeoutMs: 100,
+      scores,
+      probe: async (r) => {
+        calls++;
+        await new Promise((res) => setTimeout(res, 20));
+        if (r.target === 'm1') throw new Error('boom');
+        return true;
+      },
+    });
+    const targets = [mix('m1'), mix('m2'), gw('g1')];
+    const [a, b] = await Promise.all([monitor.runRound(targets), monitor.runRound(targets)]);
+    expect(a).toBe(b);
+    expect(calls).toBe(6);
+    expect(scores.score('m1')).toBe(0);
+    expect(scores.score('m2')).toBe(1);
+  });
+});

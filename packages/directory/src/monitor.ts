@@ -1,0 +1,166 @@
+/**
+ * The network monitor (docs/directory.md §3): every round, `packetsPerNode` probe packets test each
+ * registered, unexpired node. A probe of mix n is a route of one mix per layer with n in one
+ * position (the positions rotate over n's packets) and, elsewhere, mixes drawn from the best-scoring
+ * others, ending at a best-scoring gateway; a probe of gateway g goes through best-scoring mixes
+ * and in and out through g. A probe tests one node: its outcome counts for that node only.
+ *
+ * "Best-scoring" is the pool of candidates scoring at least 0.9 × the best score (topped up with
+ * the next best when too small), so one bad companion cannot sink every probe of a round. Sending
+ * is injected (`probe`): the directory passes the client SDK's probe clients (prober.ts).
+ */
+import type { TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
+import type { RoundResult, ScoreBook } from './scores.js';
+
+export interface MonitorTarget {
+  id: string;
+  role: 'mix' | 'gateway';
+  /** With the Sphinx key of the current rotation; a gateway's carries its clientUrl. */
+  node: TopologyNode | TopologyGateway;
+}
+
+export interface ProbeRoute {
+  /** The node this packet tests. */
+  target: string;
+  /** One per layer. */
+  mixes: TopologyNode[];
+  /** Entry and egress: the packet comes back through it. */
+  gateway: TopologyGateway;
+}
+
+/** Sends one probe; true when it came back within `timeoutMs`. Must not reject for network failures. */
+export type ProbeFn = (route: ProbeRoute, timeoutMs: number) => Promise<boolean>;
+
+export interface PlanOptions {
+  targets: readonly MonitorTarget[];
+  scoreOf: (id: string) => number;
+  layers: number;
+  packetsPerNode: number;
+  /** Uniform in [0, 1). */
+  random: () => number;
+}
+
+const POOL_FRACTION = 0.9;
+
+/** The best-scoring candidates: at least `need` of them when there are that many. */
+export function bestPool<T extends { id: string }>(
+  candidates: readonly T[],
+  scoreOf: (id: string) => number,
+  need: number,
+): T[] {
+  if (candidates.length === 0) return [];
+  const ranked = [...candidates].sort((a, b) => scoreOf(b.id) - scoreOf(a.id) || (a.id < b.id ? -1 : 1));
+  const best = scoreOf((ranked[0] as T).id);
+  const pool = ranked.filter((c) => scoreOf(c.id) >= POOL_FRACTION * best && (best === 0 || scoreOf(c.id) > 0));
+  return pool.length >= need ? pool : ranked.slice(0, need);
+}
+
+/** `n` items from `pool` in random order, distinct while the pool lasts, then repeating. */
+function drawFrom<T>(pool: readonly T[], n: number, random: () => number): T[] {
+  const out: T[] = [];
+  let bag: T[] = [];
+  while (out.length < n && pool.length > 0) {
+    if (bag.length === 0) bag = [...pool];
+    out.push(bag.splice(Math.floor(random() * bag.length), 1)[0] as T);
+  }
+  return out;
+}
+
+const isGateway = (n: TopologyNode | TopologyGateway): n is TopologyGateway => 'clientUrl' in n;
+
+/** Every probe of one round. A node that cannot be tested yet (no gateway, or no mix) gets none. */
+export function planRound(opts: PlanOptions): ProbeRoute[] {
+  const { layers, random, scoreOf } = opts;
+  const mixes = opts.targets.filter((t) => t.role === 'mix');
+  const gateways = opts.targets.filter((t) => t.role === 'gateway' && isGateway(t.node));
+  const gatewayPool = bestPool(gateways, scoreOf, 1);
+  const routes: ProbeRoute[] = [];
+  for (const t of opts.targets) {
+    for (let p = 0; p < opts.packetsPerNode; p++) {
+      if (t.role === 'mix') {
+        const others = mixes.filter((m) => m.id !== t.id);
+        const pool = others.length > 0 ? bestPool(others, scoreOf, layers - 1) : [t];
+        const companions = drawFrom(pool, layers - 1, random).map((m) => m.node);
+        const gateway = drawFrom(gatewayPool, 1, random)[0];
+        if (!gateway) continue;
+        const position = p % layers;
+        companions.splice(position, 0, t.node);
+        routes.push({ target: t.id, mixes: companions, gateway: gateway.node as TopologyGateway });
+      } else {
+        if (!isGateway(t.node) || mixes.length === 0) continue;
+        const route = drawFrom(bestPool(mixes, scoreOf, layers), layers, random).map((m) => m.node);
+        routes.push({ target: t.id, mixes: route, gateway: t.node });
+      }
+    }
+  }
+  return routes;
+}
+
+export interface MonitorOptions {
+  layers: number;
+  packetsPerNode: number;
+  timeoutMs: number;
+  probe: ProbeFn;
+  scores: ScoreBook;
+  random?: () => number;
+}
+
+export interface RoundSummary {
+  /** Per tested node. */
+  results: Map<string, RoundResult>;
+  sent: number;
+  delivered: number;
+}
+
+export interface Monitor {
+  /** Tests every target once and records the outcome in the score book; rounds do not overlap. */
+  runRound(targets: readonly MonitorTarget[]): Promise<RoundSummary>;
+  readonly running: boolean;
+}
+
+export function createMonitor(opts: MonitorOptions): Monitor {
+  const random = opts.random ?? Math.random;
+  let current: Promise<RoundSummary> | undefined;
+
+  const round = async (targets: readonly MonitorTarget[]): Promise<RoundSummary> => {
+    const routes = planRound({
+      targets,
+      scoreOf: (id) => opts.scores.score(id),
+      layers: opts.layers,
+      packetsPerNode: opts.packetsPerNode,
+      random,
+    });
+    const outcomes = await Promise.all(
+      routes.map((r) =>
+        opts.probe(r, opts.timeoutMs).then(
+          (ok) => ok,
+          () => false,
+        ),
+      ),
+    );
+    const results = new Map<string, RoundResult>();
+    routes.forEach((r, i) => {
+      const res = results.get(r.target) ?? { sent: 0, delivered: 0 };
+      res.sent++;
+      if (outcomes[i]) res.delivered++;
+      results.set(r.target, res);
+    });
+    // Scores change only once the whole round is in, so a round's routes all use the same scores.
+    for (const [id, res] of results) opts.scores.record(id, res);
+    const delivered = outcomes.filter(Boolean).length;
+    return { results, sent: routes.length, delivered };
+  };
+
+  return {
+    runRound(targets) {
+      if (current) return current;
+      current = round(targets).finally(() => {
+        current = undefined;
+      });
+      return current;
+    },
+    get running() {
+      return current !== undefined;
+    },
+  };
+}
