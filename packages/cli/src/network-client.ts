@@ -1,7 +1,32 @@
-/** A client of the testnet named by `--state`, for the commands that talk through the mixnet. */
-import { createClient, type MixnetClient, type TrafficOptions } from '@mixnet/client';
+/**
+ * A client of the network the commands talk through: the testnet named by `--state` (its directory
+ * when it runs one, else its topology file), or a remote network's directory given by
+ * `--directory URL --directory-key HEX`.
+ */
+import { existsSync } from 'node:fs';
+import { type ClientEvent, createClient, type MixnetClient, type TrafficOptions } from '@mixnet/client';
 import { readState, stateDir, type TestnetState } from '@mixnet/testnet';
+import type { Command } from 'commander';
 import { CliError } from './output.js';
+
+/** What a testnet's state.json says about its directory (docs/directory.md; written by `testnet up`). */
+interface DirectoryEntry {
+  url: string;
+  publicKey: string;
+}
+
+export interface NetworkFlags {
+  state?: string;
+  directory?: string;
+  directoryKey?: string;
+}
+
+export interface Network {
+  /** The local testnet's state, when there is one. */
+  state: TestnetState | undefined;
+  directory: DirectoryEntry | undefined;
+  topologyPath: string | undefined;
+}
 
 export function requireState(dirFlag: string | undefined): { dir: string; state: TestnetState } {
   const dir = stateDir(dirFlag);
@@ -10,10 +35,56 @@ export function requireState(dirFlag: string | undefined): { dir: string; state:
   return { dir, state };
 }
 
-export async function connectClient(state: TestnetState, traffic: Partial<TrafficOptions> = {}): Promise<MixnetClient> {
+/** Adds `--state`, `--directory` and `--directory-key` to a command that talks through the mixnet. */
+export function networkOptions(command: Command): Command {
+  return command
+    .option('--state <dir>', 'state folder of a local testnet')
+    .option('--directory <url>', "a network's directory (instead of a local testnet)")
+    .option('--directory-key <hex>', "the directory's Ed25519 public key (with --directory)");
+}
+
+export function resolveNetwork(f: NetworkFlags): Network {
+  if (!f.directory !== !f.directoryKey) throw new CliError('--directory and --directory-key go together', 2);
+  if (f.directoryKey && !/^[0-9a-fA-F]{64}$/.test(f.directoryKey))
+    throw new CliError('--directory-key must be the 32-byte Ed25519 public key in hex (64 characters)', 2);
+  if (f.directory) {
+    if (!/^https?:\/\//.test(f.directory))
+      throw new CliError(`--directory must be an http(s) URL, got "${f.directory}"`, 2);
+    // A remote network: a local state folder is only used if one was named.
+    const state = f.state ? requireState(f.state).state : undefined;
+    return {
+      state,
+      directory: { url: f.directory, publicKey: f.directoryKey as string },
+      topologyPath: undefined,
+    };
+  }
+  const { state } = requireState(f.state);
+  const directory = (state as TestnetState & { directory?: DirectoryEntry }).directory;
+  return { state, directory, topologyPath: state.topologyPath };
+}
+
+/** One stderr line per outage or move: the command's own output stays clean. */
+function reportEvent(e: ClientEvent): void {
+  if (e.type === 'directory-unreachable')
+    process.stderr.write(
+      `mixnet: directory unreachable (${e.reason}), keeping ${e.epoch === undefined ? 'the topology file' : `epoch ${e.epoch}`}\n`,
+    );
+  else if (e.type === 'document-refused') process.stderr.write(`mixnet: refused a topology document: ${e.message}\n`);
+  else if (e.type === 'gateway-changed')
+    process.stderr.write(`mixnet: gateway ${e.from} ${e.reason}, moved to ${e.to} (address ${e.address})\n`);
+}
+
+export async function connectClient(net: Network, traffic: Partial<TrafficOptions> = {}): Promise<MixnetClient> {
+  // The testnet's topology file is the fallback while its directory cannot be reached.
+  const topology = net.topologyPath && existsSync(net.topologyPath) ? net.topologyPath : undefined;
   try {
-    return await createClient({ topology: state.topologyPath, traffic: { mu: state.mu, ...traffic } });
+    return await createClient({
+      ...(net.directory ? { directory: net.directory } : {}),
+      ...(topology ? { topology } : {}),
+      traffic: { ...(net.state ? { mu: net.state.mu } : {}), ...traffic },
+      onEvent: reportEvent,
+    });
   } catch (err) {
-    throw new CliError(`cannot connect to the testnet's gateway: ${(err as Error).message}`);
+    throw new CliError(`cannot connect to the network: ${(err as Error).message}`);
   }
 }

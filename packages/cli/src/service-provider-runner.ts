@@ -2,11 +2,16 @@
  * `mixnet run service-provider --config FILE`: the JSON-RPC exit as a process, with a health and
  * metrics endpoint like the nodes'. Config fields (relative paths are from the config's folder):
  *
- *   { "role": "service-provider", "id", "topology", "gateway", "identityKeyFile",
+ *   { "role": "service-provider", "id", "topology"?, "gateway"?, "identityKeyFile",
+ *     "directory"?: { "url", "publicKey", "announceMs"? },
  *     "upstreams": { name: url }, "allow"?: { "methods": [...] }, "limits"?: {...},
  *     "metrics"?: { "host", "port" }, "traffic"?: {...}, "log"?: { "level" } }
+ *
+ * With `directory`, it registers which gateway it sits behind there and takes its topology from
+ * it (the topology file, if given, is the fallback while the directory is down at start; the
+ * gateway, if given, a preference). Without, `topology` and `gateway` are required.
  */
-import { startServiceProvider } from '@mixnet/client';
+import { type ServiceProviderEvent, startServiceProvider } from '@mixnet/client';
 import {
   createLogger,
   hostPort,
@@ -22,8 +27,16 @@ const schema = z
   .object({
     role: z.literal('service-provider'),
     id: z.string().min(1),
-    topology: z.string().min(1),
-    gateway: z.string().min(1),
+    topology: z.string().min(1).optional(),
+    gateway: z.string().min(1).optional(),
+    directory: z
+      .object({
+        url: z.url(),
+        publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, '32 bytes of hex'),
+        announceMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     identityKeyFile: z.string().min(1),
     upstreams: z.record(z.string(), z.url()).refine((u) => Object.keys(u).length > 0, 'at least one upstream'),
     allow: z
@@ -47,14 +60,44 @@ const schema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.directory || (c.topology && c.gateway), {
+    message: 'topology and gateway are required without a directory',
+  });
 
 export async function runServiceProvider(configPath: string): Promise<void> {
   const { config, abs } = loadConfigFile(configPath, schema);
   const logger = createLogger({ level: config.log?.level ?? 'info', name: config.id });
+  let registered: string | undefined;
+  const onNetwork = (e: Extract<ServiceProviderEvent, { type: 'registration' | 'network' }>) => {
+    if (e.type === 'registration') {
+      const r = e.result;
+      if (!r.accepted)
+        logger.warn({ code: r.code, gateway: r.gateway }, `directory refused the registration: ${r.message}`);
+      else if (registered !== r.gateway)
+        logger.info({ gateway: r.gateway, epoch: r.epoch }, 'registered with the directory');
+      registered = r.accepted ? r.gateway : undefined;
+      return;
+    }
+    const n = e.event;
+    if (n.type === 'directory-unreachable')
+      logger.warn(
+        { epoch: n.epoch, reason: n.reason },
+        `directory unreachable, keeping epoch ${n.epoch ?? '(fallback topology)'}`,
+      );
+    else if (n.type === 'directory-reachable') logger.info({ epoch: n.epoch }, 'directory reachable again');
+    else if (n.type === 'document-refused') logger.warn({ code: n.code, epoch: n.epoch }, n.message);
+    else if (n.type === 'gateway-changed')
+      logger.warn({ from: n.from, to: n.to, reason: n.reason }, 'moved to another gateway');
+    else if (n.type === 'gateway-move-failed')
+      logger.warn({ from: n.from, tried: n.tried }, 'no other gateway would take us');
+    else if (n.type === 'topology') logger.debug({ epoch: n.epoch, stale: n.stale }, 'topology');
+  };
   const sp = await startServiceProvider({
-    topology: abs(config.topology),
-    gateway: config.gateway,
+    id: config.id,
+    ...(config.topology ? { topology: abs(config.topology) } : {}),
+    ...(config.gateway ? { gateway: config.gateway } : {}),
+    ...(config.directory ? { directory: config.directory } : {}),
     identity: readKey(abs(config.identityKeyFile)),
     upstreams: config.upstreams,
     ...(config.allow ? { allow: config.allow } : {}),
@@ -62,7 +105,8 @@ export async function runServiceProvider(configPath: string): Promise<void> {
     ...(config.traffic ? { traffic: config.traffic } : {}),
     ...(config.trace ? { trace: { dir: abs(config.trace.dir) } } : {}),
     onEvent: (e) => {
-      if (e.type === 'error') logger.error(e.message);
+      if (e.type === 'registration' || e.type === 'network') onNetwork(e);
+      else if (e.type === 'error') logger.error(e.message);
       else if (e.type === 'relayed')
         logger.info({ forwarded: e.forwarded, refused: e.refused, ms: Math.round(e.ms) }, 'relayed');
     },

@@ -4,12 +4,25 @@
  * answers requests through SURBs.
  */
 import { type BackendChoice, getBackend, recoverMessage } from '@mixnet/sphinx';
-import { DROP_COVER_DESTINATION, type Topology, traceClientName } from '@mixnet/sphinx/wire';
+import { DROP_COVER_DESTINATION, type Topology, type TopologyGateway, traceClientName } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes, toHex } from './bytes.js';
-import { ackPacket, type ClientStats, createCore, emptyStats } from './core.js';
+import { ackPacket, type ClientCore, type ClientStats, createCore, emptyStats } from './core.js';
+import {
+  createTopologySource,
+  type DirectoryOptions,
+  type DirectoryStats,
+  type TopologyEvent,
+  type TopologyRefreshOptions,
+} from './directory-source.js';
 import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
-import { connectGateway } from './gateway-connection.js';
+import {
+  createGatewayLink,
+  DEFAULT_FAILOVER,
+  type FailoverOptions,
+  type GatewayLink,
+  type GatewayMoveReason,
+} from './gateway-link.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
 import { pick } from './random.js';
@@ -18,15 +31,32 @@ import { formatRecipient, parseRecipient, type Recipient } from './recipient.js'
 import { createReplies, type RequestOptions } from './replies.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
-import { createRoutePlanner, loadTopology, type TopologySource } from './topology.js';
+import { createLivePlanner, type TopologySource } from './topology.js';
 import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';
 
 export interface ClientOptions {
-  /** A topology object, or the path or URL of the testnet's topology.json. */
-  topology: TopologySource;
-  /** Gateway id to register with; a random one by default. */
+  /**
+   * A topology object, or the path or URL of the testnet's topology.json: fixed, for offline use.
+   * With `directory` too, it is the fallback while the directory cannot be reached at start.
+   */
+  topology?: TopologySource;
+  /** The directory (docs/directory.md): routes come from its signed document, refreshed every epoch. */
+  directory?: DirectoryOptions;
+  /** When to fetch the directory's document again (defaults in DEFAULT_REFRESH). */
+  refresh?: Partial<TopologyRefreshOptions>;
+  /**
+   * Gateway id to register with; a random one by default. With a directory it is a preference:
+   * if it is not in the active set, another active gateway is used.
+   */
   gateway?: string;
+  /**
+   * Moving to another active gateway when ours leaves the topology or stays down longer than
+   * `afterMs`. On by default with a directory, off with a topology only (`false` turns it off).
+   */
+  failover?: Partial<FailoverOptions> | boolean;
+  /** Sees every ClientEvent, those of the start included. */
+  onEvent?: (event: ClientEvent) => void;
   /** 32-byte Ed25519 secret key: our address. Fresh by default. */
   identity?: Uint8Array;
   traffic?: Partial<TrafficOptions>;
@@ -41,11 +71,31 @@ export interface IncomingMessage {
   reply?: (bytes: Uint8Array) => Promise<void>;
 }
 
+export type ClientEvent =
+  | TopologyEvent
+  /** We registered with another gateway: our address is now `address`. */
+  | { type: 'gateway-changed'; from: string; to: string; reason: GatewayMoveReason; address: string }
+  /** Our gateway should be left, but no other would take us: we stay and try again. */
+  | { type: 'gateway-move-failed'; from: string; reason: GatewayMoveReason; tried: string[] };
+
+export interface TopologyStatus {
+  source: 'directory' | 'static';
+  /** The document's epoch (directory only). */
+  epoch: number | undefined;
+  /** false while the directory cannot be reached (the last good document stays in use). */
+  reachable: boolean;
+  directory: DirectoryStats;
+}
+
 export interface MixnetClient {
-  /** `<identity hex>@<gateway id>`: what others pass to `send`. */
+  /** `<identity hex>@<gateway id>`: what others pass to `send`. Changes when the client moves gateway. */
   readonly address: string;
   readonly identity: Uint8Array;
+  /** The topology routes are built from now (the current epoch's active set, with a directory). */
   readonly topology: Topology;
+  /** Directory and topology events (see ClientEvent); returns the unsubscribe function. */
+  onEvent(cb: (event: ClientEvent) => void): () => void;
+  topologyStatus(): TopologyStatus;
   /** Resolves when every fragment has been acknowledged. */
   send(to: string | Recipient, bytes: Uint8Array): Promise<SendResult>;
   onMessage(cb: (message: IncomingMessage) => void): () => void;
@@ -57,7 +107,7 @@ export interface MixnetClient {
   close(opts?: { flushMs?: number }): Promise<void>;
 }
 
-export type { ClientStats, RequestOptions, SendResult, TrafficOptions };
+export type { ClientStats, DirectoryOptions, FailoverOptions, RequestOptions, SendResult, TrafficOptions };
 
 const SWEEP_MS = 1_000;
 const LOOP_LOST_MS = 60_000;
@@ -65,9 +115,31 @@ const LOOP_LOST_MS = 60_000;
 export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const traffic = resolveTraffic(opts.traffic);
   const backend = getBackend(opts.crypto);
-  const topology = await loadTopology(opts.topology);
-  const planner = createRoutePlanner(topology);
-  const gateway = opts.gateway ? planner.gateway(opts.gateway) : pick(topology.gateways);
+  const eventListeners = new Set<(e: ClientEvent) => void>();
+  const emitEvent = (e: ClientEvent) => {
+    for (const cb of [opts.onEvent, ...eventListeners]) {
+      try {
+        cb?.(e);
+      } catch {
+        // A listener's error is its own.
+      }
+    }
+  };
+  const feed = await createTopologySource({
+    ...(opts.directory ? { directory: opts.directory } : {}),
+    ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+    ...(opts.refresh ? { refresh: opts.refresh } : {}),
+    onEvent: emitEvent,
+  });
+  const planner = createLivePlanner(feed.topology);
+  const failover: FailoverOptions | false =
+    opts.failover === false || (opts.failover === undefined && feed.kind === 'static')
+      ? false
+      : { ...DEFAULT_FAILOVER, ...(typeof opts.failover === 'object' ? opts.failover : {}) };
+  const preferred = opts.gateway ? feed.topology.gateways.find((g) => g.id === opts.gateway) : undefined;
+  // A fixed topology must list the gateway asked for; the directory's active set may leave it out.
+  if (opts.gateway && !preferred && feed.kind === 'static') planner.gateway(opts.gateway);
+  const gateway: TopologyGateway = preferred ?? pick(feed.topology.gateways);
   const identitySecret = opts.identity ?? ed25519.utils.randomSecretKey();
   if (!(identitySecret instanceof Uint8Array) || identitySecret.length !== 32)
     throw new TypeError('identity must be a 32-byte Ed25519 secret key');
@@ -80,56 +152,82 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     ? createClientTracer({ dir: opts.trace.dir, name: selfName, gateway: gateway.id })
     : undefined;
 
+  // Our gateway is read at each use: it changes when the client moves (the link is made below).
+  let link: GatewayLink | undefined;
+  const ourGateway = () => link?.gateway ?? gateway;
   const base = createCore({
     backend,
     traffic,
     planner,
-    gateway,
+    get gateway() {
+      return ourGateway();
+    },
     identity,
     sealKeys: sealKeysFromIdentity(identitySecret),
     stats,
-  });
-
-  const connection = connectGateway({
-    url: gateway.clientUrl,
-    identitySecret,
-    onDeliver: (identifier, payload, frame) => {
-      tracer?.deliver(frame);
-      onDeliver(identifier, payload);
-    },
-    onStateChange: (up) => {
-      if (up) shaper.kick();
-    },
   });
 
   const shaper = createTrafficShaper({
     sendGapMs: traffic.sendGapMs,
     loopGapMs: traffic.loopGapMs,
     cover: traffic.cover,
-    canSend: () => connection.connected && connection.buffered < 1 << 20,
+    canSend: () => !!link?.connected && link.buffered < 1 << 20,
     transmit: (p) => {
-      if (!connection.send(p.firstHop, p.packet)) return false;
+      if (!link?.send(p.firstHop, p.packet)) return false;
       tracer?.emit(p);
       return true;
     },
     dropCover: () => {
       stats.sent.dropCover++;
-      const egress = pick(topology.gateways);
+      const egress = pick(planner.topology.gateways);
       return { ...base.coverPacket(egress, DROP_COVER_DESTINATION, randomBytes(16)), gt: { k: 'drop', d: egress.id } };
     },
     loopCover: () => {
       const id = randomBytes(16);
       loops.set(toHex(id), performance.now());
       stats.sent.loopCover++;
-      return { ...base.packet(gateway, identity, id, randomContent()), gt: { k: 'loop', d: selfName } };
+      return { ...base.packet(ourGateway(), identity, id, randomContent()), gt: { k: 'loop', d: selfName } };
     },
     onError: () => {
       stats.buildFailures++;
     },
   });
-  const core = { ...base, shaper };
+  const core: ClientCore = {
+    ...base,
+    shaper,
+    get gateway() {
+      return ourGateway();
+    },
+  };
   const sender = createSender(core);
   const replies = createReplies(core, sender);
+  const gatewayLink = createGatewayLink({
+    identitySecret,
+    gateway,
+    topology: () => planner.topology,
+    failover,
+    onDeliver: (identifier, payload, frame) => {
+      tracer?.deliver(frame);
+      onDeliver(identifier, payload);
+    },
+    onUp: () => shaper.kick(),
+    onMove: ({ from, to, reason }) => {
+      // Acks and replies would come back to the old gateway: ask for them again via the new one.
+      sender.resendUnacked();
+      replies.gatewayMoved();
+      emitEvent({ type: 'gateway-changed', from, to, reason, address: formatRecipient({ identity, gateway: to }) });
+    },
+    onMoveFailed: (f) => emitEvent({ type: 'gateway-move-failed', ...f }),
+  });
+  link = gatewayLink;
+  const unsubscribeFeed = feed.onEvent((e) => {
+    // Atomic for routes: packets built from now on use the new active set.
+    if (e.type === 'topology') {
+      planner.set(feed.topology);
+      gatewayLink.check();
+    }
+    emitEvent(e);
+  });
   const reassembler = createReassembler({
     capacity: DATA_CAPACITY,
     maxMessageSize: traffic.maxMessageSize + 1024, // room for the request header and its SURBs
@@ -219,25 +317,40 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   sweeper.unref();
 
   try {
-    await connection.ready;
+    await gatewayLink.ready;
   } catch (err) {
     shaper.stop();
     clearInterval(sweeper);
-    await connection.close();
+    unsubscribeFeed();
+    feed.close();
+    await gatewayLink.close();
     throw err;
   }
 
-  const self: Recipient = { identity, gateway: gateway.id };
   return {
-    address: formatRecipient(self),
-    identity,
-    topology,
-    get connected() {
-      return connection.connected;
+    get address() {
+      return formatRecipient({ identity, gateway: gatewayLink.gateway.id } satisfies Recipient);
     },
+    identity,
+    get topology() {
+      return planner.topology;
+    },
+    get connected() {
+      return gatewayLink.connected;
+    },
+    onEvent(cb) {
+      eventListeners.add(cb);
+      return () => eventListeners.delete(cb);
+    },
+    topologyStatus: () => ({
+      source: feed.kind,
+      epoch: feed.epoch,
+      reachable: feed.reachable,
+      directory: feed.stats(),
+    }),
     async send(to, bytes) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return sender.send(parseRecipient(to, topology), encodeMessage({ kind: 'data', body: bytes }));
+      return sender.send(parseRecipient(to, planner.topology), encodeMessage({ kind: 'data', body: bytes }));
     },
     onMessage(cb) {
       listeners.add(cb);
@@ -245,20 +358,22 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     },
     async request(to, bytes, o) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return replies.request(parseRecipient(to, topology), bytes, o);
+      return replies.request(parseRecipient(to, planner.topology), bytes, o);
     },
     stats: () => structuredClone(stats),
     async close({ flushMs = 2_000 } = {}) {
       const deadline = performance.now() + flushMs;
-      while (shaper.queued > 0 && connection.connected && performance.now() < deadline)
+      while (shaper.queued > 0 && gatewayLink.connected && performance.now() < deadline)
         await new Promise((r) => setTimeout(r, 10));
       shaper.stop();
       clearInterval(sweeper);
+      unsubscribeFeed();
+      feed.close();
       await tracer?.close();
       const err = new Error('client closed');
       sender.abort(err);
       replies.abort(err);
-      await connection.close();
+      await gatewayLink.close();
     },
   };
 }

@@ -1,14 +1,29 @@
 /** @mixnet/client: the mixnet client SDK, the JSON-RPC service provider, and the viem transport. */
 export type {
+  ClientEvent,
   ClientOptions,
   ClientStats,
   IncomingMessage,
   MixnetClient,
   RequestOptions,
   SendResult,
+  TopologyStatus,
   TrafficOptions,
 } from './client.js';
 export { createClient } from './client.js';
+export type { Registration, RegistrationOptions, RegistrationResult } from './directory-registration.js';
+export { createRegistration } from './directory-registration.js';
+export type {
+  DirectoryOptions,
+  DirectoryStats,
+  TopologyEvent,
+  TopologyFeed,
+  TopologyRefreshOptions,
+  TopologySourceOptions,
+} from './directory-source.js';
+export { createTopologySource, DEFAULT_REFRESH, DirectoryUnavailableError } from './directory-source.js';
+export type { FailoverOptions, GatewayMoveReason } from './gateway-link.js';
+export { DEFAULT_FAILOVER } from './gateway-link.js';
 export type { RelayPolicy } from './json-rpc-relay.js';
 export { DEFAULT_ALLOWED_METHODS, RelayErrorCode, relayJsonRpc } from './json-rpc-relay.js';
 export { ClientOptionsError, DEFAULT_TRAFFIC } from './options.js';

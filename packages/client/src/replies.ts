@@ -33,6 +33,8 @@ interface Outstanding {
   acked: boolean;
   lastProgress: number;
   nudges: number;
+  /** We moved to another gateway while this request was unacknowledged: fresh SURBs once it is. */
+  moved: boolean;
   timer: NodeJS.Timeout;
   resolve(bytes: Uint8Array): void;
   reject(err: Error): void;
@@ -56,6 +58,12 @@ export interface Replies {
   ): ((bytes: Uint8Array) => Promise<void>) | undefined;
   sweep(now: number): void;
   abort(err: Error): void;
+  /**
+   * We moved to another gateway: the SURBs we handed out name the old one, so every pending
+   * request gets fresh SURBs and asks for its reply again (the replier answered once and resends;
+   * it never hands a request to its application twice).
+   */
+  gatewayMoved(): void;
 }
 
 const MAX_NUDGES = 5;
@@ -98,11 +106,20 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
     });
   };
 
+  /** Fresh SURBs for the fragments still missing (all, if none arrived yet). */
+  const resendAll = (req: Outstanding) => {
+    req.moved = false;
+    req.lastProgress = performance.now();
+    const missing = reassembler.missing(req.id);
+    topUp(req, missing ? missing.length : core.traffic.replySurbs, missing ?? 'all');
+  };
+
   /** Sends what the SURBs we hold allow; keeps the last SURB to ask for more when short. */
   const pump = (inc: Incoming) => {
     const frags = inc.fragments;
     if (!frags) return;
-    const indices = [...inc.surbs.keys()].sort((a, b) => a - b);
+    // Newest SURBs first: they were made last, over the requester's current gateway and epoch.
+    const indices = [...inc.surbs.keys()].sort((a, b) => b - a);
     while (inc.unsent.length > 0 && indices.length > 0) {
       const index = indices.shift() as number;
       const surb = inc.surbs.get(index) as Uint8Array;
@@ -142,6 +159,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
           acked: false,
           lastProgress: performance.now(),
           nudges: 0,
+          moved: false,
           timer: setTimeout(() => {
             settle(req);
             reject(new Error(`request ${hexId.slice(0, 8)}: no complete reply within ${timeoutMs} ms`));
@@ -157,6 +175,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
           () => {
             req.acked = true;
             req.lastProgress = performance.now();
+            if (req.moved && outstanding.has(hexId)) resendAll(req);
           },
           (err: Error) => {
             settle(req);
@@ -245,6 +264,15 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       for (const req of [...outstanding.values()]) {
         settle(req);
         req.reject(err);
+      }
+    },
+
+    gatewayMoved() {
+      for (const req of outstanding.values()) {
+        // Unacknowledged: the replier may not have the request yet; SURBs sent now could arrive
+        // first and be ignored, so they go once the request is acknowledged.
+        if (req.acked) resendAll(req);
+        else req.moved = true;
       }
     },
   };

@@ -33,6 +33,10 @@ export class MessageTooLargeError extends Error {
 /** Where a message goes, resolved once per message rather than per packet. */
 interface Destination {
   identity: Uint8Array;
+  /** Hex identity and the gateway its address names: to resolve the egress again per attempt. */
+  hexIdentity: string;
+  gatewayId: string;
+  /** The egress of the last attempt; kept when a later topology no longer lists it. */
   egress: TopologyGateway;
   sealKey: Uint8Array;
   /** Trace-mode ground truth (ANONYMITY.md §1 `gt`). */
@@ -56,6 +60,8 @@ interface InFlight {
   fragment: Fragment;
   attempts: number;
   acked: boolean;
+  /** In the send queue (not yet on the wire). */
+  queued: boolean;
   identifiers: string[];
   timer?: NodeJS.Timeout;
   ackedAt?: number;
@@ -69,6 +75,11 @@ export interface Sender {
   sweep(now: number): void;
   /** Fails every message in flight (on close). */
   abort(err: Error): void;
+  /**
+   * Sends again, now, every fragment on the wire and not yet acknowledged: after a move to another
+   * gateway their ack SURBs name the old one, so those acks would never come.
+   */
+  resendUnacked(): number;
 }
 
 export function createSender(core: ClientCore): Sender {
@@ -88,10 +99,22 @@ export function createSender(core: ClientCore): Sender {
     out.reject(err);
   };
 
+  /** The recipient's gateway in the topology of now (a service provider may have moved; keys rotate). */
+  const egressNow = (to: Destination): TopologyGateway => {
+    try {
+      to.egress = core.planner.egressFor(to.hexIdentity, to.gatewayId);
+    } catch {
+      // Gone from the topology: the last known entry is the best guess left.
+    }
+    return to.egress;
+  };
+
   const enqueue = (f: InFlight) => {
+    f.queued = true;
     core.shaper.enqueue({
       build: () => {
         const { to } = f.out;
+        egressNow(to);
         const ackId = core.traffic.acks ? randomBytes(16) : undefined;
         const content = sealData(core.backend, to.sealKey, ackId ? core.surb(ackId) : new Uint8Array(0), f.fragment);
         const out = core.packet(to.egress, to.identity, randomBytes(16), content);
@@ -103,8 +126,12 @@ export function createSender(core: ClientCore): Sender {
         }
         return out;
       },
-      failed: (err) => fail(f.out, new Error(`message ${f.out.id}: cannot build a packet: ${err.message}`)),
+      failed: (err) => {
+        f.queued = false;
+        fail(f.out, new Error(`message ${f.out.id}: cannot build a packet: ${err.message}`));
+      },
       sent: () => {
+        f.queued = false;
         f.attempts++;
         f.out.packets++;
         core.stats.sent.real++;
@@ -153,9 +180,12 @@ export function createSender(core: ClientCore): Sender {
       const messageId = randomBytes(16);
       const fragments = splitMessage(messageId, message, DATA_CAPACITY);
       return new Promise<SendResult>((resolve, reject) => {
+        const hexIdentity = toHex(recipient.identity);
         const to: Destination = {
           identity: recipient.identity,
-          egress: core.planner.gateway(recipient.gateway), // throws (rejects) on an unknown gateway
+          hexIdentity,
+          gatewayId: recipient.gateway,
+          egress: core.planner.egressFor(hexIdentity, recipient.gateway), // throws (rejects) on an unknown gateway
           sealKey: sealPublicKey(recipient.identity),
           name: traceClientName(recipient.identity),
         };
@@ -171,7 +201,7 @@ export function createSender(core: ClientCore): Sender {
           fragments: fragments.length,
         };
         for (const fragment of fragments) {
-          const f: InFlight = { out, fragment, attempts: 0, acked: false, identifiers: [] };
+          const f: InFlight = { out, fragment, attempts: 0, acked: false, queued: false, identifiers: [] };
           inFlight.add(f);
           enqueue(f);
         }
@@ -190,6 +220,16 @@ export function createSender(core: ClientCore): Sender {
     abort(err) {
       const outs = new Set([...inFlight].map((f) => f.out));
       for (const out of outs) fail(out, err);
+    },
+    resendUnacked() {
+      let n = 0;
+      for (const f of inFlight) {
+        if (f.acked || f.queued || f.out.done || f.attempts === 0) continue;
+        clearTimeout(f.timer);
+        retransmit(f);
+        n++;
+      }
+      return n;
     },
   };
 }

@@ -4,15 +4,26 @@
  * over HTTP, and answers through the SURBs. It never learns who asked.
  */
 import type { BackendChoice } from '@mixnet/sphinx';
-import { createClient, type MixnetClient } from './client.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { type ClientEvent, createClient, type MixnetClient } from './client.js';
+import { createRegistration, type RegistrationResult } from './directory-registration.js';
+import type { DirectoryOptions } from './directory-source.js';
 import { DEFAULT_ALLOWED_METHODS, type RelayPolicy, relayJsonRpc } from './json-rpc-relay.js';
 import type { TrafficOptions } from './options.js';
 import type { TopologySource } from './topology.js';
 
 export interface ServiceProviderOptions {
-  topology: TopologySource;
-  /** Gateway id it registers with (the topology lists it under `serviceProviders`). */
-  gateway: string;
+  /** A topology file or object (it lists this provider under `serviceProviders`); optional with `directory`. */
+  topology?: TopologySource;
+  /**
+   * With a directory: the provider registers `{id, identityKey, gateway}` there, re-announces every
+   * `announceMs` and when it moves gateway, and takes its topology from the directory.
+   */
+  directory?: DirectoryOptions & { announceMs?: number };
+  /** Its id in the topology; required with `directory`. */
+  id?: string;
+  /** Gateway id it registers with; with a directory, a preference (another active gateway if it is not one). */
+  gateway?: string;
   /** 32-byte Ed25519 secret: its address, as listed in the topology. */
   identity?: Uint8Array;
   /** Allowed upstreams: name → URL, or a list of URLs (named by themselves). The first is the default. */
@@ -28,6 +39,10 @@ export interface ServiceProviderOptions {
 
 export type ServiceProviderEvent =
   | { type: 'relayed'; forwarded: number; refused: number; ms: number }
+  /** The directory's answer to a registration (or why it could not be sent). */
+  | { type: 'registration'; result: RegistrationResult }
+  /** Its client's topology and gateway events (directory outages, epochs, gateway moves). */
+  | { type: 'network'; event: ClientEvent }
   | { type: 'busy' }
   | { type: 'error'; message: string };
 
@@ -61,10 +76,16 @@ export async function startServiceProvider(opts: ServiceProviderOptions): Promis
     timeoutMs: opts.limits?.timeoutMs ?? 15_000,
   };
   const concurrency = opts.limits?.concurrency ?? 32;
+  if (opts.directory && !opts.id) throw new Error('id: a service provider needs an id to register with a directory');
+  if (!opts.directory && (opts.topology === undefined || !opts.gateway))
+    throw new Error('topology and gateway are required without a directory');
+  const identity = opts.identity ?? ed25519.utils.randomSecretKey();
   const client = await createClient({
-    topology: opts.topology,
-    gateway: opts.gateway,
-    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+    ...(opts.directory ? { directory: opts.directory } : {}),
+    ...(opts.gateway ? { gateway: opts.gateway } : {}),
+    identity,
+    onEvent: (event) => opts.onEvent?.({ type: 'network', event }),
     ...(opts.traffic ? { traffic: opts.traffic } : {}),
     ...(opts.crypto ? { crypto: opts.crypto } : {}),
     ...(opts.trace ? { trace: opts.trace } : {}),
@@ -103,10 +124,33 @@ export async function startServiceProvider(opts: ServiceProviderOptions): Promis
       });
   });
 
+  const registration =
+    opts.directory &&
+    createRegistration({
+      directory: opts.directory,
+      id: opts.id as string,
+      identitySecret: identity,
+      gateway: () => client.address.slice(client.address.indexOf('@') + 1),
+      ...(opts.directory.announceMs ? { intervalMs: opts.directory.announceMs } : {}),
+      onResult: (result) => emit({ type: 'registration', result }),
+    });
+  if (registration) {
+    // Moved to another gateway: tell the directory now, not at the next period.
+    client.onEvent((e) => {
+      if (e.type === 'gateway-changed') void registration.announce();
+    });
+    await registration.announce();
+  }
+
   return {
-    address: client.address,
+    get address() {
+      return client.address;
+    },
     client,
     stats: () => ({ ...stats }),
-    close: () => client.close(),
+    close: async () => {
+      registration?.close();
+      await client.close();
+    },
   };
 }

@@ -9,8 +9,12 @@ import type { RouteNode } from '@mixnet/sphinx';
 import { routeHop, type Topology, TopologyError, type TopologyNode } from '@mixnet/sphinx/wire';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testTopology } from './test-support/topology.js';
-import { createRoutePlanner, loadTopology } from './topology.js';
+import { toHex } from './bytes.js';
+import { createTopologySource } from './directory-source.js';
+import { pick } from './random.js';
+import { startTestDirectory, testDocument } from './test-support/directory.js';
+import { testGateway, testNode, testTopology } from './test-support/topology.js';
+import { createLivePlanner, createRoutePlanner, loadTopology } from './topology.js';
 
 const strip = ({ spSecret: _, ...t }: ReturnType<typeof testTopology>): Topology => t;
 const topology = strip(testTopology([2, 3, 1], 2));
@@ -165,5 +169,63 @@ describe('createRoutePlanner', () => {
     expect(() => planner.gateway('gw7')).toThrow(TopologyError);
     expect(() => planner.gateway('gw7')).toThrow(/no gateway "gw7"/);
     expect(() => planner.gateway('mix-0-0')).toThrow(TopologyError);
+  });
+});
+
+describe('createLivePlanner', () => {
+  const addressesOf = (t: Topology) =>
+    new Set([...t.layers.flat(), ...t.gateways].map((n) => toHex(routeHop(n).address)));
+
+  it('routes only through the active set of the directory document, never a standby node', async () => {
+    const dir = await startTestDirectory();
+    const active = strip(testTopology([2, 2, 2], 2));
+    const doc = testDocument(active, 4);
+    doc.standby = [
+      { ...testNode('standby-mix'), role: 'mix' },
+      { ...testGateway('standby-gw'), role: 'gateway' },
+    ];
+    dir.serveSigned(dir.sign(doc));
+    const feed = await createTopologySource({ directory: { url: dir.url, publicKey: dir.publicKey } });
+    try {
+      const planner = createLivePlanner(feed.topology);
+      const allowed = addressesOf(active);
+      const standby = new Set(doc.standby.map((n) => toHex(routeHop(n).address)));
+      for (let i = 0; i < 300; i++) {
+        for (const hop of planner.route(planner.gateway('gw1'), pick)) {
+          const a = toHex(hop.address);
+          expect(allowed.has(a)).toBe(true);
+          expect(standby.has(a)).toBe(false);
+        }
+      }
+    } finally {
+      feed.close();
+      await dir.stop();
+    }
+  });
+
+  it('switches at once: every route built after set() is from the new topology, earlier ones are left alone', () => {
+    const a = strip(testTopology([2, 2, 2], 2));
+    const b = strip(testTopology([1, 1, 1], 2));
+    const planner = createLivePlanner(a);
+    const before = planner.route(planner.gateway('gw0'), pick);
+    const snapshot = before.map((h) => toHex(h.address));
+    planner.set(b);
+    expect(planner.topology).toBe(b);
+    const inB = addressesOf(b);
+    for (let i = 0; i < 50; i++)
+      for (const hop of planner.route(planner.gateway('gw0'), pick)) expect(inB.has(toHex(hop.address))).toBe(true);
+    expect(before.map((h) => toHex(h.address))).toEqual(snapshot);
+    expect(snapshot.every((x) => addressesOf(a).has(x))).toBe(true);
+  });
+
+  it('reaches a service provider at its current gateway, whatever gateway its address named', () => {
+    const t = strip(testTopology([1, 1, 1], 2));
+    const sp = t.serviceProviders[0] as Topology['serviceProviders'][number];
+    const planner = createLivePlanner(t);
+    expect(planner.egressFor(sp.address, 'gw0').id).toBe('gw0');
+    planner.set({ ...t, serviceProviders: [{ ...sp, gateway: 'gw1' }] });
+    expect(planner.egressFor(sp.address, 'gw0').id).toBe('gw1');
+    expect(planner.egressFor('ab'.repeat(32), 'gw0').id).toBe('gw0');
+    expect(() => planner.egressFor('ab'.repeat(32), 'gw9')).toThrow(TopologyError);
   });
 });

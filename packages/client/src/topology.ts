@@ -42,8 +42,13 @@ export async function loadTopology(source: TopologySource): Promise<Topology> {
 }
 
 export interface RoutePlanner {
-  topology: Topology;
+  readonly topology: Topology;
   gateway(id: string): TopologyGateway;
+  /**
+   * Where a recipient is reached: a service provider's gateway as the topology lists it now (so
+   * senders follow a provider that moved), else the gateway its address names.
+   */
+  egressFor(identity: string, gatewayId: string): TopologyGateway;
   hop(node: TopologyNode): RouteNode;
   /** One mix per layer, chosen uniformly, then the egress gateway (ARCHITECTURE.md). */
   route(egress: TopologyGateway, pick: <T>(items: readonly T[]) => T): RouteNode[];
@@ -59,16 +64,46 @@ export function createRoutePlanner(topology: Topology): RoutePlanner {
     }
     return h;
   };
+  const gateway = (id: string) => {
+    const g = topology.gateways.find((x) => x.id === id);
+    if (!g) throw new TopologyError(`no gateway "${id}" in the topology`);
+    return g;
+  };
   return {
     topology,
-    gateway(id) {
-      const g = topology.gateways.find((x) => x.id === id);
-      if (!g) throw new TopologyError(`no gateway "${id}" in the topology`);
-      return g;
+    gateway,
+    egressFor(identity, gatewayId) {
+      const sp = topology.serviceProviders.find((s) => s.address === identity);
+      return gateway(sp?.gateway ?? gatewayId);
     },
     hop,
     route(egress, pick) {
       return [...topology.layers.map((layer) => hop(pick(layer))), hop(egress)];
+    },
+  };
+}
+
+export interface LivePlanner extends RoutePlanner {
+  /** Routes built from now on use `topology`; a route is always built from one topology. */
+  set(topology: Topology): void;
+}
+
+/**
+ * A planner whose topology can be replaced (a new epoch): every call reads the current planner
+ * once, so a route never mixes two epochs, and packets built before the switch are left alone.
+ */
+export function createLivePlanner(initial: Topology): LivePlanner {
+  let current = createRoutePlanner(initial);
+  return {
+    get topology() {
+      return current.topology;
+    },
+    gateway: (id) => current.gateway(id),
+    egressFor: (identity, gatewayId) => current.egressFor(identity, gatewayId),
+    hop: (node) => current.hop(node),
+    route: (egress, pick) => current.route(egress, pick),
+    set(topology) {
+      current = createRoutePlanner(topology);
     },
   };
 }

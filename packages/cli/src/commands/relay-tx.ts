@@ -7,24 +7,38 @@ import { DEV_ACCOUNT_PRIVATE_KEY } from '@mixnet/testnet';
 import type { Command } from 'commander';
 import { createPublicClient, createWalletClient, defineChain, formatEther, isAddress, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { connectClient, requireState } from '../network-client.js';
+import { connectClient, type NetworkFlags, networkOptions, resolveNetwork } from '../network-client.js';
 import { CliError, printJson } from '../output.js';
+
+interface RelayFlags {
+  to: string;
+  value: string;
+  privateKey?: string;
+  serviceProvider?: string;
+  json?: boolean;
+}
 
 /** Hardhat's second dev account: a recipient that exists on every fresh devnet. */
 const DEFAULT_TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
 export function registerRelayTx(program: Command): void {
-  program
-    .command('relay-tx')
-    .description('sign a transfer with a dev account, relay it through the mixnet, and read its receipt back')
-    .option('--to <address>', 'recipient', DEFAULT_TO)
-    .option('--value <eth>', 'amount in ETH', '0.01')
-    .option('--private-key <hex>', 'sender key (default: hardhat dev account #0)')
-    .option('--state <dir>', 'state folder')
+  networkOptions(
+    program
+      .command('relay-tx')
+      .description('sign a transfer with a dev account, relay it through the mixnet, and read its receipt back')
+      .option('--to <address>', 'recipient', DEFAULT_TO)
+      .option('--value <eth>', 'amount in ETH', '0.01')
+      .option('--private-key <hex>', 'sender key (default: hardhat dev account #0)')
+      .option(
+        '--service-provider <id>',
+        "the service provider's id (default: the testnet's, else the network's first)",
+      ),
+  )
     .option('--json', 'machine-readable output')
-    .action(async (f: { to: string; value: string; privateKey?: string; state?: string; json?: boolean }) => {
-      const { state } = requireState(f.state);
-      if (!state.serviceProvider)
+    .action(async (f: NetworkFlags & RelayFlags) => {
+      const net = resolveNetwork(f);
+      const state = net.state;
+      if (!net.directory && !state?.serviceProvider && !f.serviceProvider)
         throw new CliError('this testnet has no service provider (it was started with --chain none)');
       if (!isAddress(f.to)) throw new CliError(`--to must be a 0x address, got "${f.to}"`, 2);
       let value: bigint;
@@ -33,16 +47,19 @@ export function registerRelayTx(program: Command): void {
       } catch {
         throw new CliError(`--value must be an amount in ETH, got "${f.value}"`, 2);
       }
-      const client = await connectClient(state);
+      const client = await connectClient(net);
       try {
-        const transport = mixnetTransport({ client, serviceProvider: state.serviceProvider.id });
+        const serviceProvider =
+          f.serviceProvider ?? state?.serviceProvider?.id ?? client.topology.serviceProviders[0]?.id;
+        if (!serviceProvider) throw new CliError('the network lists no service provider (pass --service-provider)');
+        const transport = mixnetTransport({ client, serviceProvider });
         const reader = createPublicClient({ transport, pollingInterval: 250 });
         const chainId = await reader.getChainId();
         const chain = defineChain({
           id: chainId,
           name: 'mixnet devnet',
           nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-          rpcUrls: { default: { http: [state.chainUrl ?? 'http://mixnet'] } },
+          rpcUrls: { default: { http: [state?.chainUrl ?? 'http://mixnet'] } },
         });
         const account = privateKeyToAccount((f.privateKey as `0x${string}` | undefined) ?? DEV_ACCOUNT_PRIVATE_KEY);
         const wallet = createWalletClient({ account, chain, transport });
@@ -54,6 +71,7 @@ export function registerRelayTx(program: Command): void {
         const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
         const totalMs = performance.now() - started;
         const after = await publicClient.getBalance({ address: f.to });
+        const layers = client.topology.layers.length;
         const out = {
           from: account.address,
           to: f.to,
@@ -64,8 +82,8 @@ export function registerRelayTx(program: Command): void {
           gasUsed: Number(receipt.gasUsed),
           balanceBefore: formatEther(before),
           balanceAfter: formatEther(after),
-          route: `client → gateway → ${Array.from({ length: state.layers }, (_, i) => `mix L${i + 1}`).join(' → ')} → gateway → service provider → chain`,
-          hops: state.layers + 1,
+          route: `client → gateway → ${Array.from({ length: layers }, (_, i) => `mix L${i + 1}`).join(' → ')} → gateway → service provider → chain`,
+          hops: layers + 1,
           sendLatencyMs: Math.round(sentMs),
           receiptLatencyMs: Math.round(totalMs),
           clientStats: client.stats(),

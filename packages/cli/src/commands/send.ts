@@ -1,26 +1,26 @@
 /** `mixnet send --to ADDRESS --message TEXT`: one message through the mixnet, acknowledged. */
 import type { Command } from 'commander';
-import { connectClient, requireState } from '../network-client.js';
+import { connectClient, type NetworkFlags, networkOptions, resolveNetwork } from '../network-client.js';
 import { printJson } from '../output.js';
 
 export function registerSend(program: Command): void {
-  program
-    .command('send')
-    .description('send a message through the mixnet and wait for its acknowledgement')
-    .requiredOption('--to <address>', 'recipient: <identity hex>@<gateway id>, a service provider id, or "self"')
-    .requiredOption('--message <text>', 'the message')
-    .option('--state <dir>', 'state folder')
+  networkOptions(
+    program
+      .command('send')
+      .description('send a message through the mixnet and wait for its acknowledgement')
+      .requiredOption('--to <address>', 'recipient: <identity hex>@<gateway id>, a service provider id, or "self"')
+      .requiredOption('--message <text>', 'the message'),
+  )
     .option('--json', 'machine-readable output')
-    .action(async (f: { to: string; message: string; state?: string; json?: boolean }) => {
-      const { state } = requireState(f.state);
-      const client = await connectClient(state);
+    .action(async (f: NetworkFlags & { to: string; message: string; json?: boolean }) => {
+      const client = await connectClient(resolveNetwork(f));
       try {
         const to = f.to === 'self' ? client.address : f.to;
         const result = await client.send(to, new TextEncoder().encode(f.message));
         const out = {
           from: client.address,
           to,
-          hops: state.layers + 1,
+          hops: client.topology.layers.length + 1,
           ...result,
           latencyMs: Math.round(result.latencyMs),
         };

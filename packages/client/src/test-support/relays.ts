@@ -1,0 +1,79 @@
+/**
+ * Real mixes and gateways (`@mixnet/node`) in the test's process, on loopback, with keys in a
+ * temporary folder: light enough for tests that need a network but not one process per node.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway, createMixNode, generateNodeKeys, parseNodeConfig } from '@mixnet/node';
+import { hex, type TopologyGateway, type TopologyNode } from '@mixnet/sphinx/wire';
+
+export interface RunningRelay<E extends TopologyNode> {
+  entry: E;
+  stop(): Promise<void>;
+}
+
+const dir = () => mkdtempSync(join(tmpdir(), 'mixnet-relays-'));
+
+function keysFor(base: string, id: string) {
+  const keys = {
+    sphinxPrivateKeyFile: join(base, id, 'sphinx.key'),
+    identityPrivateKeyFile: join(base, id, 'identity.key'),
+  };
+  return { keys, pub: generateNodeKeys(keys) };
+}
+
+export async function startMix(id: string, layer: number): Promise<RunningRelay<TopologyNode>> {
+  const base = dir();
+  const { keys, pub } = keysFor(base, id);
+  const config = parseNodeConfig({
+    role: 'mix',
+    id,
+    layer,
+    listen: { host: '127.0.0.1', port: 0 },
+    keys,
+    dataDir: join(base, id, 'data'),
+    workers: 0,
+    log: { level: 'silent' },
+  });
+  if (config.role !== 'mix') throw new Error('unreachable');
+  const node = await createMixNode(config);
+  const { port } = await node.start();
+  return {
+    entry: {
+      id,
+      address: `127.0.0.1:${port}`,
+      sphinxKey: hex.encode(pub.sphinxPublicKey),
+      identityKey: hex.encode(pub.identityPublicKey),
+    },
+    stop: () => node.stop(),
+  };
+}
+
+export async function startGateway(id: string): Promise<RunningRelay<TopologyGateway>> {
+  const base = dir();
+  const { keys, pub } = keysFor(base, id);
+  const config = parseNodeConfig({
+    role: 'gateway',
+    id,
+    listen: { host: '127.0.0.1', port: 0 },
+    websocket: { host: '127.0.0.1', port: 0 },
+    keys,
+    dataDir: join(base, id, 'data'),
+    workers: 0,
+    log: { level: 'silent' },
+  });
+  if (config.role !== 'gateway') throw new Error('unreachable');
+  const node = await createGateway(config);
+  const { port, websocketPort } = await node.start();
+  return {
+    entry: {
+      id,
+      address: `127.0.0.1:${port}`,
+      sphinxKey: hex.encode(pub.sphinxPublicKey),
+      identityKey: hex.encode(pub.identityPublicKey),
+      clientUrl: `ws://127.0.0.1:${websocketPort}`,
+    },
+    stop: () => node.stop(),
+  };
+}
