@@ -27,9 +27,10 @@ export interface DirectoryNode {
 
 /** GET /v1/status. */
 export interface DirectoryStatus {
-  epoch: number;
-  validUntil?: number;
-  nextEpochAt: number;
+  /** null before the first epoch. */
+  epoch: number | null;
+  validUntil?: number | null;
+  nextEpochAt: number | null;
   keyRotation?: number;
   activePerLayer?: number;
   counts?: Record<string, number>;
@@ -89,6 +90,15 @@ export async function fetchNodes(dir: DirectoryRef, timeoutMs = 2_000): Promise<
 
 export async function fetchStatus(dir: DirectoryRef, timeoutMs = 2_000): Promise<DirectoryStatus> {
   return (await getJson(`${dir.url}/v1/status`, timeoutMs)) as DirectoryStatus;
+}
+
+/** The directory at `url` says (GET /health) it holds the key we pinned: not some other process on the port. */
+export async function checkDirectoryKey(dir: DirectoryRef): Promise<void> {
+  const health = (await getJson(`${dir.url}/health`, 2_000)) as { publicKey?: unknown };
+  if (health.publicKey !== undefined && health.publicKey !== dir.publicKey)
+    throw new DirectoryApiError(
+      `the directory at ${dir.url} has key ${String(health.publicKey).slice(0, 16)}…, not the generated ${dir.publicKey.slice(0, 16)}…`,
+    );
 }
 
 /** POST /v1/admin/scale with the bearer token; takes effect at the next epoch. */

@@ -156,6 +156,6 @@ export async function scaleTestnet(o: ScaleOptions): Promise<ScaleResult> {
   return {
     activePerLayer: o.activePerLayer,
     added: added.sort(),
-    ...(status ? { nextEpochAt: status.nextEpochAt } : {}),
+    ...(typeof status?.nextEpochAt === 'number' ? { nextEpochAt: status.nextEpochAt } : {}),
   };
 }

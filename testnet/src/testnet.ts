@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
 import {
+  checkDirectoryKey,
   type DirectoryNode,
   type DirectoryStatus,
   fetchNodes,
@@ -129,7 +130,10 @@ export async function startInOrder(
   const progress = opts.onProgress ?? (() => {});
   try {
     const directory = state.processes.find((p) => p.role === 'directory');
-    if (directory) await launch(directory);
+    if (directory) {
+      await launch(directory);
+      if (state.directory) await checkDirectoryKey(state.directory);
+    }
     await Promise.all(
       state.processes.filter((p) => p.role !== 'service-provider' && p.role !== 'directory').map(launch),
     );

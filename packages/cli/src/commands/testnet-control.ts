@@ -1,5 +1,13 @@
 /** `mixnet testnet scale|kill|stop|start`: change a running testnet (issue 13's lifecycle). */
-import { controlNode, type NodeAction, type StatusEntry, scaleTestnet, stateDir } from '@mixnet/testnet';
+import {
+  controlNode,
+  type DirectoryStatus,
+  type NodeAction,
+  type StatusEntry,
+  scaleTestnet,
+  stateDir,
+  type TestnetState,
+} from '@mixnet/testnet';
 import type { Command } from 'commander';
 import { CliError, parseIntFlag, printJson, progress } from '../output.js';
 
@@ -15,6 +23,17 @@ export function statusRows(processes: StatusEntry[]) {
     pid: p.pid ?? p.container?.slice(0, 12) ?? '',
     address: p.address ?? p.url ?? '',
   }));
+}
+
+/** "epoch 12, next in 3.4 s; 3 layers × 2 active", or that no epoch is published yet. */
+export function epochLine(e: DirectoryStatus, state: TestnetState): string {
+  const size = `${state.layers} layers × ${e.activePerLayer ?? state.nodesPerLayer} active`;
+  if (e.epoch === null || e.epoch === undefined) return `no epoch published yet; ${size}`;
+  const next =
+    typeof e.nextEpochAt === 'number'
+      ? `, next in ${Math.max(0, (e.nextEpochAt - Date.now()) / 1000).toFixed(1)} s`
+      : '';
+  return `epoch ${e.epoch}${next}; ${size}`;
 }
 
 const ACTIONS: Record<NodeAction, string> = {

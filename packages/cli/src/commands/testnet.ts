@@ -13,7 +13,7 @@ import {
 } from '@mixnet/testnet';
 import type { Command } from 'commander';
 import { CliError, parseDuration, parseIntFlag, printJson, progress, table } from '../output.js';
-import { registerTestnetControl, statusRows } from './testnet-control.js';
+import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
 
 interface UpFlags {
   layers: string;
@@ -179,10 +179,7 @@ export function registerTestnet(program: Command): void {
         });
         return;
       }
-      if (status.epoch)
-        process.stdout.write(
-          `epoch ${status.epoch.epoch}, next in ${Math.max(0, (status.epoch.nextEpochAt - Date.now()) / 1000).toFixed(1)} s; ${status.state.layers} layers × ${status.epoch.activePerLayer ?? status.state.nodesPerLayer} active\n`,
-        );
+      if (status.epoch) process.stdout.write(`${epochLine(status.epoch, status.state)}\n`);
       else if (status.directoryError) process.stdout.write(`directory: ${status.directoryError}\n`);
       process.stdout.write(`${table(statusRows(status.processes))}\n`);
       const down = status.processes.filter((p) => p.health !== 'up').length;
