@@ -5,9 +5,10 @@
  *
  *   packets:  count u32 | (length u32 | bytes)*
  *   outcomes: count u32 | (kind u8 | processing ns u32 | fields)*
- *     forward: delay u64 | next address 32 | replay tag 32 | BE32(length + 1) | FrameKind.Packet | packet
+ *     forward: rotation u32 | delay u64 | next address 32 | replay tag 32 | BE32(length + 1) |
+ *              FrameKind.Packet | packet
  *       (the packet already framed for the wire, so the main thread writes it to the link as is)
- *     final:   destination 32 | identifier 16 | replay tag 32 | length u32 | payload
+ *     final:   rotation u32 | destination 32 | identifier 16 | replay tag 32 | length u32 | payload
  *     error:   code u8 (index into ERROR_CODES)
  */
 import type { SphinxErrorCode } from '@mixnet/sphinx';
@@ -59,8 +60,8 @@ export function decodePackets(batch: Uint8Array): Uint8Array[] {
 }
 
 function outcomeSize(o: ProcessOutcome): number {
-  if (o.kind === 'forward') return 5 + 8 + 32 + 32 + 5 + o.packet.length;
-  if (o.kind === 'final') return 5 + 32 + 16 + 32 + 4 + o.payload.length;
+  if (o.kind === 'forward') return 9 + 8 + 32 + 32 + 5 + o.packet.length;
+  if (o.kind === 'final') return 9 + 32 + 16 + 32 + 4 + o.payload.length;
   return 5 + 1;
 }
 
@@ -75,19 +76,21 @@ export function encodeOutcomes(outcomes: readonly ProcessOutcome[]): Uint8Array 
     view.setUint32(off + 1, Math.min(o.processingNs, 0xffffffff));
     if (o.kind === 'forward') {
       out[off] = KIND_FORWARD;
-      view.setBigUint64(off + 5, o.delayNs);
-      out.set(o.nextAddress, off + 13);
-      out.set(o.replayTag, off + 45);
-      view.setUint32(off + 77, o.packet.length + 1);
-      out[off + 81] = FrameKind.Packet;
-      out.set(o.packet, off + 82);
+      view.setUint32(off + 5, o.rotation);
+      view.setBigUint64(off + 9, o.delayNs);
+      out.set(o.nextAddress, off + 17);
+      out.set(o.replayTag, off + 49);
+      view.setUint32(off + 81, o.packet.length + 1);
+      out[off + 85] = FrameKind.Packet;
+      out.set(o.packet, off + 86);
     } else if (o.kind === 'final') {
       out[off] = KIND_FINAL;
-      out.set(o.destination, off + 5);
-      out.set(o.identifier, off + 37);
-      out.set(o.replayTag, off + 53);
-      view.setUint32(off + 85, o.payload.length);
-      out.set(o.payload, off + 89);
+      view.setUint32(off + 5, o.rotation);
+      out.set(o.destination, off + 9);
+      out.set(o.identifier, off + 41);
+      out.set(o.replayTag, off + 57);
+      view.setUint32(off + 89, o.payload.length);
+      out.set(o.payload, off + 93);
     } else {
       out[off] = KIND_ERROR;
       out[off + 5] = Math.max(0, ERROR_CODES.indexOf(o.code));
@@ -107,28 +110,30 @@ export function decodeOutcomes(batch: Uint8Array): ProcessOutcome[] {
     const kind = batch[off];
     const processingNs = view.getUint32(off + 1);
     if (kind === KIND_FORWARD) {
-      const len = view.getUint32(off + 77) - 1;
+      const len = view.getUint32(off + 81) - 1;
       out.push({
         kind: 'forward',
-        delayNs: view.getBigUint64(off + 5),
-        nextAddress: batch.subarray(off + 13, off + 45),
-        replayTag: batch.subarray(off + 45, off + 77),
-        packet: batch.subarray(off + 82, off + 82 + len),
-        frame: batch.subarray(off + 77, off + 82 + len),
+        rotation: view.getUint32(off + 5),
+        delayNs: view.getBigUint64(off + 9),
+        nextAddress: batch.subarray(off + 17, off + 49),
+        replayTag: batch.subarray(off + 49, off + 81),
+        packet: batch.subarray(off + 86, off + 86 + len),
+        frame: batch.subarray(off + 81, off + 86 + len),
         processingNs,
       });
-      off += 82 + len;
+      off += 86 + len;
     } else if (kind === KIND_FINAL) {
-      const len = view.getUint32(off + 85);
+      const len = view.getUint32(off + 89);
       out.push({
         kind: 'final',
-        destination: batch.subarray(off + 5, off + 37),
-        identifier: batch.subarray(off + 37, off + 53),
-        replayTag: batch.subarray(off + 53, off + 85),
-        payload: batch.subarray(off + 89, off + 89 + len),
+        rotation: view.getUint32(off + 5),
+        destination: batch.subarray(off + 9, off + 41),
+        identifier: batch.subarray(off + 41, off + 57),
+        replayTag: batch.subarray(off + 57, off + 89),
+        payload: batch.subarray(off + 93, off + 93 + len),
         processingNs,
       });
-      off += 89 + len;
+      off += 93 + len;
     } else {
       out.push({ kind: 'error', code: ERROR_CODES[batch[off + 5] as number] ?? 'CRYPTO_FAILURE', processingNs });
       off += 6;

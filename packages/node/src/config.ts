@@ -56,6 +56,20 @@ const common = {
     })
     .strict()
     .default({ maxQueue: 10_000, backoff: { initialMs: 50, maxMs: 5_000 } }),
+  /**
+   * The directory (docs/directory.md; /work/notes/configs.md): the node registers, re-announces every
+   * `announceMs`, follows the signed topology document, and rotates its Sphinx keys with it. Size
+   * `replay.keyLifetimeSec` for the key's lifetime then: keyRotationEpochs × epochMs + graceMs.
+   */
+  directory: z
+    .object({
+      url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL'),
+      /** the directory's Ed25519 public key, hex: documents not signed by it are refused */
+      publicKey: z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex'),
+      announceMs: z.number().int().min(100).default(5_000),
+    })
+    .strict()
+    .optional(),
   /** Trace mode (ANONYMITY.md §1): a JSON line per packet into `dir`; node names from the topology. */
   trace: z
     .object({ dir: z.string().min(1), topologyFile: z.string().min(1) })
@@ -80,14 +94,19 @@ export const mixNodeConfigSchema = z
         /** Loop cover packets per second (Loopix λ_M); 0 turns it off. */
         rateHz: z.number().min(0).default(0),
         meanDelayMs: z.number().min(0).default(15),
-        topologyFile: z.string().min(1),
+        /** Where the loops' routes come from without a directory (with one: the current document). */
+        topologyFile: z.string().min(1).optional(),
         /** A loop not back within this long counts as lost. */
         timeoutMs: z.number().positive().default(30_000),
       })
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.cover || c.cover.topologyFile !== undefined || c.directory !== undefined, {
+    path: ['cover', 'topologyFile'],
+    message: 'loop cover needs a topologyFile, or a directory to take routes from',
+  });
 
 export const gatewayConfigSchema = z
   .object({
@@ -169,7 +188,7 @@ export function loadNodeConfig(path: string): NodeConfig {
     identityPrivateKeyFile: abs(config.keys.identityPrivateKeyFile),
   };
   config.dataDir = abs(config.dataDir);
-  if (config.role === 'mix' && config.cover) config.cover.topologyFile = abs(config.cover.topologyFile);
+  if (config.role === 'mix' && config.cover?.topologyFile) config.cover.topologyFile = abs(config.cover.topologyFile);
   if (config.trace) config.trace = { dir: abs(config.trace.dir), topologyFile: abs(config.trace.topologyFile) };
   return config;
 }

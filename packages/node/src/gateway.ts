@@ -167,7 +167,9 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     get address() {
       return relay.address;
     },
-    publicKey: relay.keys.sphinxPublicKey,
+    get publicKey() {
+      return relay.keyRing.current.publicKey;
+    },
     identityKey: relay.keys.identityPublicKey,
     metrics: relay.metrics,
     logger: relay.logger,
@@ -180,6 +182,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
         id: config.id,
         clients: clients.size,
         mailbox: mailbox?.totalMessages ?? 0,
+        ...relay.keyStatus(),
       }));
       const server = new WebSocketServer({
         host: config.websocket.host,
@@ -195,6 +198,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
       const address = server.address();
       const websocketPort = typeof address === 'object' && address ? address.port : config.websocket.port;
       relay.logger.info({ websocketPort }, 'accepting clients');
+      relay.joinDirectory({ websocketPort });
       return { ...started, websocketPort };
     },
     async stop() {

@@ -77,7 +77,9 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     get address() {
       return relay.address;
     },
-    publicKey: relay.keys.sphinxPublicKey,
+    get publicKey() {
+      return relay.keyRing.current.publicKey;
+    },
     metrics: relay.metrics,
     logger: relay.logger,
     async start() {
@@ -88,9 +90,17 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
         layer: config.layer,
         held: scheduler.size,
         queued: relay.links.queued,
+        ...relay.keyStatus(),
       }));
+      relay.joinDirectory();
       if (config.cover && config.cover.rateHz > 0) {
-        cover = createLoopCover({ relay, layer: config.layer, cover: config.cover });
+        const agent = relay.directory;
+        cover = createLoopCover({
+          relay,
+          layer: config.layer,
+          cover: config.cover,
+          ...(agent ? { document: () => agent.current() } : {}),
+        });
         cover.start();
       }
       return started;

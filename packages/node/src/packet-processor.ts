@@ -2,6 +2,11 @@
  * Sphinx processing spread over worker threads (issue #4 item 9): the main thread only moves bytes
  * and keeps time. Packets go to the least-busy worker in batches, one message per worker per tick,
  * each batch packed into one transferred buffer (batch-codec.ts). `workers: 0` processes inline, for small setups.
+ *
+ * Several keys (key rotation, docs/directory.md §6): a packet names no key, so it is tried with the
+ * current key first, then the others; a wrong key fails at the header MAC (INVALID_HEADER, SPHINX.md)
+ * before any other work. The outcome says which rotation's key opened it, for its replay filter.
+ * Key changes reach the workers as a message, ordered before every batch posted after it.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +23,8 @@ export type ProcessOutcome =
       /** `packet` already framed for the wire (FrameKind.Packet), when it came back from a worker. */
       frame?: Uint8Array;
       replayTag: Uint8Array;
+      /** the key rotation whose key opened the packet */
+      rotation: number;
       processingNs: number;
     }
   | {
@@ -26,14 +33,21 @@ export type ProcessOutcome =
       identifier: Uint8Array;
       payload: Uint8Array;
       replayTag: Uint8Array;
+      rotation: number;
       processingNs: number;
     }
   | { kind: 'error'; code: SphinxErrorCode | 'overloaded'; processingNs: number };
 
 export type ProcessCallback = (outcome: ProcessOutcome) => void;
 
-export interface PacketProcessorOptions {
+/** A private key and its rotation; a processor holds them in the order to try them, current first. */
+export interface ProcessingKey {
+  rotation: number;
   privateKey: Uint8Array;
+}
+
+export interface PacketProcessorOptions {
+  keys: readonly ProcessingKey[];
   /** Worker threads; 0 processes on the calling thread. */
   workers: number;
   backend?: BackendName;
@@ -43,20 +57,36 @@ export interface PacketProcessorOptions {
 
 export interface PacketProcessor {
   process(packet: Uint8Array, done: ProcessCallback): void;
+  /** Replaces the keys (current first); packets posted after this call use them. */
+  setKeys(keys: readonly ProcessingKey[]): void;
   readonly inFlight: number;
   close(): Promise<void>;
 }
 
-/** Runs processPacket and turns its result or SphinxError into an outcome (shared with the worker). */
-export function processOne(packet: Uint8Array, privateKey: Uint8Array, backend?: BackendName): ProcessOutcome {
+/**
+ * Runs processPacket with each key in turn until one opens the packet, and turns the result or the
+ * SphinxError into an outcome (shared with the worker). Only a MAC failure means "another key may".
+ */
+export function processOne(packet: Uint8Array, keys: readonly ProcessingKey[], backend?: BackendName): ProcessOutcome {
   const t0 = process.hrtime.bigint();
-  try {
-    const r = processPacket(packet, privateKey, backend ? { backend } : undefined);
-    return { ...r, processingNs: Number(process.hrtime.bigint() - t0) };
-  } catch (err) {
-    const code = err instanceof SphinxError ? err.code : 'CRYPTO_FAILURE';
-    return { kind: 'error', code, processingNs: Number(process.hrtime.bigint() - t0) };
+  const opts = backend ? { backend } : undefined;
+  let code: SphinxErrorCode = 'INVALID_HEADER';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as ProcessingKey;
+    try {
+      const r = processPacket(packet, key.privateKey, opts);
+      return { ...r, rotation: key.rotation, processingNs: Number(process.hrtime.bigint() - t0) };
+    } catch (err) {
+      code = err instanceof SphinxError ? err.code : 'CRYPTO_FAILURE';
+      if (code !== 'INVALID_HEADER') break;
+    }
   }
+  return { kind: 'error', code, processingNs: Number(process.hrtime.bigint() - t0) };
+}
+
+/** What the main thread posts to a worker besides batches. */
+export interface WorkerKeysMessage {
+  keys: ProcessingKey[];
 }
 
 function workerUrl(): URL {
@@ -78,9 +108,15 @@ interface WorkerSlot {
 
 export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
   const maxInFlight = opts.maxInFlightPerWorker ?? 8192;
+  const copyKeys = (keys: readonly ProcessingKey[]) =>
+    keys.map((k) => ({ rotation: k.rotation, privateKey: Uint8Array.from(k.privateKey) }));
   if (opts.workers === 0) {
+    let keys = copyKeys(opts.keys);
     return {
-      process: (packet, done) => done(processOne(packet, opts.privateKey, opts.backend)),
+      process: (packet, done) => done(processOne(packet, keys, opts.backend)),
+      setKeys(next) {
+        keys = copyKeys(next);
+      },
       inFlight: 0,
       close: async () => {},
     };
@@ -101,7 +137,7 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
   };
 
   for (let i = 0; i < opts.workers; i++) {
-    const worker = new Worker(url, { workerData: { privateKey: opts.privateKey, backend: opts.backend } });
+    const worker = new Worker(url, { workerData: { keys: copyKeys(opts.keys), backend: opts.backend } });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
       for (const outcome of decodeOutcomes(batch)) {
@@ -134,6 +170,12 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
         flushScheduled = true;
         setImmediate(flush);
       }
+    },
+    setKeys(keys) {
+      // Batches waiting for this tick were queued under the old keys: send them first.
+      flush();
+      const message: WorkerKeysMessage = { keys: copyKeys(keys) };
+      for (const slot of slots) slot.worker.postMessage(message);
     },
     get inFlight() {
       return slots.reduce((n, s) => n + s.inFlight, 0);

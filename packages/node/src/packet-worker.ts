@@ -1,13 +1,19 @@
-/** Worker thread: processes batches of Sphinx packets with the node's key (packet-processor.ts). */
+/** Worker thread: processes batches of Sphinx packets with the node's keys (packet-processor.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from '@mixnet/sphinx';
 import { decodePackets, encodeOutcomes } from './batch-codec.js';
-import { type ProcessOutcome, processOne } from './packet-processor.js';
+import { type ProcessingKey, type ProcessOutcome, processOne, type WorkerKeysMessage } from './packet-processor.js';
 
-const { privateKey, backend } = workerData as { privateKey: Uint8Array; backend?: BackendName };
+const data = workerData as { keys: ProcessingKey[]; backend?: BackendName };
+const backend = data.backend;
+let keys = data.keys;
 
-parentPort?.on('message', (batch: Uint8Array) => {
-  const outcomes: ProcessOutcome[] = decodePackets(batch).map((packet) => processOne(packet, privateKey, backend));
+parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
+  if (!(message instanceof Uint8Array)) {
+    keys = message.keys;
+    return;
+  }
+  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, backend));
   const out = encodeOutcomes(outcomes);
   parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
 });

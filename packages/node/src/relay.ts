@@ -3,16 +3,18 @@
  * replay filter and the outbound links, started and stopped in the right order.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
+import type { DirectoryAgent } from './directory-agent.js';
 import { loadNodeKeys, type NodeKeys } from './keys.js';
 import { createLinkPool, type LinkPool } from './link.js';
 import { createLogger, type Logger } from './logger.js';
 import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } from './metrics.js';
+import { startNodeDirectory } from './node-directory.js';
 import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
 import { createPacketServer, type PacketServer } from './packet-server.js';
-import { openReplayFilter, type ReplayFilter } from './replay-filter.js';
+import { createRelayKeys } from './relay-keys.js';
+import type { SphinxKeyRing } from './sphinx-keys.js';
 import { createTracer, type TraceIn, type Tracer } from './trace.js';
 
 const SPHINX_DROP: Record<string, DropReason> = {
@@ -37,6 +39,8 @@ export interface RelayOptions {
 export interface Relay {
   config: MixNodeConfig | GatewayConfig;
   keys: NodeKeys;
+  /** The Sphinx keys by rotation (one static key without a directory). */
+  keyRing: SphinxKeyRing;
   logger: Logger;
   metrics: NodeMetrics;
   links: LinkPool;
@@ -52,6 +56,12 @@ export interface Relay {
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
   tracer: Tracer | undefined;
+  /** The directory agent, once joinDirectory ran with `config.directory` set. */
+  readonly directory: DirectoryAgent | undefined;
+  /** After start (and a gateway's WebSocket is bound): registers with the directory, if configured. */
+  joinDirectory(opts?: { websocketPort?: number }): void;
+  /** For health output: the current key rotation, and the epoch with a directory. */
+  keyStatus(): { keyRotation: number; epoch?: number };
   start(health: () => Record<string, unknown>): Promise<{ port: number; metricsPort: number | null }>;
   stop(beforeLinksFlush: () => void): Promise<void>;
 }
@@ -63,6 +73,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const metrics = createNodeMetrics({ role: config.role, id: config.id });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const drop = (reason: DropReason, count = 1) => metrics.dropped.inc({ reason }, count);
+  const sphinx = createRelayKeys({ config, keys, logger, metrics });
 
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
@@ -71,16 +82,38 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     ...(config.links.emulation ? { emulation: config.links.emulation } : {}),
     onDrop: (reason, count) => drop(reason, count),
   });
-  let replay: ReplayFilter | undefined;
   let processor: PacketProcessor | undefined;
   let server: PacketServer | undefined;
   let metricsServer: { close: () => Promise<void>; port: number } | undefined;
+  let directory: DirectoryAgent | undefined;
   let address = encodeNodeAddress(config.announce ?? config.listen);
 
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
   const LOW_WATER = HIGH_WATER / 2;
   const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
+
+  // Packets that passed the replay check wait here until their tags are journaled (one write(2)
+  // per batch, at the end of the tick): none leaves before its tag would survive a crash.
+  type Accepted = Exclude<ProcessOutcome, { kind: 'error' }>;
+  let waiting: { outcome: Accepted; receivedAt: number; trace: TraceIn | undefined }[] = [];
+  let journalFailing = false;
+  const handOff = () => {
+    try {
+      sphinx.replay.flush();
+      if (journalFailing) logger.info('the replay tag journal is written again');
+      journalFailing = false;
+    } catch (err) {
+      // Forward anyway: the periodic snapshot still saves these tags, and refusing all traffic
+      // because a disk is full would take the node down.
+      if (!journalFailing) logger.error({ err: (err as Error).message }, 'writing the replay tag journal failed');
+      journalFailing = true;
+    }
+    const batch = waiting;
+    waiting = [];
+    for (const w of batch) opts.onProcessed(w.outcome, w.receivedAt, w.trace);
+  };
+
   const ingest = (packet: Uint8Array, peer?: string) => {
     const receivedAt = performance.now();
     const trace = tracer && { ti: tracer.now(), pi: peer ?? 'unknown', hi: tracer.wireId(packet) };
@@ -93,19 +126,23 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         return;
       }
       metrics.processing.observe(outcome.processingNs / 1e9);
-      if (replay?.checkAndAdd(outcome.replayTag)) {
-        metrics.replays.inc();
-        drop('replay');
+      const seen = sphinx.replay.checkAndAdd(outcome.rotation, outcome.replayTag);
+      if (seen !== false) {
+        if (seen) metrics.replays.inc();
+        // undefined: its key was dropped while the packet was being processed.
+        drop(seen ? 'replay' : 'bad_mac');
         if (trace) tracer?.hop(trace, null);
         return;
       }
-      opts.onProcessed(outcome, receivedAt, trace);
+      if (waiting.length === 0) queueMicrotask(handOff);
+      waiting.push({ outcome, receivedAt, trace });
     });
   };
 
   const relay: Relay = {
     config,
     keys,
+    keyRing: sphinx.ring,
     logger,
     metrics,
     links,
@@ -126,16 +163,29 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       metrics.forwarded.inc();
     },
     ingest,
-    async start(health) {
-      replay = await openReplayFilter({
-        packetRate: config.replay.packetRate,
-        keyLifetimeSec: config.replay.keyLifetimeSec,
-        falsePositiveRate: config.replay.falsePositiveRate,
-        saveIntervalMs: config.replay.saveIntervalMs,
-        path: join(config.dataDir, 'replay-filter.bin'),
-        onSaveError: (err) => logger.error({ err: err.message }, 'saving the replay filter failed'),
+    get directory() {
+      return directory;
+    },
+    joinDirectory(o = {}) {
+      directory ??= startNodeDirectory({
+        config,
+        keys,
+        ring: sphinx.ring,
+        address,
+        metricsPort: metricsServer?.port ?? null,
+        ...(o.websocketPort !== undefined ? { websocketPort: o.websocketPort } : {}),
+        logger,
+        registry: metrics.registry,
       });
-      processor = createPacketProcessor({ privateKey: keys.sphinxPrivateKey, workers: config.workers });
+    },
+    keyStatus() {
+      const epoch = directory?.status().epoch;
+      return { keyRotation: sphinx.ring.current.rotation, ...(epoch !== undefined ? { epoch } : {}) };
+    },
+    async start(health) {
+      await sphinx.start();
+      processor = createPacketProcessor({ keys: sphinx.processingKeys(), workers: config.workers });
+      sphinx.attach(processor);
       server = createPacketServer({
         host: config.listen.host,
         port: config.listen.port,
@@ -160,13 +210,14 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
           port: bound.port,
           metricsPort: metricsServer?.port ?? null,
           workers: config.workers,
-          replayBits: replay.bits,
+          keyRotation: sphinx.ring.current.rotation,
         },
         'listening',
       );
       return { port: bound.port, metricsPort: metricsServer?.port ?? null };
     },
     async stop(beforeLinksFlush) {
+      await directory?.stop();
       await server?.close({ destroy: true });
       await processor?.close();
       beforeLinksFlush();
@@ -179,7 +230,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         );
       }
       await links.close();
-      await replay?.close();
+      await sphinx.close();
       await metricsServer?.close();
       await tracer?.close();
       logger.info('stopped');

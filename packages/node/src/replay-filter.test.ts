@@ -1,6 +1,6 @@
 /** The replay filter: sizing, no false negatives, measured false-positive rate, persistence and its errors. */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -175,7 +175,7 @@ describe('replay filter on disk', () => {
 
   it('reports a failing periodic save and keeps working', async () => {
     const errors: Error[] = [];
-    const path = join(dir, 'missing-folder', 'replay.bloom');
+    const path = join(dir, 'replay.bloom');
     const f = await openReplayFilter({
       packetRate: 100,
       keyLifetimeSec: 10,
@@ -183,11 +183,98 @@ describe('replay filter on disk', () => {
       saveIntervalMs: 10,
       onSaveError: (e) => errors.push(e),
     });
+    // A folder where the save's temporary file goes: every save fails (even as root).
+    await mkdir(`${path}.tmp`);
     f.checkAndAdd(tag());
     await waitFor(async () => errors.length > 0);
-    expect(errors[0]?.message).toMatch(/ENOENT/);
+    expect(errors[0]?.message).toMatch(/directory/i);
     expect(f.checkAndAdd(tag())).toBe(false);
-    await expect(f.close()).rejects.toThrow(/ENOENT/);
+    await expect(f.close()).rejects.toThrow(/directory/i);
+  });
+});
+
+describe('replay filter tag journal (issue 14 #5)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'replay-journal-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const opts = (path: string) => ({ packetRate: 1000, keyLifetimeSec: 10, falsePositiveRate: 1e-4, path });
+
+  it('a flushed tag survives a crash (no close, no snapshot); an unflushed one is lost', async () => {
+    const path = join(dir, 'r.bin');
+    const f = await openReplayFilter(opts(path));
+    const [a, b] = tags(2);
+    f.checkAndAdd(a as Uint8Array);
+    expect(f.pending).toBe(1);
+    f.flush();
+    expect(f.pending).toBe(0);
+    f.checkAndAdd(b as Uint8Array); // never flushed: its packet never left
+    // "Crash": a new process opens the same files while the old one never closed.
+    const g = await openReplayFilter(opts(path));
+    expect(g.has(a as Uint8Array)).toBe(true);
+    expect(g.has(b as Uint8Array)).toBe(false);
+    expect(g.count).toBe(1);
+    await g.destroy();
+    await f.destroy();
+  });
+
+  it('one write per flush: the journal holds exactly the new tags, 32 bytes each, mode 0600', async () => {
+    const path = join(dir, 'r.bin');
+    const f = await openReplayFilter(opts(path));
+    const batch = tags(50);
+    for (const t of batch) f.checkAndAdd(t);
+    f.checkAndAdd(batch[0] as Uint8Array); // a replay is not journaled again
+    f.flush();
+    const journal = join(dir, 'r.bin.journal-0');
+    expect(Buffer.compare(await readFile(journal), Buffer.concat(batch))).toBe(0);
+    expect((await stat(journal)).mode & 0o777).toBe(0o600);
+    await f.destroy();
+  });
+
+  it('a snapshot takes over the journal: older generations are deleted, nothing is lost', async () => {
+    const path = join(dir, 'r.bin');
+    const f = await openReplayFilter(opts(path));
+    const first = tags(100);
+    for (const t of first) f.checkAndAdd(t);
+    f.flush();
+    await f.save();
+    const second = tags(100);
+    for (const t of second) f.checkAndAdd(t);
+    f.flush();
+    expect((await readdir(dir)).sort()).toEqual(['r.bin', 'r.bin.journal-1']);
+    const g = await openReplayFilter(opts(path)); // crash after the snapshot
+    for (const t of [...first, ...second]) expect(g.has(t)).toBe(true);
+    expect(g.count).toBe(200);
+    await g.close();
+    await f.destroy();
+  });
+
+  it('ignores a torn last record, and a clean close leaves only the snapshot', async () => {
+    const path = join(dir, 'r.bin');
+    const t = tag();
+    await writeFile(join(dir, 'r.bin.journal-3'), Buffer.concat([t, Buffer.alloc(7, 0xff)]), { mode: 0o600 });
+    const f = await openReplayFilter(opts(path));
+    expect(f.has(t)).toBe(true);
+    expect(f.count).toBe(1);
+    f.checkAndAdd(tag());
+    await f.close();
+    expect(await readdir(dir)).toEqual(['r.bin']);
+    const g = await openReplayFilter(opts(path));
+    expect(g.count).toBe(2);
+    await g.destroy();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('flushes by itself when a megabyte of tags is pending', async () => {
+    const path = join(dir, 'r.bin');
+    const f = await openReplayFilter({ ...opts(path), packetRate: 100_000 });
+    for (const t of tags(40_000)) f.checkAndAdd(t);
+    expect(f.pending).toBeLessThan(40_000);
+    expect((await stat(join(dir, 'r.bin.journal-0'))).size).toBeGreaterThan(0);
+    await f.destroy();
   });
 });
 

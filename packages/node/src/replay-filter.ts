@@ -7,11 +7,28 @@
  * them by double hashing, h1 = bytes 0..5 and h2 = bytes 8..13 (48 bits each, forced odd / non-zero),
  * index_i = (h1 + i·h2) mod m, all in Numbers that stay below 2^53.
  *
- * File (all integers big-endian): "MXRF" | version u16 | reserved u16 | hashes u32 | bits u64 |
- * count u64 | the bit array, ceil(bits / 8) bytes, bit i at byte i >> 3, mask 1 << (i & 7).
+ * The snapshot's format is in replay-filter-file.ts.
+ *
+ * Tag journal (issue 14 #5): a snapshot every `saveIntervalMs` alone forgets, after a crash, the
+ * tags of the packets forwarded since. So new tags also go to `<path>.journal-<gen>` (raw 32-byte
+ * tags), appended with one write(2) per batch by `flush()`, which the relay calls before any of
+ * those packets leaves: the page cache keeps the bytes through a process crash, and an fsync every
+ * `journalSyncMs` bounds what a power loss can take. A save starts a new journal generation, writes
+ * the snapshot, then deletes the older journals; a start loads the snapshot and every journal left.
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import {
+  journalPath,
+  listJournals,
+  loadFilter,
+  MAX_FILTER_BYTES,
+  removeJournals,
+  writeFilter,
+} from './replay-filter-file.js';
+
+export { MAX_FILTER_BYTES } from './replay-filter-file.js';
 
 export interface ReplayFilterOptions {
   /** packets per second the node expects */
@@ -22,8 +39,10 @@ export interface ReplayFilterOptions {
   falsePositiveRate?: number;
   /** where it is saved; omit for memory only */
   path?: string;
-  /** default 60_000 */
+  /** snapshot interval, default 60_000 */
   saveIntervalMs?: number;
+  /** fsync interval of the tag journal (power-loss window), default 1_000 */
+  journalSyncMs?: number;
   /** a periodic save failed (default: a process warning); the filter keeps working in memory */
   onSaveError?: (err: Error) => void;
 }
@@ -39,22 +58,18 @@ export interface ReplayFilter {
   readonly bytes: number;
   /** true when a saved filter of another size was kept over what the options ask for */
   readonly sizedFromFile: boolean;
+  /** tags recorded but not yet in the journal */
+  readonly pending: number;
+  /** Appends the pending tags to the journal with one write(2) (no-op in memory). Throws on I/O errors. */
+  flush(): void;
   save(): Promise<void>;
   /** stops the periodic save and saves once more */
   close(): Promise<void>;
+  /** stops the timers and deletes the filter's files (its key is gone) */
+  destroy(): Promise<void>;
 }
 
-export const REPLAY_TAG_SIZE = 32;
-const MAGIC = [0x4d, 0x58, 0x52, 0x46]; // "MXRF"
-const FORMAT_VERSION = 1;
-const HEADER_SIZE = 28;
-/** The bit array may take at most 2 GiB of memory (and disk). */
-export const MAX_FILTER_BYTES = 2 ** 31;
-const MAX_HASHES = 64;
-/** Reads and writes go in slices this big (a single fs call tops out just below 2 GiB). */
-const IO_CHUNK = 64 * 1024 * 1024;
-
-/** m = ceil(−n ln p / ln²2), k = round(m/n · ln 2), at least 1. */
+export const REPLAY_TAG_SIZE = 32; /** m = ceil(−n ln p / ln²2), k = round(m/n · ln 2), at least 1. */
 export function replayFilterSize(expectedItems: number, falsePositiveRate: number): { bits: number; hashes: number } {
   if (!(Number.isFinite(expectedItems) && expectedItems > 0)) {
     throw new RangeError(`replay filter: expected items must be a positive number, got ${expectedItems}`);
@@ -78,6 +93,7 @@ export async function openReplayFilter(opts: ReplayFilterOptions): Promise<Repla
     );
   }
   const path = opts.path;
+  if (path !== undefined) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const loaded = path === undefined ? undefined : await loadFilter(path);
   const m = loaded?.bits ?? wanted.bits;
   const k = loaded?.hashes ?? wanted.hashes;
@@ -114,54 +130,166 @@ export async function openReplayFilter(opts: ReplayFilterOptions): Promise<Repla
     return all;
   }
 
+  // The journals a crash left behind: their tags go back into the bits.
+  let gen = 0;
+  if (path !== undefined) {
+    for (const j of await listJournals(path)) {
+      const bytes = await readFile(j.file);
+      // A torn last record (a crash inside write(2)) is ignored: its packet was never forwarded.
+      for (let off = 0; off + REPLAY_TAG_SIZE <= bytes.length; off += REPLAY_TAG_SIZE) {
+        if (!probe(bytes.subarray(off, off + REPLAY_TAG_SIZE), true)) count++;
+      }
+      gen = Math.max(gen, j.gen + 1);
+    }
+  }
+  const report = (e: Error, what: string) => {
+    if (opts.onSaveError) opts.onSaveError(e);
+    else process.emitWarning(`replay filter: ${what} failed: ${e.message}`);
+  };
+
+  // The journal: tags wait in `pend` until flush() appends them in one write(2).
+  let fd = path === undefined ? undefined : openSync(journalPath(path, gen), 'a', 0o600);
+  let journalBytes = 0; // written to the current generation
+  let unsynced = false;
+  let syncing: Promise<void> = Promise.resolve();
+  let pend = new Uint8Array(REPLAY_TAG_SIZE * 256);
+  let pendLen = 0;
+
+  const flush = () => {
+    if (fd === undefined || pendLen === 0) return;
+    let done = 0;
+    while (done < pendLen) done += writeSync(fd, pend, done, pendLen - done);
+    journalBytes += pendLen;
+    pendLen = 0;
+    unsynced = true;
+  };
+  const append = (tag: Uint8Array) => {
+    if (pendLen === pend.length) {
+      if (pend.length < MAX_PENDING) {
+        const bigger = new Uint8Array(pend.length * 2);
+        bigger.set(pend);
+        pend = bigger;
+      } else {
+        try {
+          flush();
+        } catch (err) {
+          report(err as Error, 'writing the tag journal');
+          pendLen = 0; // the snapshot will still carry these tags
+        }
+      }
+    }
+    pend.set(tag, pendLen);
+    pendLen += REPLAY_TAG_SIZE;
+  };
+  const syncJournal = () => {
+    const f = fd;
+    if (f === undefined || !unsynced) return syncing;
+    unsynced = false;
+    syncing = syncing.then(
+      () =>
+        new Promise<void>((resolve) =>
+          fsync(f, (err) => {
+            if (err) report(err, 'syncing the tag journal');
+            resolve();
+          }),
+        ),
+    );
+    return syncing;
+  };
+  // Closes a journal's descriptor once an fsync on it is done.
+  const closeFd = (f: number | undefined) => {
+    if (f === undefined) return Promise.resolve();
+    return syncing.then(() => closeSync(f));
+  };
+
   const save = (): Promise<void> => {
     if (path === undefined) return Promise.resolve();
     // Saves run one after another: they share the temporary file.
     const run = chain.then(async () => {
       if (count === savedCount) return;
+      // Everything journaled so far is in the bits now: a new generation takes what comes next.
+      flush();
+      const older = fd;
+      gen++;
+      fd = openSync(journalPath(path, gen), 'a', 0o600);
+      journalBytes = 0;
+      await closeFd(older);
       const snapshotCount = count;
       await writeFilter(path, m, k, snapshotCount, array);
       savedCount = snapshotCount;
+      await removeJournals(path, gen);
     });
     chain = run.catch(() => {});
     return run;
   };
 
-  const interval =
+  const timers =
     path === undefined
-      ? undefined
-      : setInterval(() => {
-          save().catch((err: unknown) => {
-            const e = err instanceof Error ? err : new Error(String(err));
-            if (opts.onSaveError) opts.onSaveError(e);
-            else process.emitWarning(`replay filter: periodic save failed: ${e.message}`);
-          });
-        }, opts.saveIntervalMs ?? 60_000);
-  interval?.unref(); // a pending save must not keep a stopped process alive
+      ? []
+      : [
+          setInterval(() => {
+            save().catch((err: unknown) =>
+              report(err instanceof Error ? err : new Error(String(err)), 'periodic save'),
+            );
+          }, opts.saveIntervalMs ?? 60_000),
+          setInterval(() => void syncJournal(), opts.journalSyncMs ?? 1_000),
+        ];
+  for (const t of timers) t.unref(); // a pending save must not keep a stopped process alive
+  const stopTimers = () => {
+    for (const t of timers) clearInterval(t);
+  };
 
   return {
     checkAndAdd(tag) {
       const seen = probe(tag, true);
-      if (!seen) count++;
+      if (!seen) {
+        count++;
+        if (fd !== undefined) append(tag);
+      }
       return seen;
     },
     has: (tag) => probe(tag, false),
     get count() {
       return count;
     },
+    get pending() {
+      return pendLen / REPLAY_TAG_SIZE;
+    },
     bits: m,
     hashes: k,
     bytes: array.length,
     sizedFromFile,
+    flush,
     save,
     async close() {
-      if (interval !== undefined) clearInterval(interval);
+      stopTimers();
       if (closed) return chain;
       closed = true;
       await save();
+      const last = fd;
+      fd = undefined;
+      await closeFd(last);
+      // Nothing came after the final snapshot: its journal is empty.
+      if (path !== undefined && journalBytes === 0) await rm(journalPath(path, gen), { force: true });
+    },
+    async destroy() {
+      stopTimers();
+      closed = true;
+      await chain;
+      const last = fd;
+      fd = undefined;
+      pendLen = 0;
+      await closeFd(last);
+      if (path === undefined) return;
+      await removeJournals(path, Number.POSITIVE_INFINITY);
+      await rm(path, { force: true });
+      await rm(`${path}.tmp`, { force: true });
     },
   };
 }
+
+/** Pending tags are written at the latest when they fill this many bytes. */
+const MAX_PENDING = 1024 * 1024;
 
 /** Big-endian 48-bit integer at `off` (exact as a Number). */
 function read48(b: Uint8Array, off: number): number {
@@ -173,109 +301,4 @@ function read48(b: Uint8Array, off: number): number {
       (b[off + 5] as number)) >>>
     0;
   return hi + lo;
-}
-
-function header(bits: number, hashes: number, count: number): Uint8Array {
-  const h = new Uint8Array(HEADER_SIZE);
-  const v = new DataView(h.buffer);
-  h.set(MAGIC, 0);
-  v.setUint16(4, FORMAT_VERSION);
-  v.setUint16(6, 0);
-  v.setUint32(8, hashes);
-  v.setBigUint64(12, BigInt(bits));
-  v.setBigUint64(20, BigInt(count));
-  return h;
-}
-
-/**
- * Writes `path.tmp` (mode 0600), fsyncs it, renames it over `path` and fsyncs the folder, so a crash
- * leaves either the old file or the new one. The bit array is written live, not copied: bits only
- * ever go from 0 to 1, so a bit set during the write is merely saved early.
- */
-async function writeFilter(path: string, bits: number, hashes: number, count: number, array: Uint8Array) {
-  const tmp = `${path}.tmp`;
-  await rm(tmp, { force: true }); // a leftover could carry a looser mode; `open` sets it only on create
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.write(header(bits, hashes, count), 0, HEADER_SIZE, 0);
-    for (let off = 0; off < array.length; off += IO_CHUNK) {
-      const len = Math.min(IO_CHUNK, array.length - off);
-      let done = 0;
-      while (done < len) {
-        const { bytesWritten } = await fh.write(array, off + done, len - done, HEADER_SIZE + off + done);
-        done += bytesWritten;
-      }
-    }
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  try {
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a folder; the rename itself is still atomic.
-  }
-}
-
-interface Loaded {
-  bits: number;
-  hashes: number;
-  count: number;
-  array: Uint8Array;
-}
-
-/** Loads a saved filter; undefined when there is no file. Anything malformed throws, naming the file. */
-async function loadFilter(path: string): Promise<Loaded | undefined> {
-  let fh: Awaited<ReturnType<typeof open>>;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  const fail = (what: string): never => {
-    throw new Error(`replay filter file ${path}: ${what}; refusing to start without its replay state`);
-  };
-  try {
-    const size = (await fh.stat()).size;
-    if (size < HEADER_SIZE) fail(`truncated (${size} bytes, the header alone is ${HEADER_SIZE})`);
-    const h = new Uint8Array(HEADER_SIZE);
-    await readFully(fh, h, 0);
-    const v = new DataView(h.buffer);
-    if (!MAGIC.every((b, i) => h[i] === b)) fail('bad magic (not a replay filter file)');
-    const version = v.getUint16(4);
-    if (version !== FORMAT_VERSION) fail(`unsupported format version ${version} (this build reads ${FORMAT_VERSION})`);
-    const hashes = v.getUint32(8);
-    const bits64 = v.getBigUint64(12);
-    const count64 = v.getBigUint64(20);
-    if (hashes < 1 || hashes > MAX_HASHES) fail(`bad hash count ${hashes}`);
-    if (bits64 < 1n || bits64 > BigInt(MAX_FILTER_BYTES) * 8n) fail(`bad bit count ${bits64}`);
-    if (count64 > BigInt(Number.MAX_SAFE_INTEGER)) fail(`bad item count ${count64}`);
-    const bits = Number(bits64);
-    const expected = HEADER_SIZE + Math.ceil(bits / 8);
-    if (size !== expected) {
-      fail(`${size < expected ? 'truncated' : 'too long'}: ${size} bytes, expected ${expected} for ${bits} bits`);
-    }
-    const array = new Uint8Array(Math.ceil(bits / 8));
-    await readFully(fh, array, HEADER_SIZE);
-    return { bits, hashes, count: Number(count64), array };
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readFully(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const len = Math.min(IO_CHUNK, into.length - done);
-    const { bytesRead } = await fh.read(into, done, len, position + done);
-    if (bytesRead === 0) throw new Error(`replay filter file: unexpected end of file at byte ${position + done}`);
-    done += bytesRead;
-  }
 }

@@ -1,0 +1,145 @@
+/**
+ * The two HTTP calls a node makes to the directory (docs/directory.md §2, §5): GET /v1/topology with
+ * If-None-Match, and POST /v1/descriptors. Bodies are read up to a cap, so a hostile or broken
+ * server cannot fill the node's memory; every call has a timeout. Network errors, timeouts and 5xx
+ * answers throw DirectoryUnreachable; everything else is a result the caller counts.
+ */
+import { MAX_DOCUMENT_SIZE, type SignedDescriptor } from '@mixnet/sphinx/wire';
+
+export class DirectoryUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DirectoryUnreachable';
+  }
+}
+
+export type TopologyFetch =
+  | { kind: 'document'; body: unknown; etag: string | undefined }
+  | { kind: 'not-modified' }
+  /** 404 NO_EPOCH: the directory has not published its first epoch yet */
+  | { kind: 'no-epoch' }
+  | { kind: 'oversize'; bytes: number }
+  | { kind: 'malformed'; message: string };
+
+export type AnnounceResult =
+  | { ok: true; epoch: number | undefined }
+  | { ok: false; status: number; code: string; message: string };
+
+export interface DirectoryCallOptions {
+  /** default 5_000 */
+  timeoutMs?: number;
+}
+
+/**
+ * The document text travels JSON-escaped inside {"document", "signature"}: escaping can at most
+ * double it (a quote or backslash becomes two bytes; control characters are refused by the schema
+ * anyway), plus the signature and the envelope.
+ */
+export const MAX_TOPOLOGY_RESPONSE = 2 * MAX_DOCUMENT_SIZE + 1024;
+const MAX_ANNOUNCE_RESPONSE = 64 * 1024;
+
+const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
+
+async function call(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    throw new DirectoryUnreachable(`${url}: ${cause ?? (err as Error).message}`);
+  }
+}
+
+/** The body as bytes, or undefined when it passes `max` (the rest is not read). */
+async function readCapped(res: Response, max: number): Promise<{ bytes: Uint8Array } | { over: number }> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > max) {
+    await res.body?.cancel();
+    return { over: declared };
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.length;
+        if (total > max) {
+          await reader.cancel();
+          return { over: total };
+        }
+        chunks.push(value);
+      }
+    } catch (err) {
+      throw new DirectoryUnreachable(`reading the answer failed: ${(err as Error).message}`);
+    }
+  }
+  return { bytes: Buffer.concat(chunks) };
+}
+
+const parseJson = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
+
+export async function fetchTopology(
+  base: string,
+  etag: string | undefined,
+  opts: DirectoryCallOptions = {},
+): Promise<TopologyFetch> {
+  const url = endpoint(base, '/v1/topology');
+  const res = await call(url, { headers: etag ? { 'if-none-match': etag } : {} }, opts.timeoutMs ?? 5_000);
+  if (res.status === 304) return { kind: 'not-modified' };
+  if (res.status >= 500) {
+    await res.body?.cancel();
+    throw new DirectoryUnreachable(`${url}: HTTP ${res.status}`);
+  }
+  const body = await readCapped(res, MAX_TOPOLOGY_RESPONSE);
+  if ('over' in body) return { kind: 'oversize', bytes: body.over };
+  let json: unknown;
+  try {
+    json = parseJson(body.bytes);
+  } catch {
+    return { kind: 'malformed', message: `HTTP ${res.status}: the answer is not JSON` };
+  }
+  if (res.status === 404 && errorCode(json) === 'NO_EPOCH') return { kind: 'no-epoch' };
+  if (res.status !== 200) return { kind: 'malformed', message: `HTTP ${res.status}: ${errorText(json)}` };
+  return { kind: 'document', body: json, etag: res.headers.get('etag') ?? undefined };
+}
+
+export async function postDescriptor(
+  base: string,
+  signed: SignedDescriptor,
+  opts: DirectoryCallOptions = {},
+): Promise<AnnounceResult> {
+  const url = endpoint(base, '/v1/descriptors');
+  const res = await call(
+    url,
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) },
+    opts.timeoutMs ?? 5_000,
+  );
+  if (res.status >= 500) {
+    await res.body?.cancel();
+    throw new DirectoryUnreachable(`${url}: HTTP ${res.status}`);
+  }
+  const body = await readCapped(res, MAX_ANNOUNCE_RESPONSE);
+  let json: unknown;
+  try {
+    json = 'bytes' in body ? parseJson(body.bytes) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (res.status >= 200 && res.status < 300) {
+    const epoch = (json as { epoch?: unknown } | undefined)?.epoch;
+    return { ok: true, epoch: typeof epoch === 'number' ? epoch : undefined };
+  }
+  return { ok: false, status: res.status, code: errorCode(json) ?? `HTTP_${res.status}`, message: errorText(json) };
+}
+
+function errorCode(json: unknown): string | undefined {
+  const code = (json as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? code : undefined;
+}
+
+function errorText(json: unknown): string {
+  const message = (json as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return typeof message === 'string' ? message.slice(0, 300) : 'no error message';
+}
