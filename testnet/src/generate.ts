@@ -160,8 +160,13 @@ export async function generateTestnet(
       logPath: p.log('directory'),
     });
   }
+  // With a directory, a Sphinx key lives keyRotationEpochs (3) epochs plus the grace (one epoch):
+  // the replay filter of each key is sized for that, not for the static default of an hour.
   const nodeDirectory = directory
-    ? { directory: { url: directory.url, publicKey: directory.publicKey, announceMs: announceMsFor(plan.epochMs) } }
+    ? {
+        directory: { url: directory.url, publicKey: directory.publicKey, announceMs: announceMsFor(plan.epochMs) },
+        replay: { keyLifetimeSec: Math.ceil((4 * plan.epochMs) / 1000) },
+      }
     : {};
 
   const relay = async (id: string, role: 'mix' | 'gateway', layer?: number) => {
