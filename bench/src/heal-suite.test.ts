@@ -55,7 +55,8 @@ describe('heal timeline plot', () => {
     };
     const svg = healTimelineSvg(t);
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<circle /g)).toHaveLength(30);
+    expect(svg.match(/h0/g)).toHaveLength(30);
+    expect(svg.match(/<path /g)).toHaveLength(4);
     for (const label of [
       'kill mixes',
       'kill directory',
