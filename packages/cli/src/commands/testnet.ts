@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import {
   counters,
   downTestnet,
+  fetchStatus,
   paths,
   readState,
   stateDir,
@@ -75,7 +76,13 @@ async function liveLoop(dir: string, state: TestnetState): Promise<void> {
         `${p.id} in ${c.packets_received ?? 0} out ${(c.packets_forwarded ?? 0) + (c.packets_delivered ?? 0)}`,
       );
     }
-    const line = `${new Date().toISOString().slice(11, 19)}  ${parts.join(' | ')}${down ? `  (${down} not answering)` : ''}`;
+    const epoch = state.directory
+      ? await fetchStatus(state.directory, 1_000).then(
+          (e) => `epoch ${e.epoch ?? '–'}  `,
+          () => 'directory down  ',
+        )
+      : '';
+    const line = `${new Date().toISOString().slice(11, 19)}  ${epoch}${parts.join(' | ')}${down ? `  (${down} not answering)` : ''}`;
     process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   }
 }
