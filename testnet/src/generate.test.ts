@@ -98,5 +98,6 @@ describe('generating a testnet with a directory', () => {
     bad({ epochMs: 500 }, /--epoch must be from 1 s/);
     bad({ nodesPerLayer: 0 }, /--active-per-layer/);
     bad({ standby: -1 }, /--standby must be/);
+    bad({ trace: '/tmp/trace' }, /--trace needs a fixed network.*--no-directory/);
   });
 });

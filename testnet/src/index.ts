@@ -1,5 +1,6 @@
 /** @mixnet/testnet: generate, start, watch and stop local mixnets. */
 export { chainReady, DEV_ACCOUNT_PRIVATE_KEY, DEV_CHAIN_ID, hardhatBin, startHardhat } from './chain.js';
+export { clientNetwork } from './client-network.js';
 export type {
   DirectoryNode,
   DirectoryRef,

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
+import { clientNetwork } from './client-network.js';
 import {
   checkDirectoryKey,
   type DirectoryNode,
@@ -213,7 +214,7 @@ export function stripUndefined(o: object): Partial<TestnetPlan> {
 export async function smokeCheck(state: TestnetState, timeoutMs = 20_000): Promise<{ ms: number }> {
   const started = performance.now();
   const client = await createClient({
-    topology: state.topologyPath,
+    ...clientNetwork(state),
     traffic: { cover: false, sendGapMs: 0, mu: Math.min(state.mu, 5) },
   });
   try {
