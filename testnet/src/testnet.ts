@@ -130,14 +130,16 @@ export async function startInOrder(
 ): Promise<TestnetState> {
   const progress = opts.onProgress ?? (() => {});
   try {
+    // The chain needs nobody and is the slowest to boot: it starts at once, beside the directory, so
+    // the service provider can register before the directory's first epoch.
+    const chain = Promise.all(state.processes.filter((p) => p.role === 'chain').map(launch));
+    chain.catch(() => {});
     const directory = state.processes.find((p) => p.role === 'directory');
     if (directory) {
       await launch(directory);
       if (state.directory) await checkDirectoryKey(state.directory);
     }
-    await Promise.all(
-      state.processes.filter((p) => p.role !== 'service-provider' && p.role !== 'directory').map(launch),
-    );
+    await Promise.all([chain, ...state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway').map(launch)]);
     const sp = state.processes.find((p) => p.role === 'service-provider');
     if (sp) {
       if (state.chainUrl && !(await chainReady(state.chainUrl)))
