@@ -66,7 +66,16 @@ export async function runAnonymitySuite(
     writeFileSync(file, xySvg(`${label} against end-to-end latency`, 'latency p50 (ms)', label, series));
     o.log?.(`wrote ${file}`);
   }
-  return { runs, report: { suite: 'anonymity', date: new Date().toISOString(), machine: machineInfo(), entries } };
+  return {
+    runs,
+    report: {
+      suite: 'anonymity',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      statistic: 'mean (H, d) / median (latency)',
+      entries,
+    },
+  };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -26,6 +26,7 @@ export async function runClientSuite(opts: ClientSuiteOptions = {}): Promise<{ r
         suite: 'client',
         date: new Date().toISOString(),
         machine: machineInfo(),
+        statistic: 'over the run',
         entries: [
           { name: 'client idle with cover: CPU', unit: '% of a core', value: round(r.cpu * 100), extra: 'target < 5%' },
           { name: 'client idle with cover: packets', unit: 'packets/s', value: round(r.packetsPerSecond) },

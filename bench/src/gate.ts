@@ -10,6 +10,7 @@
  * an override) is reported but not gated, as is a metric found on one side only.
  */
 import type { BenchEntry } from './results.js';
+import { median as medianOfValues } from './stats.js';
 
 export type Direction = 'lower' | 'higher';
 
@@ -206,11 +207,10 @@ export function parseResults(json: unknown, source = 'results'): BenchEntry[] {
   });
 }
 
+/** The project's one median rule (stats.ts); a median of nothing is an input error here. */
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new RangeError('median of nothing');
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return medianOfValues(xs);
 }
 
 /**

@@ -14,7 +14,7 @@ import { freePort, stopProcess } from '@mixnet/testnet';
 import { Bench } from 'tinybench';
 import { blast, countFrames, packFrames } from './load.js';
 import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
-import { processCpuSeconds, threadCpuSeconds } from './stats.js';
+import { describeThreads, processCpuSeconds, threadCpuSeconds } from './stats.js';
 
 export interface NodeSuiteOptions {
   packets?: number;
@@ -42,9 +42,37 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     metrics: { host: '127.0.0.1', port: metricsPort },
     workers,
     replay: { packetRate: packets, keyLifetimeSec: 10 },
-    links: { maxQueue: packets * 2 },
+    links: { maxQueue: packets * 2, maxQueuedBytes: packets * 2 * 2_500 },
     log: { level: 'warn' },
+    // The mix forwards only to members: itself and the sink (as the gateway).
+    network: { topologyFile: join(dir, 'topology.json') },
   };
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const sinkKey = hex(generateKeyPair().publicKey);
+  writeFileSync(
+    join(dir, 'topology.json'),
+    JSON.stringify({
+      layers: [
+        [
+          {
+            id: config.id,
+            address: `127.0.0.1:${mixPort}`,
+            sphinxKey: hex(pub.sphinxPublicKey),
+            identityKey: hex(pub.identityPublicKey),
+          },
+        ],
+      ],
+      gateways: [
+        {
+          id: 'sink',
+          address: `127.0.0.1:${sinkPort}`,
+          sphinxKey: sinkKey,
+          identityKey: sinkKey,
+          clientUrl: 'ws://127.0.0.1:1',
+        },
+      ],
+    }),
+  );
   writeFileSync(join(dir, 'mix.json'), JSON.stringify(config));
   // MIXNET_BENCH_NODE_ARGS: extra node flags for the mix, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.MIXNET_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -102,12 +130,12 @@ async function measure(workers: number, packets: number, log?: (l: string) => vo
     const seconds = (performance.now() - t0) / 1000;
     const mixCpu = processCpuSeconds(pid) - cpu0.mix;
     const selfCpu = (process.cpuUsage(cpu0.self).user + process.cpuUsage(cpu0.self).system) / 1e6;
-    const perThread = Object.entries(threadCpuSeconds(pid))
-      .map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6] as const)
-      .filter(([, us]) => us >= 1)
-      .sort((a, b) => b[1] - a[1])
-      .map(([name, us]) => `${name} ${us.toFixed(0)}`)
-      .join(', ');
+    const perThread = describeThreads(
+      Object.fromEntries(
+        Object.entries(threadCpuSeconds(pid)).map(([name, s]) => [name, ((s - (threads0[name] ?? 0)) / packets) * 1e6]),
+      ),
+      workers,
+    );
     log?.(
       `workers=${workers}: mix ${((mixCpu / packets) * 1e6).toFixed(0)} µs CPU/packet (${perThread}), load generator and sink ${((selfCpu / packets) * 1e6).toFixed(0)} µs/packet`,
     );
@@ -162,5 +190,14 @@ export async function runNodeSuite(
     });
   if (one && two)
     entries.push({ name: 'node/2 workers ÷ 1 worker', unit: 'ratio', value: Math.round((two / one) * 1000) / 1000 });
-  return { rates, report: { suite: 'node', date: new Date().toISOString(), machine: machineInfo(), entries } };
+  return {
+    rates,
+    report: {
+      suite: 'node',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      statistic: 'rate over the run',
+      entries,
+    },
+  };
 }

@@ -15,6 +15,7 @@ import {
 } from '@mixnet/sphinx';
 import { ensureNymPeerBuilt, startNymPeer } from '../peers/nym-sphinx/peer.js';
 import { type BenchEntry, type BenchReport, machineInfo } from './results.js';
+import { median } from './stats.js';
 
 export interface PeersSuiteOptions {
   rounds?: number;
@@ -36,12 +37,6 @@ export interface PeersSuiteResult {
 
 const HOPS = 4;
 const PAYLOAD = NYM_PAYLOAD_SIZES.regular;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** Median of per-iteration times in µs, after a warm-up of a tenth (as the crate's harness does). */
 function timeEach(iterations: number, fn: () => void): number {
@@ -137,7 +132,13 @@ export async function runPeersSuite(opts: PeersSuiteOptions = {}): Promise<Peers
   }
   return {
     rows,
-    report: { suite: 'peers', date: new Date().toISOString(), machine: machineInfo(), entries },
+    report: {
+      suite: 'peers',
+      date: new Date().toISOString(),
+      machine: machineInfo(),
+      statistic: 'median of round medians',
+      entries,
+    },
   };
 }
 

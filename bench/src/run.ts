@@ -3,16 +3,25 @@
  * (`{ name, unit, value, range?, extra? }`, github-action-benchmark's custom format) per suite, and
  * for e2e a latency CDF plot (SVG) per layer count.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runAnonymitySuite } from './anonymity-suite.js';
 import { runClientSuite } from './client-suite.js';
 import { type E2eRun, runE2eSuite } from './e2e-suite.js';
+import { DEFAULT_THRESHOLDS, parseThresholds, resolveRule, type Thresholds } from './gate.js';
 import { runHealSuite } from './heal-suite.js';
 import { runNodeSuite } from './node-suite.js';
 import { runPeersSuite } from './peers-suite.js';
 import { cdfSvg } from './plot.js';
-import { type BenchEntry, type BenchReport, formatTable, machineInfo, writeReport } from './results.js';
+import {
+  type BenchEntry,
+  type BenchReport,
+  formatTable,
+  machineInfo,
+  writeActionFiles,
+  writeReport,
+} from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
 export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal'] as const;
@@ -34,6 +43,16 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
+/** The repo's bench/gate.json (its direction overrides), else the unit rules alone. */
+function loadThresholds(): Thresholds {
+  // bench/src/run.ts in tests, bench/dist/src/run.js when built
+  for (const rel of ['../gate.json', '../../gate.json']) {
+    const file = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(file)) return parseThresholds(JSON.parse(readFileSync(file, 'utf8')), file);
+  }
+  return DEFAULT_THRESHOLDS;
+}
+
 export function parseSuites(text: string): SuiteName[] {
   if (text === 'all') return [...ALL_SUITES];
   const out = text.split(',').map((s) => s.trim());
@@ -47,7 +66,7 @@ function print(report: BenchReport, out: string, log: (l: string) => void): void
   console.log(`\n${report.suite} (${report.machine.cpu}, ${report.machine.cpus} cores, Node ${report.machine.node})`);
   console.log(
     formatTable(
-      ['benchmark', 'value', 'unit', 'note'],
+      ['benchmark', report.statistic ?? 'value', 'unit', 'note'],
       report.entries.map((e) => [e.name, String(e.value), e.unit, e.extra ?? '']),
     ),
   );
@@ -118,13 +137,14 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
     );
   }
   if (o.json) {
-    writeReport(o.json, {
-      suite: o.suites.join('+'),
-      date: new Date().toISOString(),
-      machine: machineInfo(),
-      entries: all,
-    });
-    log(`wrote ${o.json}`);
+    const thresholds = loadThresholds();
+    const files = writeActionFiles(
+      o.json,
+      all,
+      { suites: o.suites, date: new Date().toISOString(), machine: machineInfo() },
+      (e) => resolveRule(e.name, e.unit, thresholds).direction,
+    );
+    log(`wrote ${files.all} (every entry), ${files.smaller} and ${files.bigger} (by direction), ${files.machine}`);
   }
   return all;
 }

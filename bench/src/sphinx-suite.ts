@@ -120,6 +120,7 @@ export async function runSphinxSuite(opts: SphinxSuiteOptions = {}): Promise<Sph
       suite: 'sphinx',
       date: new Date().toISOString(),
       machine: machineInfo(),
+      statistic: 'median',
       entries,
     },
   };

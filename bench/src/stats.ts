@@ -1,11 +1,9 @@
 /** Small statistics for bench reports: quantiles, and the latency a mixnet should give in theory. */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] as number;
-}
+// The project's one quantile/median rule (type 7: the median of an even count is the mean of the
+// two middle values), shared with the gate, the experiments and the analyzer; tinybench's p50 is the same rule.
+export { median, quantile as quantileOf, quantileSorted as quantile } from '@mixnet/analyze';
 
 /**
  * Quantiles of the sum of `hops` Exp(mean μ) delays plus an Exp(`queueMs`) wait in the sender's
@@ -60,4 +58,24 @@ export function threadCpuSeconds(pid: number, ticksPerSecond = 100): Record<stri
     // not Linux, or the process is gone
   }
   return out;
+}
+
+/**
+ * Per-thread CPU (µs per packet, from threadCpuSeconds) as people read it. Node names no thread, so
+ * the `workers` busiest threads besides main are taken as the worker threads (they do the Sphinx
+ * work) and the rest are summed as V8's and libuv's helper threads.
+ */
+export function describeThreads(usPerPacket: Record<string, number>, workers: number): string {
+  const { main, ...others } = usPerPacket;
+  const sorted = Object.values(others).sort((a, b) => b - a);
+  const worker = sorted.slice(0, workers);
+  const helpers = sorted.slice(workers).reduce((a, b) => a + b, 0);
+  const f = (us: number) => us.toFixed(0);
+  const parts = [`main thread ${f(main ?? 0)}`];
+  if (worker.length > 0)
+    parts.push(
+      `${worker.length === 1 ? 'worker' : `${worker.length} workers`} ${f(worker.reduce((a, b) => a + b, 0))}${worker.length > 1 ? ` (${worker.map(f).join(' + ')})` : ''}`,
+    );
+  parts.push(`V8/libuv helpers ${f(helpers)}`);
+  return `${parts.join(', ')} µs/packet`;
 }

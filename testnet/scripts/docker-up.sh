@@ -4,20 +4,26 @@
 #
 #   testnet/scripts/docker-up.sh          # then: docker build ... ; testnet/scripts/docker-down.sh
 #
-# - If `docker info` works and the engine is not one this script started (e.g. GitHub's runners),
-#   it changes nothing and says so: build with the Dockerfile's default BASE there.
-# - Otherwise (root needed): installs docker.io and debootstrap when missing, starts
-#   `dockerd --iptables=false --ip-forward=false` with its own data root in the background, waits for
-#   it, and builds the local base image mixnet-base:bookworm (debootstrap minbase root, cached as a
-#   tarball, plus this machine's Node binary and any libraries it lacks) when it is missing or holds
-#   another Node version.
+# - If this script's own dockerd runs (its marker's pid, start time and boot id match), it reuses it.
+# - Else if `docker info` works (e.g. GitHub's runners), it changes nothing and says so: build with
+#   the Dockerfile's default BASE there.
+# - Otherwise (root needed): installs docker.io and debootstrap when missing, starts its own
+#   `dockerd --iptables=false --ip-forward=false` in the background on a private socket
+#   ($STATE_DIR/docker.sock) with its own data root, exec root and pid file, so it never touches
+#   another engine's socket or files; waits for it, and builds the local base image mixnet-base:bookworm
+#   (debootstrap minbase root, cached as a tarball, plus this machine's Node binary and any libraries it
+#   lacks) when it is missing or holds another Node version.
+#
+# Its engine is reached with DOCKER_HOST=unix://$STATE_DIR/docker.sock: the line DOCKER_HOST=... in
+# $STATE_DIR/env (written only while that engine runs) says so; .ci/run exports it for the tests and
+# the docker runtime (testnet/src/docker-inspect.ts) reads it when DOCKER_HOST is unset.
 #
 # With --iptables=false nothing NATs: containers reach each other on a user-defined network and the
 # host reaches them by container IP; published ports go through docker-proxy on the host.
 #
 # Environment (all optional):
 #   MIXNET_DOCKER_DATA_ROOT  dockerd --data-root          (default /var/lib/mixnet-docker)
-#   MIXNET_DOCKER_STATE_DIR  pid file, log, marker, env   (default /run/mixnet-docker)
+#   MIXNET_DOCKER_STATE_DIR  socket, exec root, pid file, log, marker, env  (default /run/mixnet-docker)
 #   MIXNET_DOCKER_CACHE_DIR  debootstrap rootfs tarball   (default /var/cache/mixnet-docker)
 #   MIXNET_BASE_IMAGE        base image tag               (default mixnet-base:bookworm)
 #   MIXNET_DEBIAN_MIRROR     debootstrap mirror           (default: the one apt uses for bookworm)
@@ -30,10 +36,15 @@ CACHE_DIR=${MIXNET_DOCKER_CACHE_DIR:-/var/cache/mixnet-docker}
 BASE_IMAGE=${MIXNET_BASE_IMAGE:-mixnet-base:bookworm}
 TIMEOUT=${MIXNET_DOCKER_TIMEOUT:-60}
 SUITE=bookworm
+SOCK=$STATE_DIR/docker.sock
+OUR_HOST=unix://$SOCK
+EXEC_ROOT=$STATE_DIR/exec
 PIDFILE=$STATE_DIR/dockerd.pid
 MARKER=$STATE_DIR/started-by-mixnet
 LOG=$STATE_DIR/dockerd.log
 ENVFILE=$STATE_DIR/env
+# shellcheck source=testnet/scripts/docker-common.sh
+. "$(dirname "$0")/docker-common.sh"
 
 say() { echo "docker-up: $*"; }
 die() {
@@ -43,30 +54,29 @@ die() {
 t0=$(date +%s.%N)
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-# Our daemon: the marker names the pid we started; it must still be a live dockerd.
-ours_running() {
-  [[ -f $MARKER ]] || return 1
-  local pid
-  pid=$(cat "$MARKER" 2>/dev/null) || return 1
-  [[ -n $pid && -d /proc/$pid ]] || return 1
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]
-}
-
+# The engine the caller's environment names (DOCKER_HOST, context or the default socket).
 docker_ok() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
+ours_ok() { command -v docker >/dev/null 2>&1 && DOCKER_HOST=$OUR_HOST timeout 20 docker info >/dev/null 2>&1; }
 
 write_env() {
   mkdir -p "$STATE_DIR"
   {
+    echo "DOCKER_HOST=$OUR_HOST"
     echo "MIXNET_DOCKER_BASE=$BASE_IMAGE"
     echo "TESTCONTAINERS_RYUK_DISABLED=true"
     echo "TESTCONTAINERS_HOST_OVERRIDE=localhost"
-  } >"$ENVFILE"
+  } >"$ENVFILE.tmp"
+  mv "$ENVFILE.tmp" "$ENVFILE"
 }
 
-if docker_ok && ! ours_running; then
-  say "a Docker engine is already running ($(docker info --format '{{.ServerVersion}}' 2>/dev/null || echo '?')," \
-    "not started by this script): nothing to do; build with the Dockerfile's default BASE"
-  exit 0
+if ! ours_running; then
+  # A marker whose pid is gone or now another process: forget it (and the env file naming our socket).
+  rm -f "$MARKER" "$ENVFILE" 2>/dev/null || true
+  if docker_ok; then
+    say "a Docker engine is already running ($(docker info --format '{{.ServerVersion}}' 2>/dev/null || echo '?')," \
+      "not started by this script): nothing to do; build with the Dockerfile's default BASE"
+    exit 0
+  fi
 fi
 
 # ---- install -------------------------------------------------------------------------------------
@@ -99,22 +109,30 @@ install_packages() {
 
 # ---- daemon --------------------------------------------------------------------------------------
 start_dockerd() {
+  local pid
   if ours_running; then
-    say "dockerd already running (pid $(cat "$MARKER"), started by this script earlier)"
+    pid=$(marker_pid)
+    say "dockerd already running (pid $pid, started by this script earlier, socket $SOCK)"
   else
     [[ $(id -u) -eq 0 ]] || die "need root to start dockerd (no Docker engine is running)"
-    [[ -S /var/run/docker.sock ]] && ! docker_ok && rm -f /var/run/docker.sock
     mkdir -p "$DATA_ROOT" || die "cannot create the data root $DATA_ROOT"
-    say "starting dockerd --iptables=false --ip-forward=false --data-root $DATA_ROOT (log: $LOG)"
-    # setsid: the daemon outlives this script's session and process group.
-    setsid dockerd --iptables=false --ip-forward=false --data-root "$DATA_ROOT" --pidfile "$PIDFILE" \
+    mkdir -p -m 700 "$EXEC_ROOT" || die "cannot create the exec root $EXEC_ROOT"
+    # Only our own socket, in our own folder: never another engine's.
+    rm -f "$SOCK"
+    say "starting dockerd on $SOCK --iptables=false --ip-forward=false --data-root $DATA_ROOT (log: $LOG)"
+    # setsid: the daemon outlives this script's session and process group. Its own containerd runs
+    # under our exec root; the namespaces keep it apart should it find a system containerd instead.
+    setsid dockerd --host "$OUR_HOST" --iptables=false --ip-forward=false --data-root "$DATA_ROOT" \
+      --exec-root "$EXEC_ROOT" --pidfile "$PIDFILE" \
+      --containerd-namespace mixnet --containerd-plugins-namespace mixnet-plugins \
       </dev/null >"$LOG" 2>&1 &
-    echo $! >"$MARKER"
+    pid=$!
+    # Recorded with its start time and boot id: docker-down.sh signals it only while both still match.
+    write_marker "$pid" || die "dockerd exited at once: $(tail -1 "$LOG" | cut -c1-300) (log: $LOG)"
   fi
-  local pid deadline=$((SECONDS + TIMEOUT))
-  pid=$(cat "$MARKER")
-  until docker_ok; do
-    if [[ ! -d /proc/$pid ]]; then
+  local deadline=$((SECONDS + TIMEOUT))
+  until ours_ok; do
+    if ! marker_alive; then
       rm -f "$MARKER"
       die "dockerd exited during start-up: $(grep -iE 'level=(fatal|error)|failed' "$LOG" | tail -1 | cut -c1-300) (log: $LOG)"
     fi
@@ -125,7 +143,9 @@ start_dockerd() {
     fi
     sleep 0.2
   done
-  say "dockerd ready: engine $(docker info --format '{{.ServerVersion}}'), storage $(docker info --format '{{.Driver}}') ($(elapsed))"
+  # Everything below talks to our engine only.
+  export DOCKER_HOST=$OUR_HOST
+  say "dockerd ready on $SOCK: engine $(docker info --format '{{.ServerVersion}}'), storage $(docker info --format '{{.Driver}}') ($(elapsed))"
 }
 
 # ---- base image ----------------------------------------------------------------------------------
@@ -222,5 +242,5 @@ write_env
 # much slower legacy builder.
 builder="docker build"
 if ! docker buildx version >/dev/null 2>&1 && [[ -x /usr/bin/docker ]]; then builder="DOCKER_BUILDKIT=1 /usr/bin/docker build"; fi
-say "done in $(elapsed); build with: $builder -f testnet/Dockerfile --build-arg BASE=$BASE_IMAGE -t mixnet-testnet ."
-say "stop with testnet/scripts/docker-down.sh; set TESTCONTAINERS_RYUK_DISABLED=true (also in $ENVFILE)"
+say "done in $(elapsed); build with: DOCKER_HOST=$OUR_HOST $builder -f testnet/Dockerfile --build-arg BASE=$BASE_IMAGE -t mixnet-testnet ."
+say "engine: export DOCKER_HOST=$OUR_HOST (also in $ENVFILE, with TESTCONTAINERS_RYUK_DISABLED=true); stop with testnet/scripts/docker-down.sh"

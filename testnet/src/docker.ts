@@ -2,19 +2,21 @@
  * The docker runtime (ARCHITECTURE.md, "Containers here and elsewhere"): one image from
  * testnet/Dockerfile, every process a container on a user-defined network, started through
  * testcontainers. A Sphinx header carries IP addresses, not names, so every container gets a fixed
- * IP on a fixed subnet (its alias is its id); the state folder is mounted at the same path inside,
- * so configs, keys, logs and traces are where the process runtime puts them.
+ * IP on a fixed subnet (its alias is its id). Each container mounts only its own files, at the same
+ * paths as on the host, and runs as a non-root uid without capabilities (docker-sandbox.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeFlagsFor } from '@mixnet/node';
 import { execa } from 'execa';
 import { writeHardhatConfig } from './chain.js';
-import { containerRunning, dockerBin } from './docker-inspect.js';
+import { containerRunning, dockerBin, dockerEnv, useDockerEngine } from './docker-inspect.js';
+import { prepareSandbox } from './docker-sandbox.js';
 import { type Allocate, generateTestnet, type TestnetPlan } from './generate.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
+import { processStart } from './proc-start.js';
 import {
   DEFAULT_PLAN,
   refuseIfRunning,
@@ -29,25 +31,17 @@ export const IMAGE = 'mixnet-testnet';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LABEL = 'mixnet.testnet';
 const PORTS = { packets: 1789, metrics: 9100, websocket: 9000, chain: 8545 };
-const ENV_FILE = '/run/mixnet-docker/env';
 
-/** Settings docker-up.sh leaves for us (base image, testcontainers switches). */
-function dockerEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!existsSync(ENV_FILE)) return out;
-  for (const line of readFileSync(ENV_FILE, 'utf8').split('\n')) {
-    const m = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m) out[m[1] as string] = (m[2] as string).replace(/^['"]|['"]$/g, '');
-  }
-  return out;
-}
+export { useDockerEngine };
 
 export function dockerAvailable(): boolean {
+  useDockerEngine();
   return spawnSync(dockerBin(), ['info'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 }
 
 /** Builds the image (BuildKit; cached layers make a rebuild after a code change take seconds). */
 export async function buildImage(progress: (m: string) => void): Promise<string> {
+  useDockerEngine();
   const env = dockerEnv();
   const base = process.env.MIXNET_DOCKER_BASE ?? env.MIXNET_DOCKER_BASE;
   progress(`building the ${IMAGE} image${base ? ` on ${base}` : ''}`);
@@ -100,9 +94,6 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
       'no Docker engine answers: on a machine without one, run testnet/scripts/docker-up.sh (installs docker.io and starts dockerd)',
     );
   refuseIfRunning(opts.dir);
-  // What the user set wins, then docker-up.sh's env file, then our defaults.
-  const defaults = { TESTCONTAINERS_RYUK_DISABLED: 'true', TESTCONTAINERS_HOST_OVERRIDE: 'localhost', ...dockerEnv() };
-  for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
   const { GenericContainer } = await import('testcontainers');
   const image = await buildImage(progress);
 
@@ -129,6 +120,7 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
   state.runtime = 'docker';
   state.docker = { network, image, runId };
   state.cliPid = process.pid;
+  state.cliStarted = processStart(process.pid);
   writeState(opts.dir, state);
 
   class FixedIpContainer extends GenericContainer {
@@ -147,12 +139,16 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
       p.role === 'chain'
         ? `cd /app/testnet && exec node node_modules/hardhat/internal/cli/bootstrap.js --config ${writeHardhatConfig(paths(opts.dir).chain)} node --hostname 0.0.0.0 --port ${PORTS.chain}`
         : `exec node ${[...nodeFlagsFor(p.role), cli].join(' ')} run ${p.role} --config ${p.configPath}`;
+    const box = prepareSandbox(opts.dir, state, p, state.processes.indexOf(p));
     const container = await new FixedIpContainer(image)
       .withName(`${network}-${p.id}`)
       .withEntrypoint(['sh', '-c'])
       .withCommand([`${command} >> ${p.logPath} 2>&1`])
-      .withEnvironment({ HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' })
-      .withBindMounts([{ source: opts.dir, target: opts.dir, mode: 'rw' }])
+      .withEnvironment({ HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', ...box.env })
+      .withUser(box.user)
+      .withBindMounts(box.binds)
+      .withDroppedCapabilities('ALL')
+      .withSecurityOpt('no-new-privileges')
       .withFixedIp(ips.get(p.id) as string, p.id)
       .withLabels(labels)
       .start();
@@ -169,6 +165,7 @@ export async function upDocker(opts: UpOptions): Promise<TestnetState> {
 
 /** Removes every container and the network of the testnet in `dir`. */
 export async function downDocker(dir: string): Promise<{ stopped: string[] }> {
+  useDockerEngine();
   const state = readState(dir);
   if (!state) return { stopped: [] };
   const stopped: string[] = [];

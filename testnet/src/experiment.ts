@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AnalyzeResult, analyzeTraces } from '@mixnet/analyze';
+import { type AnalyzeResult, analyzeTraces, quantileSorted } from '@mixnet/analyze';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import { downTestnet, upTestnet } from './testnet.js';
 
@@ -105,7 +105,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     options,
     analysis,
     latency: {
-      p50: latencies[Math.floor(latencies.length / 2)] ?? Number.NaN,
+      p50: quantileSorted(latencies, 0.5),
       mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
       n: latencies.length,
     },

@@ -195,6 +195,8 @@ export async function generateTestnet(
       metrics: { host: ep.listenHost, port: metricsPort },
       workers: plan.workers,
       log: { level: plan.logLevel },
+      // The members it forwards to and takes packets from: every mix and gateway (issue 14 #1).
+      network: { topologyFile: rel(p.topology) },
       ...(plan.emulation ? { links: { emulation: plan.emulation } } : {}),
       ...nodeDirectory,
       ...(plan.trace ? { trace: { dir: rel(plan.trace), topologyFile: rel(p.topology) } } : {}),

@@ -2,7 +2,7 @@
 import { chainReady } from './chain.js';
 import { containerRunning } from './docker-inspect.js';
 import type { ProcessEntry } from './layout.js';
-import { isAlive } from './process-runtime.js';
+import { isOurs } from './process-runtime.js';
 
 export type Health = 'up' | 'down' | 'starting';
 
@@ -17,7 +17,7 @@ export async function probe(p: ProcessEntry): Promise<boolean> {
 }
 
 export async function healthOf(p: ProcessEntry): Promise<Health> {
-  if (p.pid !== undefined && !isAlive(p.pid)) return 'down';
+  if (p.pid !== undefined && !isOurs(p)) return 'down';
   if (p.container !== undefined && !containerRunning(p.container)) return 'down';
   return (await probe(p)) ? 'up' : p.pid === undefined && p.container === undefined ? 'down' : 'starting';
 }

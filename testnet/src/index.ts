@@ -36,7 +36,10 @@ export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './lay
 export type { NodeAction, NodeControlOptions, NodeControlResult } from './node-control.js';
 export { controlNode } from './node-control.js';
 export { freePort } from './ports.js';
-export { CLI_MAIN, isAlive, stopProcess } from './process-runtime.js';
+export type { ProcessStart } from './proc-start.js';
+export { parseStartTicks, processStart, sameProcess } from './proc-start.js';
+export type { StartedProcess, TrackedProcess } from './process-runtime.js';
+export { CLI_MAIN, isAlive, isOurs, stopProcess } from './process-runtime.js';
 export type { ScaleOptions, ScaleResult } from './scale.js';
 export { scaleTestnet } from './scale.js';
 export type { DownOptions, StatusEntry, TestnetStatus, UpOptions } from './testnet.js';

@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ProcessStart } from './proc-start.js';
 
 export const DEFAULT_STATE_DIR = '.mixnet/testnet';
 
@@ -30,6 +31,8 @@ export interface ProcessEntry {
   configPath?: string;
   logPath: string;
   pid?: number;
+  /** When `pid` started: `down` signals it only while this still matches (a pid can be reused). */
+  started?: ProcessStart;
   container?: string;
 }
 
@@ -39,6 +42,8 @@ export interface TestnetState {
   createdAt: string;
   /** The CLI that brought it up (gone after `--detach` or a crash). */
   cliPid?: number;
+  /** When the CLI started, checked before `down` signals `cliPid`. */
+  cliStarted?: ProcessStart;
   layers: number;
   /** Active mixes per layer (the directory's activePerLayer; `scale` changes it). */
   nodesPerLayer: number;
@@ -55,7 +60,7 @@ export interface TestnetState {
    */
   topologyPath: string;
   /** The directory every process and client learns the network from (absent: static topology only). */
-  directory?: { url: string; publicKey: string; adminTokenFile: string };
+  directory?: { url: string; publicKey: string; adminTokenFile?: string };
   chainUrl?: string;
   serviceProvider?: { id: string; address: string };
   processes: ProcessEntry[];

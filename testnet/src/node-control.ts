@@ -9,7 +9,7 @@ import { startHardhat } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { isAlive, startRole, stopProcess } from './process-runtime.js';
+import { isAlive, isOurs, type StartedProcess, startRole, stopProcess } from './process-runtime.js';
 import { TestnetError } from './testnet.js';
 
 export type NodeAction = 'kill' | 'stop' | 'start';
@@ -35,7 +35,15 @@ function find(state: TestnetState, dir: string, id: string): ProcessEntry {
   return p;
 }
 
-const running = (p: ProcessEntry) => (p.container ? containerRunning(p.container) : isAlive(p.pid));
+/** Still the process we started (a pid reused by another process does not count). */
+const running = (p: ProcessEntry) => (p.container ? containerRunning(p.container) : isOurs(p));
+
+/** Records a new process in its entry: pid and start time (what `down` checks before signalling). */
+function record(p: ProcessEntry, s: StartedProcess): void {
+  p.pid = s.pid;
+  if (s.started) p.started = s.started;
+  else delete p.started;
+}
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -77,16 +85,16 @@ export async function controlNode(
   }
   if (action === 'stop') {
     if (p.container) await docker(['stop', '-t', String(Math.ceil((opts.graceMs ?? 8_000) / 1000)), p.container]);
-    else await stopProcess(p.pid, opts.graceMs);
+    else await stopProcess(p, opts.graceMs);
     return { id, action, at };
   }
   if (p.container) await docker(['start', p.container]);
   else if (p.role === 'chain') {
     const url = new URL(p.url as string);
-    p.pid = startHardhat(paths(dir).chain, url.hostname, Number(url.port), p.logPath).pid;
+    record(p, startHardhat(paths(dir).chain, url.hostname, Number(url.port), p.logPath));
   } else {
     if (!p.configPath) throw new TestnetError(`${id} has no config to start from`);
-    p.pid = startRole(p.role, p.configPath, p.logPath).pid;
+    record(p, startRole(p.role, p.configPath, p.logPath));
   }
   writeState(dir, state);
   try {

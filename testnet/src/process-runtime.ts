@@ -7,12 +7,21 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeFlagsFor } from '@mixnet/node';
+import { canTellProcessesApart, type ProcessStart, processStart, sameProcess } from './proc-start.js';
 
 /** The CLI entry point in this repository's layout (testnet/dist → packages/cli/dist). */
 export const CLI_MAIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
 export interface StartedProcess {
   pid: number;
+  /** Recorded with the pid, so a later `down` can tell it from a process that reused the pid. */
+  started?: ProcessStart;
+}
+
+/** A process as a state folder records it. */
+export interface TrackedProcess {
+  pid?: number;
+  started?: ProcessStart;
 }
 
 export function spawnDetached(command: string, args: string[], logPath: string, cwd?: string): StartedProcess {
@@ -26,7 +35,8 @@ export function spawnDetached(command: string, args: string[], logPath: string, 
     });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     child.unref();
-    return { pid: child.pid };
+    const started = processStart(child.pid);
+    return { pid: child.pid, ...(started ? { started } : {}) };
   } finally {
     closeSync(log);
   }
@@ -36,6 +46,7 @@ export function startRole(role: string, configPath: string, logPath: string, ent
   return spawnDetached(process.execPath, [...nodeFlagsFor(role), entry, 'run', role, '--config', configPath], logPath);
 }
 
+/** Whether a pid names any live process (ours or not): for a child the caller holds, not a state's pid. */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
@@ -46,9 +57,27 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** SIGTERM to the process group (graceful: nodes forward what they hold), SIGKILL after `graceMs`. */
-export async function stopProcess(pid: number | undefined, graceMs = 8_000): Promise<void> {
-  if (!pid || !isAlive(pid)) return;
+/**
+ * Whether a recorded process still runs as the one we started: same pid, start time and boot.
+ * A pid without its start (or with another) is someone else's now, or unknown: not ours. Only
+ * where /proc cannot tell processes apart does the pid alone decide.
+ */
+export function isOurs(p: TrackedProcess): boolean {
+  if (!p.pid || !isAlive(p.pid)) return false;
+  if (!canTellProcessesApart()) return true;
+  return p.started !== undefined && sameProcess(p.pid, p.started);
+}
+
+/**
+ * SIGTERM to the process group (graceful: nodes forward what they hold), SIGKILL after `graceMs`.
+ * A recorded process (`{ pid, started }`, from a state) is signalled only while `isOurs`; a bare pid
+ * only by a caller that holds that child itself.
+ */
+export async function stopProcess(target: number | TrackedProcess | undefined, graceMs = 8_000): Promise<void> {
+  if (target === undefined) return;
+  const pid = typeof target === 'number' ? target : target.pid;
+  const alive = typeof target === 'number' ? () => isAlive(pid) : () => isOurs(target);
+  if (!pid || !alive()) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
@@ -62,7 +91,7 @@ export async function stopProcess(pid: number | undefined, graceMs = 8_000): Pro
   };
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) signal('SIGKILL');
-  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) signal('SIGKILL');
+  while (alive()) await new Promise((r) => setTimeout(r, 20));
 }

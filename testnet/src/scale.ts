@@ -17,7 +17,7 @@ import { admitIdentities } from './directory-files.js';
 import { loopbackAllocator } from './generate.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { isAlive, startRole, stopProcess } from './process-runtime.js';
+import { isOurs, startRole, stopProcess } from './process-runtime.js';
 import { TestnetError } from './testnet.js';
 
 export interface ScaleOptions {
@@ -100,9 +100,12 @@ async function addMix(dir: string, state: TestnetState, template: ProcessEntry) 
 }
 
 async function startAndWait(p: ProcessEntry, timeoutMs: number): Promise<void> {
-  p.pid = startRole(p.role, p.configPath as string, p.logPath).pid;
+  const s = startRole(p.role, p.configPath as string, p.logPath);
+  p.pid = s.pid;
+  if (s.started) p.started = s.started;
+  else delete p.started;
   try {
-    await waitHealthy(p, timeoutMs, () => isAlive(p.pid));
+    await waitHealthy(p, timeoutMs, () => isOurs(p));
   } catch (err) {
     throw new TestnetError((err as Error).message);
   }
@@ -136,7 +139,7 @@ export async function scaleTestnet(o: ScaleOptions): Promise<ScaleResult> {
     );
     writeState(o.dir, state);
     progress('restarting the directory to admit them (nodes and clients keep their last document meanwhile)');
-    await stopProcess(directory.pid);
+    await stopProcess(directory);
     await startAndWait(directory, timeoutMs);
     writeState(o.dir, state);
     await Promise.all(

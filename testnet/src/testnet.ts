@@ -19,7 +19,8 @@ import { containerRunning } from './docker-inspect.js';
 import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { isAlive, startRole, stopProcess } from './process-runtime.js';
+import { processStart } from './proc-start.js';
+import { isOurs, startRole, stopProcess } from './process-runtime.js';
 import { type TraceMetaOptions, writeTraceMeta } from './trace-meta.js';
 
 export interface UpOptions extends Partial<TestnetPlan> {
@@ -59,9 +60,9 @@ export const DEFAULT_PLAN: TestnetPlan = {
   logLevel: 'info',
 };
 
-/** Processes of a state that are still alive. */
+/** Processes of a state that still run (as the processes it started, not ones that reused a pid). */
 export function liveProcesses(state: TestnetState): ProcessEntry[] {
-  return state.processes.filter((p) => isAlive(p.pid));
+  return state.processes.filter((p) => isOurs(p));
 }
 
 function logTail(path: string, lines = 15): string {
@@ -92,19 +93,20 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
   progress(`generating keys, ports and configs for ${plan.layers} layers × ${plan.nodesPerLayer} in ${opts.dir}`);
   const { state, chainPort } = await generateTestnet(opts.dir, plan);
   state.cliPid = process.pid;
+  state.cliStarted = processStart(process.pid);
   writeState(opts.dir, state);
   const timeoutMs = opts.timeoutMs ?? 30_000;
 
   const launch = async (p: ProcessEntry) => {
-    if (p.role === 'chain') {
-      const { pid } = startHardhat(paths(opts.dir).chain, plan.host, chainPort as number, p.logPath);
-      p.pid = pid;
-    } else {
-      p.pid = startRole(p.role, p.configPath as string, p.logPath).pid;
-    }
+    const { pid, started } =
+      p.role === 'chain'
+        ? startHardhat(paths(opts.dir).chain, plan.host, chainPort as number, p.logPath)
+        : startRole(p.role, p.configPath as string, p.logPath);
+    p.pid = pid;
+    if (started) p.started = started;
     writeState(opts.dir, state);
     try {
-      await waitHealthy(p, p.role === 'chain' ? 60_000 : timeoutMs, () => isAlive(p.pid));
+      await waitHealthy(p, p.role === 'chain' ? 60_000 : timeoutMs, () => isOurs(p));
     } catch (err) {
       const tail = logTail(p.logPath);
       throw new TestnetError(`${(err as Error).message}${tail ? `\n--- ${p.id} log ---\n${tail}` : ''}`);
@@ -283,7 +285,8 @@ export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<
   const state = readState(dir);
   if (!state) return { stopped: [] };
   const stopped: string[] = [];
-  if (state.cliPid && state.cliPid !== process.pid && isAlive(state.cliPid)) {
+  // Only the CLI that brought it up, not whoever got its pid after a crash or reboot.
+  if (state.cliPid && state.cliPid !== process.pid && isOurs({ pid: state.cliPid, started: state.cliStarted })) {
     try {
       process.kill(state.cliPid, 'SIGTERM');
     } catch {
@@ -296,8 +299,8 @@ export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<
   for (const group of groups) {
     await Promise.all(
       group.map(async (p) => {
-        if (isAlive(p.pid)) stopped.push(p.id);
-        await stopProcess(p.pid);
+        if (isOurs(p)) stopped.push(p.id);
+        await stopProcess(p);
       }),
     );
   }

@@ -2,7 +2,7 @@
  * The meta header of a traced testnet run (ANONYMITY.md §1), written into the trace folder as
  * `meta.jsonl` when the run ends: it needs the clients that took part, known only afterwards.
  * The processing constant c is the smallest hold a mix recorded (ground truth lines carry both ti
- * and tx), the public figure the adversary is assumed to know.
+ * and tx), the public figure the adversary is assumed to know; gateways get one per direction.
  */
 import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,9 +31,16 @@ async function scan(file: string, visit: (o: Record<string, unknown>) => void): 
 export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promise<string> {
   const topology = JSON.parse(readFileSync(opts.topologyPath, 'utf8')) as Topology;
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && f !== 'meta.jsonl');
-  const clients = files.filter((f) => f.startsWith('c-')).map((f) => f.slice(0, -'.jsonl'.length));
+  // Clients with a trace file, and those only a gateway saw (untraced ones, e.g. `up`'s smoke check).
+  const clients = new Set(files.filter((f) => f.startsWith('c-')).map((f) => f.slice(0, -'.jsonl'.length)));
   const mixIds = new Set(topology.layers.flat().map((n) => n.id));
+  const gatewayIds = new Set(topology.gateways.map((g) => g.id));
   let proc = Number.POSITIVE_INFINITY;
+  // A gateway forwards a client's packet without Sphinx work (µs) and unwraps a mix's (about c):
+  // each direction gets its own constant, else its departures look impossible to the analyzer.
+  let procIn = Number.POSITIVE_INFINITY;
+  let procOut = Number.POSITIVE_INFINITY;
+  let reals = 0;
   let tStart = Number.POSITIVE_INFINITY;
   let tEnd = 0;
   for (const f of files) {
@@ -41,16 +48,29 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
     await scan(join(dir, f), (o) => {
       const ti = typeof o.ti === 'number' ? o.ti : undefined;
       const tx = typeof o.tx === 'number' ? o.tx : undefined;
-      if (mixIds.has(id) && ti !== undefined && tx !== undefined) proc = Math.min(proc, tx - ti);
+      if (ti !== undefined && tx !== undefined) {
+        if (mixIds.has(id)) proc = Math.min(proc, tx - ti);
+        else if (gatewayIds.has(id)) {
+          const fromClient = typeof o.pi === 'string' && o.pi.startsWith('c-');
+          if (fromClient) procIn = Math.min(procIn, tx - ti);
+          else procOut = Math.min(procOut, tx - ti);
+        }
+      }
       if (o.gt && tx !== undefined) tStart = Math.min(tStart, tx);
+      if ((o.gt as { k?: string } | undefined)?.k === 'real') reals++;
+      for (const peer of [o.pi, o.nx]) if (typeof peer === 'string' && peer.startsWith('c-')) clients.add(peer);
       tEnd = Math.max(tEnd, tx ?? ti ?? 0);
     });
   }
   const t = opts.traffic ?? {};
   const cover = t.cover ?? true;
+  // Unless the run says, λ_real per client is estimated from the emissions (a public rate, §2).
+  const seconds = tEnd - tStart;
+  const realPerSecond =
+    t.realPerSecond ?? (clients.size > 0 && seconds > 0 && reals > 0 ? reals / clients.size / seconds : undefined);
   const meta = {
     type: 'meta',
-    clients,
+    clients: [...clients].sort(),
     gateways: topology.gateways.map((g) => g.id),
     layers: topology.layers.map((l) => l.map((n) => n.id)),
     mean_delay: opts.mu / 1000,
@@ -61,11 +81,13 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
       cover,
       scheme: cover ? 'buffered' : 'independent',
       rates: {
-        ...(t.realPerSecond !== undefined ? { real: t.realPerSecond } : {}),
+        ...(realPerSecond !== undefined ? { real: realPerSecond } : {}),
         payload: 1000 / (t.sendGapMs ?? 20),
         loop: cover ? 1000 / (t.loopGapMs ?? 200) : 0,
       },
       watermark: 0.05,
+      ...(Number.isFinite(procIn) ? { gateway_proc_in: Math.max(0, procIn) } : {}),
+      ...(Number.isFinite(procOut) ? { gateway_proc_out: Math.max(0, procOut) } : {}),
     },
   };
   const path = join(dir, 'meta.jsonl');

@@ -143,6 +143,23 @@ describe.each(BACKENDS)('Nym interop on %s', (name, backend) => {
     }
   });
 
+  it('the crate processes our version-259 packets (what our clients send) as we do, and builds the same ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {
+        const opts = { ...routeOptions(r), ...p, initialSecret: r.initialSecret, version: 259 as const };
+        const ours = createPacket({ ...opts, backend });
+        const end = await walkBoth(ours, r, backend, 'ours v259→crate');
+        expect(end?.theirs.message).toEqual(p.message);
+        expect(end?.theirs.version).toBe(259);
+        const theirs = expectNymOk(await peer.create(opts)).packet;
+        expect(ours.subarray(0, 32)).toEqual(theirs.subarray(0, 32));
+        expect(ours.subarray(348)).toEqual(theirs.subarray(348));
+        count(`our v259 packets (${name})`);
+      }),
+      { numRuns: Math.ceil(runs / 2) },
+    );
+  });
+
   it('from the same initial secret both build the same alpha and payload (only the random final padding differs)', async () => {
     await fc.assert(
       fc.asyncProperty(routeArb(), payloadArb, async (r, p) => {

@@ -165,9 +165,10 @@ class Run {
     this.C = meta.clients.length;
     const params = meta.params ?? {};
     const cover = params.cover ?? ((params.rates?.payload ?? 0) > 0 || (params.rates?.loop ?? 0) > 0);
-    const mode: PiMode = opts.pi ?? (params.scheme === 'buffered' && cover ? 'both' : 'flat');
-    this.variants = mode === 'both' ? ['flat', 'gap'] : [mode];
     this.lambdaReal = opts.lambdaReal ?? params.rates?.real ?? NaN;
+    // By default a buffered scheme gets both priors; without λ_real only the flat one can be computed.
+    const mode: PiMode = opts.pi ?? (params.scheme === 'buffered' && cover && this.lambdaReal > 0 ? 'both' : 'flat');
+    this.variants = mode === 'both' ? ['flat', 'gap'] : [mode];
     if (this.variants.includes('gap') && !(this.lambdaReal > 0)) {
       throw new TraceError('gap-weighted π needs λ_real: pass lambdaReal or put params.rates.real in the header');
     }
@@ -250,6 +251,8 @@ class Run {
         watermarkNs: toNs(opts.watermark ?? params.watermark ?? 0.01),
         gatewayWindowNs: toNs(opts.gatewayWindow ?? params.gateway_window ?? 0),
         gatewayMeanNs: toNs(opts.gatewayDelay ?? params.gateway_delay ?? 0),
+        ...(typeof params.gateway_proc_in === 'number' ? { gatewayProcInNs: toNs(params.gateway_proc_in) } : {}),
+        ...(typeof params.gateway_proc_out === 'number' ? { gatewayProcOutNs: toNs(params.gateway_proc_out) } : {}),
       },
       hooks,
     );

@@ -13,6 +13,7 @@ export type { EngineCounters } from './posterior.js';
 export type { SimulateOptions, SimulateResult } from './simulate.js';
 export { simulate } from './simulate.js';
 export type { Dist } from './stats.js';
+export { median, quantile, quantileSorted } from './stats.js';
 export type { MetaHeader, MetaParams, TraceLine } from './trace-format.js';
 export { parseLine, TraceError } from './trace-format.js';
 export type { LineBatches, TraceSource } from './trace-reader.js';

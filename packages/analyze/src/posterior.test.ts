@@ -81,6 +81,35 @@ describe('exact posterior on hand-built traces', () => {
     expect(r.counts.held).toBe(1);
   });
 
+  it('a buffered run whose header has no λ_real gets the flat π instead of an error', async () => {
+    const header = meta({ params: { watermark: 0, cover: true, scheme: 'buffered', rates: { payload: 50 } } });
+    const src = sources(header, packet('p', 'a', 6, 7), packet('q', 'b', 6.5, 8));
+    const r = await analyzeSources(src, opts);
+    expect(r.primaryPi).toBe('flat');
+    expect(r.senderByPi.gap).toBeUndefined();
+    expect(r.hSnd.mean).toBeCloseTo(1, 12);
+    // asked for explicitly, the gap-weighted π still needs λ_real
+    await expect(analyzeSources(src, { ...opts, pi: 'gap' })).rejects.toThrow(/needs λ_real/);
+  });
+
+  it("a gateway's own processing constant per direction: a client's packet is forwarded in µs, not c", async () => {
+    // As packet(), but the gateway forwards the client's packet 5 µs after it came (live gateways do no Sphinx work there).
+    const fast = (id: string, from: string, t: number, out: number) => {
+      const p = packet(id, from, t, out);
+      p.g = [hop('g', t, from, `${id}0`, t + 0.000005, 'M', `${id}1`), ...(p.g as string[]).slice(1)];
+      p.M = [hop('M', t + 0.000005, 'g', `${id}1`, out, 'g', `${id}2`)];
+      return p;
+    };
+    const parts = [fast('p', 'a', 6, 7), fast('q', 'b', 6.5, 8)];
+    const blind = await analyzeSources(sources(meta(), ...parts), opts);
+    // each gateway departure before arrival + c is infeasible, counted once per departure
+    expect(blind.counts.infeasible).toBe(2);
+    const header = meta({ params: { watermark: 0, gateway_proc_in: 0.000005 } });
+    const told = await analyzeSources(sources(header, ...parts), opts);
+    expect(told.counts.infeasible).toBe(0);
+    expect(told.hOut.mean).toBeCloseTo(1, 12);
+  });
+
   it('the timing estimator (§2.4) weights every earlier arrival by exp(−(β − a − c)/m)', async () => {
     const src = sources(meta(), packet('p', 'a', 6, 7), packet('q', 'b', 6.5, 8));
     const r = await analyzeSources(src, { ...opts, timing: true });

@@ -63,6 +63,12 @@ export interface EngineConfig {
   watermarkNs: number;
   gatewayWindowNs: number;
   gatewayMeanNs: number;
+  /**
+   * Processing constants of the two gateway directions when they differ from c: a live gateway
+   * forwards a client's packet without Sphinx processing (µs), and unwraps a mix's (about c).
+   */
+  gatewayProcInNs?: number;
+  gatewayProcOutNs?: number;
 }
 
 export interface EngineCounters {
@@ -131,19 +137,19 @@ export class Engine {
       if (relay) return new RelayPool(this.vecs, cfg.gatewayWindowNs);
       return timing && mean > 0 ? new TimingPool(this.vecs, mean) : new ExactPool(this.vecs);
     };
-    const make = (info: NodeInfo, mean: number, relay: boolean) =>
+    const make = (info: NodeInfo, mean: number, relay: boolean, cNs = c) =>
       new VNode(
         info,
-        c,
+        cNs,
         relay,
         info.layer === L,
         pool(mean, relay, false),
         cfg.timing ? pool(mean, relay, true) : null,
       );
     const gwRelay = cfg.gatewayMeanNs === 0;
-    this.gwIn = topo.gateways.map((n) => make(topo.get(n), cfg.gatewayMeanNs, gwRelay));
+    this.gwIn = topo.gateways.map((n) => make(topo.get(n), cfg.gatewayMeanNs, gwRelay, cfg.gatewayProcInNs));
     this.mixNodes = topo.mixes.map((info) => make(info, m, false));
-    this.gwOut = topo.gateways.map((n) => make(topo.get(n), cfg.gatewayMeanNs, gwRelay));
+    this.gwOut = topo.gateways.map((n) => make(topo.get(n), cfg.gatewayMeanNs, gwRelay, cfg.gatewayProcOutNs));
     this.order.push(...this.gwIn, ...this.mixNodes, ...this.gwOut);
   }
 
@@ -336,7 +342,8 @@ export class Engine {
         if (!this.resolve(w)) return false;
         cand.pop();
         this.insert(node, w);
-        this.counters.infeasible++;
+        // a relay pool counts its own infeasible departures (finish() adds them): count once
+        if (!node.relay) this.counters.infeasible++;
         empty = false;
       } else this.counters.orphanDepartures++;
     }

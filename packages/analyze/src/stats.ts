@@ -10,6 +10,36 @@ export interface Dist {
   n: number;
 }
 
+/**
+ * The project's one quantile rule (analysis, bench, perf gate, experiments): linear interpolation
+ * between order statistics (Hyndman–Fan type 7, R's and NumPy's default) over ascending `sorted`.
+ * So the median of an even count is the mean of the two middle values. NaN when empty; ±Infinity allowed.
+ */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const frac = h - lo;
+  const a = sorted[lo] as number;
+  if (frac === 0 || lo + 1 >= sorted.length) return a;
+  const b = sorted[lo + 1] as number;
+  if (a === b || !Number.isFinite(b)) return b === a ? a : b;
+  return a + (b - a) * frac;
+}
+
+/** `quantileSorted` over values in any order (not modified). */
+export function quantile(values: readonly number[], p: number): number {
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
+/** The median by the one rule: the middle value, or the mean of the two middle values. */
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
 /** Exact count and mean; quantiles exact up to `cap` values, then from a uniform reservoir of that size. */
 export class Sample {
   n = 0;
@@ -47,16 +77,7 @@ export class Sample {
 
   /** Linear-interpolation quantile (type 7); ±Infinity values allowed. */
   quantile(p: number): number {
-    const v = this.values();
-    if (v.length === 0) return NaN;
-    const h = (v.length - 1) * p;
-    const lo = Math.floor(h);
-    const frac = h - lo;
-    const a = v[lo] as number;
-    if (frac === 0 || lo + 1 >= v.length) return a;
-    const b = v[lo + 1] as number;
-    if (a === b || !Number.isFinite(b)) return b === a ? a : b;
-    return a + (b - a) * frac;
+    return quantileSorted(this.values(), p);
   }
 
   dist(): Dist {

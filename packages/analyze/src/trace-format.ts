@@ -4,6 +4,14 @@
  * that eligibility comparisons `ti + c <= tx` are exact (§2.1: ties matter when m is small).
  */
 
+import {
+  formatDeliverLine,
+  formatHeldLine,
+  formatHopLine,
+  formatNs,
+  formatEmitLine as writeEmitLine,
+} from '@mixnet/sphinx/wire';
+
 /** Public run parameters in the header (`params`). Unknown fields are kept and ignored. */
 export interface MetaParams {
   /** Per-client rates in packets per second: real messages, payload stream, loop cover, extra drop cover. */
@@ -17,6 +25,10 @@ export interface MetaParams {
   gateway_window?: number;
   /** Maximum clock skew + link latency between nodes, seconds (§5 watermark). */
   watermark?: number;
+  /** Processing constant c of a gateway forwarding a client's packet (no Sphinx work there), seconds; default `proc`. */
+  gateway_proc_in?: number;
+  /** Processing constant c of a gateway unwrapping a packet for a client, seconds; default `proc`. */
+  gateway_proc_out?: number;
   [key: string]: unknown;
 }
 
@@ -71,15 +83,6 @@ export class TraceError extends Error {
 /** Seconds (as written) to integer nanoseconds. */
 export function toNs(seconds: number): number {
   return Math.round(seconds * 1e9);
-}
-
-/** Integer nanoseconds to seconds with exactly 9 decimals, without float formatting error. */
-export function formatNs(ns: number): string {
-  const neg = ns < 0;
-  const a = Math.abs(ns);
-  const whole = Math.floor(a / 1e9);
-  const frac = String(a - whole * 1e9).padStart(9, '0');
-  return `${neg ? '-' : ''}${whole}.${frac}`;
 }
 
 function isStr(x: unknown): x is string {
@@ -199,28 +202,11 @@ export function lineTime(l: TraceLine): number {
   return Number.isNaN(l.tx) ? l.ti : l.tx;
 }
 
-// Writers (used by the simulator). Times are integer nanoseconds.
+// Writers: the project's one writer (@mixnet/sphinx/wire trace-line.ts, also used by nodes and
+// clients), with the packet kind as this module's number.
 
-export function formatHopLine(
-  n: string,
-  ti: number,
-  pi: string,
-  hi: string,
-  tx: number,
-  nx: string,
-  hx: string,
-): string {
-  return `{"n":"${n}","ti":${formatNs(ti)},"pi":"${pi}","hi":"${hi}","tx":${formatNs(tx)},"nx":"${nx}","hx":"${hx}"}`;
-}
-
-export function formatHeldLine(n: string, ti: number, pi: string, hi: string): string {
-  return `{"n":"${n}","ti":${formatNs(ti)},"pi":"${pi}","hi":"${hi}","tx":null}`;
-}
+export { formatDeliverLine, formatHeldLine, formatHopLine, formatNs };
 
 export function formatEmitLine(n: string, tx: number, nx: string, hx: string, k: PacketKind, d: string): string {
-  return `{"n":"${n}","tx":${formatNs(tx)},"nx":"${nx}","hx":"${hx}","gt":{"k":"${KIND_NAMES[k]}","d":"${d}"}}`;
-}
-
-export function formatDeliverLine(n: string, ti: number, pi: string, hi: string): string {
-  return `{"n":"${n}","ti":${formatNs(ti)},"pi":"${pi}","hi":"${hi}"}`;
+  return writeEmitLine(n, tx, nx, hx, KIND_NAMES[k], d);
 }

@@ -1,15 +1,20 @@
 /**
- * Issue 6: the docker runtime relays a transaction. .ci/run prepares Docker first
- * (testnet/scripts/docker-up.sh); where no engine can start, this says why and is left out, except
- * in CI, where a missing engine is a failure.
+ * Issue 6: the docker runtime relays a transaction. Issue 14 (#17): each container mounts only its
+ * own files and runs as a non-root uid, so a mix cannot read another node's keys. .ci/run prepares
+ * Docker first (testnet/scripts/docker-up.sh, an engine on a private socket named in its env file,
+ * which useDockerEngine reads); where no engine can start, this says why and is left out, except in
+ * CI, where a missing engine is a failure.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { useDockerEngine } from '@mixnet/testnet/docker';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
 
+// DOCKER_HOST of docker-up.sh's engine unless set: for `docker` here and the CLI runs (they inherit it).
+useDockerEngine();
 const docker = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 const available = spawnSync(docker, ['info'], { stdio: 'ignore', timeout: 15_000 }).status === 0;
 if (!available && !process.env.CI)
@@ -18,7 +23,7 @@ if (!available && !process.env.CI)
   );
 
 describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker', () => {
-  it('relays a transaction through containers, shows them in status, and down removes them', {
+  it('relays a transaction through sandboxed containers, shows them in status, and down removes them', {
     timeout: 300_000,
   }, async () => {
     expect(available, 'CI needs a Docker engine: .ci/run starts one with testnet/scripts/docker-up.sh').toBe(true);
@@ -29,9 +34,10 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
         280_000,
       );
       expect(up.code, up.stderr).toBe(0);
-      const info = JSON.parse(up.stdout) as { runtime: string; processes: { container?: string }[] };
+      const info = JSON.parse(up.stdout) as { runtime: string; processes: { id: string; container?: string }[] };
       expect(info.runtime).toBe('docker');
       expect(info.processes.every((p) => typeof p.container === 'string')).toBe(true);
+      expectSandboxed(state, info.processes);
 
       const tx = await runCli(['relay-tx', '--state', state, '--json']);
       expect(tx.code, tx.stderr).toBe(0);
@@ -51,3 +57,43 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
     expect(left).toBe('');
   });
 });
+
+const run = (args: string[]) => spawnSync(docker, args, { encoding: 'utf8', timeout: 30_000 });
+
+/** Issue 14 (#17): a mix's container sees only its own keys (read-only) and runs as a non-root uid. */
+function expectSandboxed(state: string, processes: { id: string; container?: string }[]): void {
+  const mix = processes.find((p) => p.id === 'mix-1-1');
+  const id = mix?.container as string;
+  const exec = (cmd: string) => run(['exec', id, 'sh', '-c', cmd]);
+
+  const uid = exec('id -u');
+  expect(uid.status, uid.stderr).toBe(0);
+  expect(Number(uid.stdout.trim())).toBeGreaterThan(0);
+  expect(run(['inspect', '-f', '{{.Config.User}}', id]).stdout.trim()).toMatch(/^[1-9]\d*:\d+$/);
+
+  // Every other node's private keys: not readable from the mix (old: the whole state folder, as root).
+  const others = processes.filter((p) => p.id !== 'mix-1-1' && p.id !== 'chain');
+  expect(others.length).toBeGreaterThan(3);
+  for (const other of others) {
+    const read = exec(`cat ${join(state, 'keys', other.id, 'identity.key')}`);
+    expect(read.status, `mix-1-1 read ${other.id}'s key`).not.toBe(0);
+  }
+  expect(
+    exec(`ls ${join(state, 'keys')}`)
+      .stdout.trim()
+      .split(/\s+/),
+  ).toEqual(['mix-1-1']);
+  // Its own keys it reads (it runs) but cannot change.
+  expect(exec(`cat ${join(state, 'keys', 'mix-1-1', 'sphinx.key')} >/dev/null`).status).toBe(0);
+  expect(exec(`echo x >> ${join(state, 'keys', 'mix-1-1', 'sphinx.key')}`).status).not.toBe(0);
+
+  const mounts = JSON.parse(run(['inspect', '-f', '{{json .Mounts}}', id]).stdout) as {
+    Source: string;
+    RW: boolean;
+  }[];
+  const sources = mounts.map((m) => m.Source);
+  expect(sources).not.toContain(state);
+  expect(sources).not.toContain(join(state, 'keys'));
+  expect(mounts.find((m) => m.Source === join(state, 'keys', 'mix-1-1'))?.RW).toBe(false);
+  for (const m of mounts) expect(m.Source.startsWith(`${state}/`), m.Source).toBe(true);
+}

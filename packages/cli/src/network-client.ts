@@ -74,7 +74,11 @@ function reportEvent(e: ClientEvent): void {
     process.stderr.write(`mixnet: gateway ${e.from} ${e.reason}, moved to ${e.to} (address ${e.address})\n`);
 }
 
-export async function connectClient(net: Network, traffic: Partial<TrafficOptions> = {}): Promise<MixnetClient> {
+export async function connectClient(
+  net: Network,
+  traffic: Partial<TrafficOptions> = {},
+  identity?: Uint8Array,
+): Promise<MixnetClient> {
   // The testnet's topology file is the fallback while its directory cannot be reached.
   const topology = net.topologyPath && existsSync(net.topologyPath) ? net.topologyPath : undefined;
   try {
@@ -83,6 +87,9 @@ export async function connectClient(net: Network, traffic: Partial<TrafficOption
       ...(topology ? { topology } : {}),
       traffic: { ...(net.state ? { mu: net.state.mu } : {}), ...traffic },
       onEvent: reportEvent,
+      ...(identity ? { identity } : {}),
+      // In a traced testnet (`up --trace`) the CLI's clients trace too, so their traffic is analysed.
+      ...(net.state?.trace ? { trace: { dir: net.state.trace } } : {}),
     });
   } catch (err) {
     throw new CliError(`cannot connect to the network: ${(err as Error).message}`);

@@ -42,7 +42,7 @@ describe('mixnet testnet up --layers 5', () => {
   it('is refused with a clear line: a Sphinx route has at most 5 hops, gateway included', async () => {
     const state = mkdtempSync(join(tmpdir(), 'mixnet-cli-'));
     const up = await runCli(['testnet', 'up', '--layers', '5', '--state', state, '--detach']);
-    expect(up.code).toBe(1);
+    expect(up.code).toBe(2); // a usage error (see exit-codes.test.ts)
     expect(up.stderr.trim().split('\n')).toHaveLength(1);
     expect(up.stderr).toMatch(/--layers must be an integer from 1 to 4/);
   });

@@ -4,7 +4,8 @@
  *
  *   { "role": "service-provider", "id", "topology"?, "gateway"?, "identityKeyFile",
  *     "directory"?: { "url", "publicKey", "announceMs"? },
- *     "upstreams": { name: url }, "allow"?: { "methods": [...] }, "limits"?: {...},
+ *     "upstreams": { name: url }, "allow"?: { "methods"?: [...], "stateOverrides"?: false },
+ *     "limits"?: { …, "maxRetainedBytes"?, "replyIdleMs"?, "replyStarvedMs"? },
  *     "metrics"?: { "host", "port" }, "traffic"?: {...}, "log"?: { "level" } }
  *
  * With `directory`, it registers which gateway it sits behind there and takes its topology from
@@ -40,7 +41,11 @@ const schema = z
     identityKeyFile: z.string().min(1),
     upstreams: z.record(z.string(), z.url()).refine((u) => Object.keys(u).length > 0, 'at least one upstream'),
     allow: z
-      .object({ methods: z.array(z.string().min(1)).min(1) })
+      .object({
+        methods: z.array(z.string().min(1)).min(1).optional(),
+        /** Relay eth_call / eth_estimateGas state and block overrides (off by default: issue 14 #11). */
+        stateOverrides: z.boolean().optional(),
+      })
       .strict()
       .optional(),
     limits: z
@@ -49,6 +54,9 @@ const schema = z
         maxResponseBytes: z.number().int().positive().optional(),
         timeoutMs: z.number().positive().optional(),
         concurrency: z.number().int().positive().optional(),
+        maxRetainedBytes: z.number().int().positive().optional(),
+        replyIdleMs: z.number().positive().optional(),
+        replyStarvedMs: z.number().positive().optional(),
       })
       .strict()
       .optional(),
@@ -131,6 +139,9 @@ export async function runServiceProvider(configPath: string): Promise<void> {
           `mixnet_sp_forwarded_total ${stats.forwarded}`,
           `mixnet_sp_refused_total ${stats.refused}`,
           `mixnet_sp_busy_total ${stats.busy}`,
+          `mixnet_sp_retained_bytes ${client.retainedBytes}`,
+          `mixnet_sp_requests_dropped_total{reason="no_room"} ${client.requestsRefused}`,
+          `mixnet_sp_requests_dropped_total{reason="expired"} ${client.requestsExpired}`,
           `mixnet_client_packets_sent_total{kind="real"} ${client.sent.real}`,
           `mixnet_client_packets_sent_total{kind="reply"} ${client.sent.replies}`,
           `mixnet_client_packets_sent_total{kind="drop_cover"} ${client.sent.dropCover}`,

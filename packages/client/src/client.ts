@@ -15,7 +15,7 @@ import {
   type TopologyEvent,
   type TopologyRefreshOptions,
 } from './directory-source.js';
-import { DATA_CAPACITY, openData, randomContent } from './envelope.js';
+import { coverContent, DATA_CAPACITY, openData } from './envelope.js';
 import {
   createGatewayLink,
   DEFAULT_FAILOVER,
@@ -29,6 +29,7 @@ import { pick } from './random.js';
 import { createReassembler } from './reassembly.js';
 import { formatRecipient, parseRecipient, type Recipient } from './recipient.js';
 import { createReplies, type RequestOptions } from './replies.js';
+import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
 import { createLivePlanner, type TopologySource } from './topology.js';
@@ -60,6 +61,8 @@ export interface ClientOptions {
   /** 32-byte Ed25519 secret key: our address. Fresh by default. */
   identity?: Uint8Array;
   traffic?: Partial<TrafficOptions>;
+  /** What we hold for requests we answer (issue 14 #11): byte caps and how soon state is forgotten. */
+  replies?: Partial<ReplyLimits>;
   crypto?: BackendChoice;
   /** Trace mode (ANONYMITY.md §1): our emissions (with ground truth) and deliveries, to `<dir>/<name>.jsonl`. */
   trace?: { dir: string };
@@ -84,6 +87,8 @@ export interface TopologyStatus {
   epoch: number | undefined;
   /** false while the directory cannot be reached (the last good document stays in use). */
   reachable: boolean;
+  /** The document in use ended more than one epoch ago. */
+  stale: boolean;
   directory: DirectoryStats;
 }
 
@@ -107,13 +112,14 @@ export interface MixnetClient {
   close(opts?: { flushMs?: number }): Promise<void>;
 }
 
-export type { ClientStats, DirectoryOptions, FailoverOptions, RequestOptions, SendResult, TrafficOptions };
+export type { ClientStats, DirectoryOptions, FailoverOptions, ReplyLimits, RequestOptions, SendResult, TrafficOptions };
 
 const SWEEP_MS = 1_000;
 const LOOP_LOST_MS = 60_000;
 
 export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const traffic = resolveTraffic(opts.traffic);
+  const replyLimits = resolveReplyLimits(opts.replies, traffic.maxMessageSize);
   const backend = getBackend(opts.crypto);
   const eventListeners = new Set<(e: ClientEvent) => void>();
   const emitEvent = (e: ClientEvent) => {
@@ -194,7 +200,8 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       const id = randomBytes(16);
       loops.set(toHex(id), performance.now());
       stats.sent.loopCover++;
-      return { ...base.packet(ourGateway(), identity, id, randomContent()), gt: { k: 'loop', d: selfName } };
+      // Its content looks like data to our gateway (envelope.ts); we know it by its identifier.
+      return { ...base.packet(ourGateway(), identity, id, coverContent(backend)), gt: { k: 'loop', d: selfName } };
     },
     onError: () => {
       stats.buildFailures++;
@@ -208,7 +215,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     },
   };
   const sender = createSender(core);
-  const replies = createReplies(core, sender);
+  const replies = createReplies(core, sender, replyLimits);
   const gatewayLink = createGatewayLink({
     identitySecret,
     gateway,
@@ -354,6 +361,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       source: feed.kind,
       epoch: feed.epoch,
       reachable: feed.reachable,
+      stale: feed.stale,
       directory: feed.stats(),
     }),
     async send(to, bytes) {
@@ -368,7 +376,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
       return replies.request(parseRecipient(to, planner.topology), bytes, o);
     },
-    stats: () => structuredClone(stats),
+    stats: () => ({ ...structuredClone(stats), retainedBytes: replyLimits.budget.used }),
     async close({ flushMs = 2_000 } = {}) {
       const deadline = performance.now() + flushMs;
       while (shaper.queued > 0 && gatewayLink.connected && performance.now() < deadline)

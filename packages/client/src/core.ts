@@ -7,8 +7,8 @@ import {
   NODE_ADDRESS_LENGTH,
   packetFromSurb,
 } from '@mixnet/sphinx';
-import type { TopologyGateway } from '@mixnet/sphinx/wire';
-import { PAYLOAD_SIZE, randomContent } from './envelope.js';
+import { NETWORK_PACKET_VERSION, type TopologyGateway } from '@mixnet/sphinx/wire';
+import { coverContent, PAYLOAD_SIZE } from './envelope.js';
 import type { TrafficOptions } from './options.js';
 import { exponential, pick } from './random.js';
 import type { SealKeys } from './seal.js';
@@ -25,6 +25,12 @@ export interface ClientStats {
   /** Outgoing packets that could not be built (e.g. a malformed SURB from a peer): dropped and counted. */
   buildFailures: number;
   duplicates: number;
+  /** Requests (or SURB top-ups) we answer but had no room to hold (retention.ts). */
+  requestsRefused: number;
+  /** Requests we answer that were forgotten: their SURBs ran out, or their requester went quiet. */
+  requestsExpired: number;
+  /** Bytes held for requests we answer (SURBs and replies), and whatever else shares the budget. */
+  retainedBytes: number;
 }
 
 export function emptyStats(): ClientStats {
@@ -36,6 +42,9 @@ export function emptyStats(): ClientStats {
     malformed: 0,
     buildFailures: 0,
     duplicates: 0,
+    requestsRefused: 0,
+    requestsExpired: 0,
+    retainedBytes: 0,
   };
 }
 
@@ -48,7 +57,11 @@ export interface ClientCore {
   sealKeys: SealKeys;
   shaper: TrafficShaper;
   stats: ClientStats;
-  /** A packet over a fresh route (one mix per layer, then `egress`) with fresh Exp(μ) delays. */
+  /**
+   * A packet over a fresh route (one mix per layer, then `egress`) with fresh Exp(μ) delays. Every
+   * packet we emit is NETWORK_PACKET_VERSION (259) and PAYLOAD_SIZE, as our SURBs are: one version
+   * and one size for every hop to see, whatever the kind (issue 14 #7).
+   */
   packet(egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array, message: Uint8Array): OutgoingPacket;
   /**
    * A drop-cover packet: a real header over a fresh route, and a random payload instead of Lioness
@@ -71,13 +84,13 @@ export function delaysNs(hops: number, muMs: number): bigint[] {
 }
 
 /**
- * An ack into a SURB a peer gave us: its identifier is the ack and its content random, but it is
- * encrypted under the SURB's keys like any reply. A bare random payload would be told apart by the
- * sender's gateway, which finds §5.4's 16 zero bytes in every other packet it delivers.
- * `packetFromSurb` bounds and checks the peer's bytes first.
+ * An ack into a SURB a peer gave us: its identifier is the ack and its content cover (a decoy key,
+ * then random bytes), encrypted under the SURB's keys like any reply. A bare random payload would
+ * be told apart by the sender's gateway, which finds §5.4's 16 zero bytes in every other packet it
+ * delivers. `packetFromSurb` bounds and checks the peer's bytes first.
  */
 export function ackPacket(backend: CryptoBackend, surb: Uint8Array): OutgoingPacket {
-  return packetFromSurb(surb, randomContent(), { payloadSize: PAYLOAD_SIZE, backend });
+  return packetFromSurb(surb, coverContent(backend), { payloadSize: PAYLOAD_SIZE, backend });
 }
 
 export function createCore(
@@ -87,7 +100,7 @@ export function createCore(
   const layers = planner.topology.layers.length;
   // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
   const expectedRttMs = 2 * layers * traffic.mu + 2 * traffic.sendGapMs + 4 * (layers + 1);
-  /** A version-259 SURB over a fresh route ending at `egress`, with fresh Exp(μ) delays. */
+  /** A seed SURB (version 259 = NETWORK_PACKET_VERSION) over a fresh route ending at `egress`, fresh Exp(μ) delays. */
   const surbTo = (egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array) => {
     const route = planner.route(egress, pick);
     const delays = delaysNs(route.length, traffic.mu);
@@ -104,6 +117,7 @@ export function createCore(
         identifier,
         message,
         payloadSize: PAYLOAD_SIZE,
+        version: NETWORK_PACKET_VERSION,
         backend,
       });
       return { firstHop: (route[0] as { address: Uint8Array }).address, packet };

@@ -137,11 +137,28 @@ describe('createTopologySource with a directory', () => {
     expect(feed.reachable).toBe(false);
     expect(feed.epoch).toBe(1);
     expect(feed.topology.gateways[0]?.id).toBe(topo.gateways[0]?.id);
+    expect(feed.stale).toBe(false);
     await dir.start();
     dir.publish(testTopology(), { epoch: 2 });
     await waitFor('epoch 2 after the outage', () => feed.epoch === 2);
     expect(feed.reachable).toBe(true);
     expect(events.map((e) => e.type)).toContain('directory-reachable');
+  });
+
+  it('reports a document that ended more than one epoch ago as stale, and keeps using it', async () => {
+    const dir = await startTestDirectory();
+    dir.publish(testTopology(), { epoch: 2, validMs: 1_000 });
+    let skew = 0;
+    const feed = await createTopologySource({
+      directory: { url: dir.url, publicKey: dir.publicKey },
+      refresh: FAST,
+      now: () => Date.now() + skew,
+    });
+    open.push({ feed, dir });
+    expect(feed.stale).toBe(false);
+    skew = 2_500; // past validUntil + epochMs
+    expect(feed.stale).toBe(true);
+    expect(feed.epoch).toBe(2);
   });
 
   it('waits for the first epoch (404 NO_EPOCH) and then starts', async () => {

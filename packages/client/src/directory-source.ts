@@ -76,6 +76,8 @@ export interface TopologyFeed {
   readonly epoch: number | undefined;
   /** false during an outage of the directory (always true for a static source). */
   readonly reachable: boolean;
+  /** The document in use ended more than one epoch ago: the directory has not published since. */
+  readonly stale: boolean;
   onEvent(cb: (e: TopologyEvent) => void): () => void;
   /** Fetches now (coalesced with a fetch in progress). */
   refresh(): Promise<void>;
@@ -161,6 +163,7 @@ async function staticFeed(source: TopologySource): Promise<TopologyFeed> {
     document: undefined,
     epoch: undefined,
     reachable: true,
+    stale: false,
     onEvent: () => () => {},
     refresh: async () => {},
     stats: () => ({ fetches: 0, accepted: 0, notModified: 0, failures: 0, refused: {} }),
@@ -230,7 +233,7 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
       return { kind: 'failed', reason };
     }
     if (res.status === 304) {
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => {});
       stats.notModified++;
       healthy();
       return { kind: 'same' };
@@ -327,6 +330,9 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
     },
     get reachable() {
       return reachable;
+    },
+    get stale() {
+      return document !== undefined && document.validUntil + document.epochMs < now();
     },
     onEvent(cb) {
       listeners.add(cb);

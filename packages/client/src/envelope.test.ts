@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from './bytes.js';
 import { ackPacket } from './core.js';
 import {
+  coverContent,
   DATA_CAPACITY,
   MAX_ACK_SURB_SIZE,
   openData,
@@ -24,7 +25,6 @@ import {
   PAYLOAD_SIZE,
   REPLY_CAPACITY,
   type ReplyContent,
-  randomContent,
   sealData,
   sealReply,
 } from './envelope.js';
@@ -75,7 +75,7 @@ describe('sizes', () => {
     expect(PAYLOAD_SIZE).toBe(2065);
     expect(PACKET_MESSAGE_SIZE).toBe(2048);
     expect(MAX_ACK_SURB_SIZE).toBe(460);
-    expect(randomContent()).toHaveLength(PACKET_MESSAGE_SIZE);
+    expect(coverContent(getBackend('native'))).toHaveLength(PACKET_MESSAGE_SIZE);
   });
 
   it('a 5-hop seed SURB is exactly the ack SURB size the capacity assumes', () => {
@@ -124,7 +124,7 @@ describe.each(BACKENDS)('data packets on %s', (_name, backend) => {
     const b = recipient();
     const frag: Fragment = { messageId: new Uint8Array(16), index: 0, count: 1, data: new Uint8Array(10) };
     expect(openData(backend, b.keys, sealData(backend, a.sealKey, surb5, frag))).toBeNull();
-    expect(openData(backend, a.keys, randomContent())).toBeNull();
+    expect(openData(backend, a.keys, coverContent(backend))).toBeNull();
   });
 
   it('a sealed body that is malformed inside throws DecodeError (authentic but not a data packet)', () => {
@@ -194,14 +194,16 @@ describe.each(BACKENDS)('reply packets on %s', (_name, backend) => {
   it('does not open under another key', () => {
     const sealed = sealReply(backend, backend.randomBytes(32), { kind: 'need-surbs', count: 3 });
     expect(openReply(backend, backend.randomBytes(32), sealed)).toBeNull();
-    expect(openReply(backend, backend.randomBytes(32), randomContent())).toBeNull();
+    expect(openReply(backend, backend.randomBytes(32), coverContent(backend))).toBeNull();
   });
 
   it('an authentic reply of unknown kind throws DecodeError', () => {
     const key = backend.randomBytes(32);
-    const plain = new Uint8Array(PACKET_MESSAGE_SIZE - 16);
+    const plain = new Uint8Array(PACKET_MESSAGE_SIZE - 32 - 16);
     plain[0] = 3;
-    expect(() => openReply(backend, key, sealOneTime(backend, key, plain))).toThrow(DecodeError);
+    const message = new Uint8Array(PACKET_MESSAGE_SIZE);
+    message.set(sealOneTime(backend, key, plain), 32); // after the decoy key
+    expect(() => openReply(backend, key, message)).toThrow(DecodeError);
   });
 
   it('a reply fits in the SURB it travels in', () => {
@@ -258,7 +260,7 @@ describe('what the exit gateway sees', () => {
         kind: 'fragment',
         fragment: { messageId: new Uint8Array(16), index: 0, count: 1, data: new Uint8Array(1) },
       }).length,
-      randomContent().length,
+      coverContent(backend).length,
     ]);
     expect([...lengths]).toEqual([PACKET_MESSAGE_SIZE]);
   });

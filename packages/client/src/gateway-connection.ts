@@ -3,13 +3,19 @@
  * with the Ed25519 identity on every (re)connect, hands DELIVER frames up, and reconnects with
  * backoff when the socket drops. While it is down, nothing is lost: the caller keeps its queue and
  * the gateway keeps our mailbox.
+ *
+ * Authentication is mutual and pinned to the gateway's identity key: we sign only a challenge
+ * that names that key, and take the session only once `ready` proves the key answered our nonce.
  */
-import { authPayload, decodeDeliver, encodeSend, hex, parseControl } from '@mixnet/sphinx/wire';
+import { authPayload, decodeDeliver, encodeSend, hex, parseControl, verifyReadyProof } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import WebSocket from 'ws';
+import { randomBytes } from './bytes.js';
 
 export interface GatewayConnectionOptions {
   url: string;
+  /** The gateway's Ed25519 identity key as the topology lists it: the only one we authenticate to. */
+  gatewayIdentity: Uint8Array;
   identitySecret: Uint8Array;
   /** `frame`: the whole DELIVER frame as received (its hash is the trace wire id). */
   onDeliver(identifier: Uint8Array, payload: Uint8Array, frame: Uint8Array): void;
@@ -33,6 +39,9 @@ export interface GatewayConnection {
 
 export function connectGateway(opts: GatewayConnectionOptions): GatewayConnection {
   const identity = ed25519.getPublicKey(opts.identitySecret);
+  if (!(opts.gatewayIdentity instanceof Uint8Array) || opts.gatewayIdentity.length !== 32)
+    throw new TypeError('gatewayIdentity must be a 32-byte Ed25519 public key');
+  const pinned = hex.encode(opts.gatewayIdentity);
   const backoff = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
   let ws: WebSocket | undefined;
   let connected = false;
@@ -63,6 +72,12 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
     const socket = new WebSocket(opts.url, { maxPayload: 64 * 1024 });
     ws = socket;
     socket.binaryType = 'nodebuffer';
+    /** This connection's nonces, once we answered its challenge. */
+    let session: { gatewayNonce: Uint8Array; clientNonce: Uint8Array } | undefined;
+    const refuse = (reason: string) => {
+      if (!everReady) rejectReady(new Error(`gateway ${opts.url}: ${reason}`));
+      socket.close(1008, reason.slice(0, 100));
+    };
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         if (!connected) return;
@@ -83,12 +98,31 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
         return;
       }
       if (msg.type === 'challenge') {
-        const signature = ed25519.sign(
-          authPayload(hex.decode(msg.gateway), hex.decode(msg.nonce)),
-          opts.identitySecret,
+        // A challenge naming another gateway is one relayed from it (issue 14 #6): never sign it.
+        if (session || msg.gateway !== pinned) {
+          refuse(session ? 'second challenge' : `challenge names gateway ${msg.gateway}, not the pinned ${pinned}`);
+          return;
+        }
+        session = { gatewayNonce: hex.decode(msg.nonce), clientNonce: randomBytes(32) };
+        const signature = ed25519.sign(authPayload(opts.gatewayIdentity, session.gatewayNonce), opts.identitySecret);
+        socket.send(
+          JSON.stringify({
+            type: 'auth',
+            identity: hex.encode(identity),
+            signature: hex.encode(signature),
+            nonce: hex.encode(session.clientNonce),
+          }),
         );
-        socket.send(JSON.stringify({ type: 'auth', identity: hex.encode(identity), signature: hex.encode(signature) }));
       } else if (msg.type === 'ready') {
+        if (connected) return;
+        const proven =
+          session !== undefined &&
+          msg.address === hex.encode(identity) &&
+          verifyReadyProof(opts.gatewayIdentity, { clientIdentity: identity, ...session }, msg.signature);
+        if (!proven) {
+          refuse('ready is not signed by the pinned gateway identity');
+          return;
+        }
         delay = backoff.initialMs;
         setConnected(true);
         if (!everReady) {

@@ -4,7 +4,7 @@
  * authenticates at another active gateway and only then lets go of the old one. The caller keeps
  * its send queue meanwhile (nothing is lost), and learns of the move to re-address itself.
  */
-import type { Topology, TopologyGateway } from '@mixnet/sphinx/wire';
+import { hex, type Topology, type TopologyGateway } from '@mixnet/sphinx/wire';
 import { connectGateway, type GatewayConnection } from './gateway-connection.js';
 import { uniform } from './random.js';
 
@@ -74,6 +74,7 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
   const connectTo = async (g: TopologyGateway, timeoutMs: number): Promise<GatewayConnection> => {
     const c: GatewayConnection = connectGateway({
       url: g.clientUrl,
+      gatewayIdentity: hex.decode(g.identityKey),
       identitySecret: opts.identitySecret,
       connectTimeoutMs: timeoutMs,
       onDeliver: opts.onDeliver, // late deliveries from an old gateway are still ours
@@ -135,7 +136,7 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
         opts.onUp();
         return;
       }
-      opts.onMoveFailed?.({ from, reason, tried });
+      if (tried.length > 0) opts.onMoveFailed?.({ from, reason, tried });
       retryTimer = setTimeout(check, failover.afterMs);
       retryTimer.unref();
     } finally {

@@ -5,6 +5,7 @@ export type {
   ClientStats,
   IncomingMessage,
   MixnetClient,
+  ReplyLimits,
   RequestOptions,
   SendResult,
   TopologyStatus,
@@ -33,6 +34,8 @@ export type { Eip1193RequestArguments, MixnetEip1193Provider, MixnetProviderOpti
 export { createMixnetProvider, mixnetTransport, ProviderRpcError } from './provider.js';
 export type { Recipient } from './recipient.js';
 export { AddressError, formatRecipient, parseRecipient } from './recipient.js';
+export type { RetentionBudget } from './retention.js';
+export { createRetentionBudget, ReplyRefusedError } from './retention.js';
 export { MessageTooLargeError } from './sender.js';
 export type {
   ServiceProvider,

@@ -327,6 +327,44 @@ describe('relayJsonRpc: upstream failures', () => {
   });
 });
 
+describe('relayJsonRpc: state overrides (issue 14 #11)', () => {
+  const overrides = { '0x0000000000000000000000000000000000000001': { code: '0x6000' } };
+
+  it('refuses eth_call and eth_estimateGas with state or block overrides unless allowed; forwards nothing', async () => {
+    const p = { ...policy, methods: ['eth_call', 'eth_estimateGas'] };
+    const calls = [
+      rpc(1, 'eth_call', [{ to: '0x01' }, 'latest', overrides]),
+      rpc(2, 'eth_call', [{ to: '0x01' }, 'latest', null, { number: '0x1' }]), // block overrides
+      rpc(3, 'eth_estimateGas', [{ to: '0x01' }, 'latest', overrides]),
+      { jsonrpc: '2.0', id: 4, method: 'eth_call', params: { transaction: { to: '0x01' }, stateOverride: overrides } },
+    ];
+    for (const call of calls) {
+      const { outcome, answer } = await relay({ rpc: call }, p);
+      expect(answer, JSON.stringify(call)).toMatchObject({
+        id: call.id,
+        error: { code: RelayErrorCode.InvalidParams },
+      });
+      expect(outcome).toMatchObject({ forwarded: 0, refused: 1 });
+    }
+    expect(upstream.received).toEqual([]);
+  });
+
+  it('forwards the same calls without overrides (absent or null), and with them when configured', async () => {
+    const p = { ...policy, methods: ['eth_call', 'eth_estimateGas'] };
+    const plain = [
+      rpc(1, 'eth_call', [{ to: '0x01' }, 'latest']),
+      rpc(2, 'eth_call', [{ to: '0x01' }, 'latest', null]),
+      rpc(3, 'eth_estimateGas', [{ to: '0x01' }]),
+      { jsonrpc: '2.0', id: 4, method: 'eth_call' },
+    ];
+    for (const call of plain) expect((await relay({ rpc: call }, p)).outcome).toMatchObject({ forwarded: 1 });
+    const over = rpc(5, 'eth_call', [{ to: '0x01' }, 'latest', overrides]);
+    const allowed = await relay({ rpc: over }, { ...p, allowStateOverrides: true });
+    expect(allowed.outcome).toMatchObject({ forwarded: 1, refused: 0 });
+    expect(upstream.received.map((r) => (r.body as { id: number }).id)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe('resolveUpstream', () => {
   it('takes the first upstream by default and nothing outside the list', () => {
     const p = { ...policy, upstreams: { a: 'http://a.example/', b: 'http://b.example/' } };

@@ -14,7 +14,16 @@ export interface RelayPolicy {
   maxRequestBytes: number;
   maxResponseBytes: number;
   timeoutMs: number;
+  /**
+   * Relay `eth_call` / `eth_estimateGas` with state or block overrides (their parameters after the
+   * block). Off by default: an override makes a tiny request run arbitrary code against invented
+   * state and return up to `maxResponseBytes` (issue 14 #11).
+   */
+  allowStateOverrides?: boolean;
 }
+
+/** Methods whose parameters after the first two are state or block overrides. */
+const OVERRIDABLE = new Set(['eth_call', 'eth_estimateGas']);
 
 /** What a wallet needs to send a transaction and read its outcome; nothing that signs or admins. */
 export const DEFAULT_ALLOWED_METHODS = [
@@ -40,6 +49,7 @@ export const DEFAULT_ALLOWED_METHODS = [
 export const RelayErrorCode = {
   InvalidRequest: -32600,
   MethodNotAllowed: -32601,
+  InvalidParams: -32602,
   UpstreamNotAllowed: -32010,
   UpstreamFailed: -32011,
   TooLarge: -32012,
@@ -87,6 +97,16 @@ async function readLimited(res: Response, max: number): Promise<string> {
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Whether an `eth_call` / `eth_estimateGas` carries overrides: any non-null parameter after the
+ * transaction and block, or parameters by name (which we cannot check).
+ */
+function hasOverrides(call: JsonRpcRequest): boolean {
+  if (!OVERRIDABLE.has(call.method) || call.params === undefined) return false;
+  if (!Array.isArray(call.params)) return true;
+  return call.params.slice(2).some((p) => p !== null && p !== undefined);
 }
 
 export function resolveUpstream(policy: RelayPolicy, requested: unknown): string | undefined {
@@ -138,6 +158,13 @@ export async function relayJsonRpc(policy: RelayPolicy, bytes: Uint8Array): Prom
         call.id,
         RelayErrorCode.MethodNotAllowed,
         `method ${call.method} is not allowed by this service provider`,
+      );
+      refused++;
+    } else if (!policy.allowStateOverrides && hasOverrides(call)) {
+      results[i] = errorResponse(
+        call.id,
+        RelayErrorCode.InvalidParams,
+        `${call.method} with state or block overrides is not allowed by this service provider`,
       );
       refused++;
     } else toForward.push({ i, call });

@@ -7,6 +7,7 @@ import { encodeNodeAddress, type RouteNode } from '@mixnet/sphinx';
 import type { TopologyGateway } from '@mixnet/sphinx/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbeClient, type ProbeClient } from './probe.js';
+import { joinMesh } from './test-support/relays.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mixnet-probe-'));
 const stops: (() => Promise<void>)[] = [];
@@ -33,6 +34,7 @@ async function relay(id: string, role: 'mix' | 'gateway') {
   );
   const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
   const { port, websocketPort } = (await node.start()) as { port: number; websocketPort?: number };
+  joinMesh(node, { id, address: `127.0.0.1:${port}`, role });
   stops.push(() => node.stop());
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   return {

@@ -5,11 +5,11 @@
  * sealed in Lioness layers, so the hops cannot tell them from client traffic.
  */
 import { type BackendChoice, createPacket, getBackend, type RouteNode, recoverMessage } from '@mixnet/sphinx';
-import { routeHop, type TopologyGateway } from '@mixnet/sphinx/wire';
+import { hex, NETWORK_PACKET_VERSION, routeHop, type TopologyGateway } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { constantTimeEqual, randomBytes, toHex } from './bytes.js';
 import { delaysNs } from './core.js';
-import { PAYLOAD_SIZE, randomContent } from './envelope.js';
+import { coverContent, PAYLOAD_SIZE } from './envelope.js';
 import { connectGateway } from './gateway-connection.js';
 
 export interface ProbeClientOptions {
@@ -53,6 +53,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
 
   const connection = connectGateway({
     url: opts.gateway.clientUrl,
+    gatewayIdentity: hex.decode(opts.gateway.identityKey),
     identitySecret,
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     onDeliver: (identifier, payload) => {
@@ -77,7 +78,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
     async probe(route, timeoutMs) {
       if (closed || !connection.connected || route.length === 0) return false;
       const identifier = randomBytes(16);
-      const content = randomContent();
+      const content = coverContent(backend); // looks like any client's packet to the gateway (issue 14 #8)
       const packet = createPacket({
         route,
         delaysNs: delaysNs(route.length, muMs),
@@ -85,6 +86,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
         identifier,
         message: content,
         payloadSize: PAYLOAD_SIZE,
+        version: NETWORK_PACKET_VERSION, // as every client packet (issue 14 #7)
         backend,
       });
       const id = toHex(identifier);

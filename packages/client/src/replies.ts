@@ -14,6 +14,7 @@ import { type Fragment, splitMessage } from './fragment.js';
 import { encodeMessage, type IndexedSurb, MAX_SURBS_PER_MESSAGE, type Message } from './message.js';
 import { createReassembler } from './reassembly.js';
 import type { Recipient } from './recipient.js';
+import { type ReplyLimits, ReplyRefusedError } from './retention.js';
 import { replyKey } from './seal.js';
 import type { Sender } from './sender.js';
 
@@ -46,6 +47,8 @@ interface Incoming {
   fragments?: Fragment[];
   unsent: number[];
   touched: number;
+  /** What it holds of the retention budget: its SURBs and its reply. */
+  bytes: number;
 }
 
 export interface Replies {
@@ -68,7 +71,7 @@ export interface Replies {
 
 const MAX_NUDGES = 5;
 
-export function createReplies(core: ClientCore, sender: Sender): Replies {
+export function createReplies(core: ClientCore, sender: Sender, limits: Required<ReplyLimits>): Replies {
   const outstanding = new Map<string, Outstanding>();
   const bySurb = new Map<string, { req: Outstanding; index: number }>();
   const incoming = new Map<string, Incoming>();
@@ -79,6 +82,30 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
   });
 
   const stallMs = Math.max(3_000, 2 * core.retransmitAfterMs);
+  const { budget } = limits;
+
+  /** Holds what fits of `surbs` for `inc`; the rest is refused (counted), as a whole message's worth. */
+  const keepSurbs = (inc: Incoming, surbs: readonly { index: number; surb: Uint8Array }[]): boolean => {
+    let refused = false;
+    for (const s of surbs) {
+      if (inc.surbs.size >= MAX_SURBS_PER_MESSAGE * 4 || inc.surbs.has(s.index)) continue;
+      if (!budget.tryTake(s.surb.length)) {
+        refused = true;
+        break;
+      }
+      inc.bytes += s.surb.length;
+      inc.surbs.set(s.index, s.surb);
+    }
+    if (refused) core.stats.requestsRefused++;
+    return !refused;
+  };
+
+  const forget = (hexId: string, inc: Incoming) => {
+    if (incoming.get(hexId) !== inc) return;
+    incoming.delete(hexId);
+    budget.release(inc.bytes);
+    inc.bytes = 0;
+  };
 
   const newSurbs = (req: Outstanding, n: number): IndexedSurb[] => {
     const out: IndexedSurb[] = [];
@@ -124,6 +151,8 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       const index = indices.shift() as number;
       const surb = inc.surbs.get(index) as Uint8Array;
       inc.surbs.delete(index);
+      budget.release(surb.length);
+      inc.bytes -= surb.length;
       let content: ReplyContent;
       if (indices.length === 0 && inc.unsent.length > 1) {
         content = { kind: 'need-surbs', count: Math.min(inc.unsent.length, MAX_SURBS_PER_MESSAGE) };
@@ -222,13 +251,18 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       let inc = incoming.get(hexId);
       if (m.kind === 'request') {
         if (inc) return undefined; // the same request again: already handed to the application
-        inc = { secret: m.secret, surbs: new Map(), unsent: [], touched: performance.now() };
+        inc = { secret: m.secret, surbs: new Map(), unsent: [], touched: performance.now(), bytes: 0 };
         incoming.set(hexId, inc);
+        // No room for its SURBs: not handed to the application (the requester times out).
+        if (!keepSurbs(inc, m.surbs)) {
+          forget(hexId, inc);
+          return undefined;
+        }
       }
       if (!inc) return undefined; // SURBs for a request we no longer know
       inc.touched = performance.now();
-      for (const s of m.surbs) if (inc.surbs.size < MAX_SURBS_PER_MESSAGE * 4) inc.surbs.set(s.index, s.surb);
       if (m.kind === 'surbs') {
+        keepSurbs(inc, m.surbs);
         const frags = inc.fragments;
         if (frags) {
           const want = m.resend === 'all' ? frags.map((_, i) => i) : m.resend.filter((i) => i < frags.length);
@@ -240,8 +274,14 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
       const state = inc;
       return async (bytes: Uint8Array) => {
         if (state.fragments) throw new Error('this request was already answered');
-        if (bytes.length > core.traffic.maxMessageSize)
-          throw new Error(`reply of ${bytes.length} bytes exceeds traffic.maxMessageSize`);
+        if (incoming.get(hexId) !== state)
+          throw new ReplyRefusedError('this request expired: its SURBs ran out or it went quiet', 'expired');
+        if (bytes.length > limits.maxReplyBytes)
+          throw new ReplyRefusedError(`reply of ${bytes.length} bytes exceeds ${limits.maxReplyBytes}`, 'too-large');
+        if (!budget.tryTake(bytes.length))
+          throw new ReplyRefusedError(`no room to hold a reply of ${bytes.length} bytes`, 'no-room');
+        state.bytes += bytes.length;
+        state.touched = performance.now();
         state.fragments = splitMessage(m.requestId, bytes, REPLY_CAPACITY);
         state.unsent = state.fragments.map((_, i) => i);
         pump(state);
@@ -250,7 +290,13 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
 
     sweep(now) {
       reassembler.sweep();
-      for (const [id, inc] of incoming) if (now - inc.touched > 5 * 60_000) incoming.delete(id);
+      for (const [id, inc] of incoming) {
+        // Out of SURBs, a request has until its requester's top-up or resend request; else idle time.
+        if (now - inc.touched > (inc.surbs.size === 0 ? limits.starvedMs : limits.idleMs)) {
+          forget(id, inc);
+          core.stats.requestsExpired++;
+        }
+      }
       for (const req of outstanding.values()) {
         if (!req.acked || now - req.lastProgress < stallMs || req.nudges >= MAX_NUDGES) continue;
         req.nudges++;
@@ -261,6 +307,7 @@ export function createReplies(core: ClientCore, sender: Sender): Replies {
     },
 
     abort(err) {
+      for (const [id, inc] of incoming) forget(id, inc);
       for (const req of [...outstanding.values()]) {
         settle(req);
         req.reject(err);

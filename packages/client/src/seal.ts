@@ -14,7 +14,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat, constantTimeEqual, xorInto } from './bytes.js';
 
 export const TAG_SIZE = 16;
-export const SEAL_OVERHEAD = 32 + TAG_SIZE;
+export const EPHEMERAL_KEY_SIZE = 32;
+/** A decoy takes the place of the ephemeral key (see `decoyKey`). */
+export const DECOY_KEY_SIZE = EPHEMERAL_KEY_SIZE;
+export const SEAL_OVERHEAD = EPHEMERAL_KEY_SIZE + TAG_SIZE;
 export const SYMMETRIC_OVERHEAD = TAG_SIZE;
 
 const SEAL_INFO = new TextEncoder().encode('mixnet-client-seal-v1');
@@ -58,6 +61,14 @@ function macThenDecrypt(
   const pt = backend.aes128CtrKeystream(keys.subarray(0, 16), ct.length);
   xorInto(pt, ct);
   return pt;
+}
+
+/**
+ * A public key nobody holds the secret of, drawn exactly as `seal` draws its ephemeral key: what
+ * a payload without one puts where sealed data has it, so the two look alike (envelope.ts).
+ */
+export function decoyKey(backend: CryptoBackend): Uint8Array {
+  return generateKeyPair({ backend }).publicKey;
 }
 
 /** Seals `plaintext` for the holder of `recipientSealKey` (from `sealPublicKey`). */

@@ -156,6 +156,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     store.saveScores(scores.windows());
   };
   const saveSoon = () => {
+    if (stopped) return;
     saveTimer ??= setTimeout(() => {
       saveTimer = undefined;
       try {
@@ -398,6 +399,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     },
     async stop() {
       stopped = true;
+      monitor.stop();
       clearTimeout(epochTimer);
       clearInterval(monitorTimer);
       clearTimeout(earlyTimer);

@@ -75,10 +75,25 @@ describe('the document of an epoch', () => {
     expect(v.document.validFrom).toBe(1_000_000);
     expect(v.document.validUntil).toBe(1_020_000);
     const listed = [...doc.layers.flat(), ...doc.gateways, ...doc.standby].map((n) => n.id).sort();
-    // mix-a scored 0, mix-late has no rotation-0 key: neither is listed.
-    expect(listed).toEqual(['gw-1', 'gw-2', 'gw-3', 'mix-b', 'mix-c', 'mix-d', 'mix-e', 'mix-f', 'mix-g', 'mix-h']);
+    // mix-late has no rotation-0 key: not listed. mix-a scored 0: standby with score 0, so nodes let
+    // the monitor's probes through it and it can come back.
+    expect(listed).toEqual([
+      'gw-1',
+      'gw-2',
+      'gw-3',
+      'mix-a',
+      'mix-b',
+      'mix-c',
+      'mix-d',
+      'mix-e',
+      'mix-f',
+      'mix-g',
+      'mix-h',
+    ]);
     expect(Object.keys(doc.scores).sort()).toEqual(listed);
     expect(doc.scores['mix-b']).toBe(0.95);
+    expect(doc.scores['mix-a']).toBe(0);
+    expect(doc.standby.map((n) => n.id)).toContain('mix-a');
     // Anyone can redo the draw from the document's seed and scores.
     const redo = selectActiveSet({
       seed: Buffer.from(doc.seed, 'hex'),
@@ -107,6 +122,24 @@ describe('the document of an epoch', () => {
     const entryB = registry.get('mix-b') as NodeEntry;
     const keyB = entryB.descriptor.sphinxKeys.find((k) => k.rotation === 1)?.key;
     expect(all.find((n) => n.id === 'mix-b')?.sphinxKey).toBe(keyB);
+  });
+
+  it('lists an untested node as standby with score 0, and leaves an expired one out', () => {
+    const doc = buildDocument(
+      base({
+        view: {
+          isExpired: (e) => e.descriptor.id === 'mix-c',
+          score: () => 1,
+          tested: (id) => id !== 'mix-d',
+        },
+      }),
+    );
+    if (!doc) throw new Error('no document');
+    const active = [...doc.layers.flat(), ...doc.gateways].map((n) => n.id);
+    expect(active).not.toContain('mix-d');
+    expect(doc.standby.find((n) => n.id === 'mix-d')).toMatchObject({ role: 'mix' });
+    expect(doc.scores['mix-d']).toBe(0);
+    expect([...active, ...doc.standby.map((n) => n.id)]).not.toContain('mix-c');
   });
 
   it('lists a service provider only behind an active gateway', () => {

@@ -2,6 +2,11 @@
  * An epoch's topology document (docs/directory.md §4–§5), pure: who is eligible, the draw, and the
  * document's body. Eligible: a registered, unexpired node that has passed a monitor round with a
  * score above 0 and announced a Sphinx key for the epoch's key rotation.
+ *
+ * Listed: every registered, unexpired node with a key for the rotation; the ones not drawn are
+ * standby, and the ones not eligible (down, or not tested yet) are standby with score 0. Nodes
+ * forward only among the nodes of the document, so a node left out could never be tested, and a
+ * node that was down could never come back. Weight 0 is never drawn: the draw stays recomputable.
  */
 import type { StandbyNode, TopologyDocument, TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
 import { type EpochGrid, epochSeed, epochStart, keyRotationOf } from './epochs.js';
@@ -79,19 +84,28 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
   const previousEntries = new Map<string, TopologyNode | TopologyGateway>(
     prev ? [...prev.layers.flat(), ...prev.gateways].map((n) => [n.id, n]) : [],
   );
+  // Every node we can list: eligible ones with their score, the others with 0.
+  const listable = new Map<string, Eligible>();
+  for (const entry of o.nodes) {
+    const sphinxKey = sphinxKeyFor(entry, keyRotation);
+    if (sphinxKey && !o.view.isExpired(entry)) listable.set(entry.descriptor.id, { entry, sphinxKey, score: 0 });
+  }
+  for (const [id, e] of byId) listable.set(id, e);
   const node = (id: string): TopologyNode => {
-    const e = byId.get(id);
+    const e = listable.get(id);
     if (!e) return previousEntries.get(id) as TopologyNode;
     const d = e.entry.descriptor;
     return { id, address: d.address, sphinxKey: e.sphinxKey, identityKey: d.identityKey };
   };
   const gateway = (id: string): TopologyGateway => {
-    const e = byId.get(id);
+    const e = listable.get(id);
     if (!e) return previousEntries.get(id) as TopologyGateway;
     return { ...node(id), clientUrl: e.entry.descriptor.clientUrl as string };
   };
-  const standby: StandbyNode[] = selection.standby.map((id) => {
-    const d = (byId.get(id) as Eligible).entry.descriptor;
+  const active = new Set([...selection.layers.flat(), ...selection.gateways]);
+  const standbyIds = [...listable.keys()].filter((id) => !active.has(id)).sort();
+  const standby: StandbyNode[] = standbyIds.map((id) => {
+    const d = (listable.get(id) as Eligible).entry.descriptor;
     return d.role === 'gateway'
       ? { ...node(id), role: 'gateway', clientUrl: d.clientUrl as string }
       : { ...node(id), role: 'mix' };
@@ -101,7 +115,7 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
   const serviceProviders = o.serviceProviders
     .filter((s) => !o.view.isExpired(s) && activeGateways.has(s.descriptor.gateway))
     .map((s) => ({ id: s.descriptor.id, address: s.descriptor.identityKey, gateway: s.descriptor.gateway }));
-  const listed = [...selection.layers.flat(), ...selection.gateways, ...selection.standby];
+  const listed = [...active, ...standbyIds];
   const validFrom = epochStart(o.grid, o.epoch);
   return {
     v: 1,
@@ -117,6 +131,7 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
     gateways,
     serviceProviders,
     standby,
-    scores: Object.fromEntries(listed.map((id) => [id, byId.get(id)?.score ?? o.view.score(id)])),
+    // The score the draw used: 0 for a node that was not eligible.
+    scores: Object.fromEntries(listed.map((id) => [id, byId.get(id)?.score ?? 0])),
   };
 }

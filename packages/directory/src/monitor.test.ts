@@ -148,4 +148,28 @@ describe('monitor rounds', () => {
     expect(scores.score('m1')).toBe(0);
     expect(scores.score('m2')).toBe(1);
   });
+
+  it('does not record a round cut short by stop()', async () => {
+    const scores = createScoreBook({ window: 6 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const monitor = createMonitor({
+      layers: 1,
+      packetsPerNode: 1,
+      timeoutMs: 100,
+      scores,
+      probe: async () => {
+        await gate;
+        return false; // what a closed probe client answers
+      },
+    });
+    const round = monitor.runRound([mix('m1'), gw('g1')]);
+    monitor.stop();
+    release();
+    await round;
+    expect(scores.tested('m1')).toBe(false);
+    expect(scores.score('m1')).toBe(1);
+  });
 });

@@ -116,11 +116,14 @@ export interface Monitor {
   /** Tests every target once and records the outcome in the score book; rounds do not overlap. */
   runRound(targets: readonly MonitorTarget[]): Promise<RoundSummary>;
   readonly running: boolean;
+  /** Rounds in flight are no longer recorded (their probes are being cut off). */
+  stop(): void;
 }
 
 export function createMonitor(opts: MonitorOptions): Monitor {
   const random = opts.random ?? Math.random;
   let current: Promise<RoundSummary> | undefined;
+  let stopped = false;
 
   const round = async (targets: readonly MonitorTarget[]): Promise<RoundSummary> => {
     const routes = planRound({
@@ -146,7 +149,8 @@ export function createMonitor(opts: MonitorOptions): Monitor {
       results.set(r.target, res);
     });
     // Scores change only once the whole round is in, so a round's routes all use the same scores.
-    for (const [id, res] of results) opts.scores.record(id, res);
+    // A round cut short by stop() says nothing about the nodes: it is not recorded.
+    if (!stopped) for (const [id, res] of results) opts.scores.record(id, res);
     const delivered = outcomes.filter(Boolean).length;
     return { results, sent: routes.length, delivered };
   };
@@ -161,6 +165,9 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     },
     get running() {
       return current !== undefined;
+    },
+    stop() {
+      stopped = true;
     },
   };
 }

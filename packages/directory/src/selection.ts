@@ -3,7 +3,7 @@
  * the eligible nodes, anyone gets the same layers, gateways and standby list.
  *
  *   weight    w = score^20 (Nym: saturation × performance^20; saturation is 1 here); w = 0 never drawn
- *   draw      Efraimidis–Spirakis without replacement: each node, in id order, takes one uniform u
+ *   draw      Efraimidis–Spirakis without replacement: each node with w > 0, in id order, takes one uniform u
  *             from the seeded stream and the key ln(u)/w (the order of u^(1/w)); the k largest win
  *   mixes     k = activePerLayer × layers, then a Fisher–Yates shuffle (i from the end, j = ⌊u·(i+1)⌋),
  *             then dealt round-robin: the i-th mix goes to layer i mod layers
@@ -47,10 +47,11 @@ const byId = (a: Candidate, b: Candidate) => (a.id < b.id ? -1 : a.id > b.id ? 1
 /** Efraimidis–Spirakis: up to k ids, weighted without replacement, in decreasing key order. */
 export function weightedSample(candidates: readonly Candidate[], k: number, random: SeededRandom): string[] {
   const keyed: { id: string; key: number }[] = [];
+  // Nodes of weight 0 take no number: listing them (as the document does, with score 0) or not
+  // gives the same draw.
   for (const c of [...candidates].sort(byId)) {
-    const u = random.uniform(); // drawn for every candidate, so the stream's use depends only on the ids
     const w = weightOf(c.score);
-    if (w > 0) keyed.push({ id: c.id, key: Math.log(u) / w });
+    if (w > 0) keyed.push({ id: c.id, key: Math.log(random.uniform()) / w });
   }
   keyed.sort((a, b) => b.key - a.key || (a.id < b.id ? -1 : 1));
   return keyed.slice(0, Math.max(0, k)).map((e) => e.id);

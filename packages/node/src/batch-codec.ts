@@ -24,6 +24,7 @@ const ERROR_CODES: (SphinxErrorCode | 'overloaded')[] = [
   'INVALID_ARGUMENT',
   'INVALID_ADDRESS',
   'CRYPTO_FAILURE',
+  'UNSUPPORTED_VERSION',
   'overloaded',
 ];
 const KIND_FORWARD = 0;

@@ -14,6 +14,9 @@ const base = {
   dataDir: 'data',
 };
 
+const { layer: _layer, ...mixFields } = base;
+const gatewayBase = { ...mixFields, role: 'gateway' };
+
 describe('node config', () => {
   it('fills defaults', () => {
     const c = parseNodeConfig(base);
@@ -21,6 +24,46 @@ describe('node config', () => {
     expect(c.replay.falsePositiveRate).toBe(1e-5);
     expect(c.links.maxQueue).toBe(10_000);
     expect(c.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fills the issue 14 limits with their defaults', () => {
+    const c = parseNodeConfig(base);
+    expect(c.links).toMatchObject({ maxQueuedBytes: 64 * 1024 * 1024, maxQueueAgeMs: 30_000 });
+    expect(c.inbound).toEqual({
+      maxConnections: 1024,
+      maxConnectionsPerIp: 128,
+      firstFrameTimeoutMs: 5_000,
+      idleTimeoutMs: 300_000,
+    });
+    expect(c.allowLegacyVersions).toBe(false);
+    expect(c.network).toBeUndefined();
+    if (c.role !== 'mix') throw new Error('a mix');
+    expect(c.scheduler).toEqual({ maxPackets: 50_000, maxBytes: 128 * 1024 * 1024 });
+    const g = parseNodeConfig({ ...gatewayBase, websocket: { host: '::', port: 0 } });
+    if (g.role !== 'gateway') throw new Error('a gateway');
+    expect(g.websocket).toEqual({
+      host: '::',
+      port: 0,
+      maxConnections: 2048,
+      maxConnectionsPerIp: 32,
+      maxBufferedBytes: 256 * 1024,
+      authTimeoutMs: 10_000,
+    });
+    expect(g.mailbox).toMatchObject({ maxMailboxes: 10_000, maxTotalMessages: 200_000, maxAgeMs: 86_400_000 });
+    expect(g.registration).toEqual({ ttlMs: 30 * 86_400_000, maxAddresses: 100_000 });
+  });
+
+  it('names a bad limit by its field', () => {
+    const gw = { ...gatewayBase, websocket: { host: '::', port: 0, maxBufferedBytes: 0 } };
+    expect(() => parseNodeConfig(gw)).toThrow(/websocket\.maxBufferedBytes/);
+    expect(() => parseNodeConfig({ ...base, inbound: { maxConnectionsPerIp: -1 } })).toThrow(
+      /inbound\.maxConnectionsPerIp/,
+    );
+    expect(() => parseNodeConfig({ ...base, scheduler: { maxPackets: 1.5 } })).toThrow(/scheduler\.maxPackets/);
+    expect(() => parseNodeConfig({ ...gw, websocket: { host: '::', port: 0 }, mailbox: { maxAgeMs: 0 } })).toThrow(
+      /mailbox\.maxAgeMs/,
+    );
+    expect(() => parseNodeConfig({ ...base, network: {} })).toThrow(/network\.topologyFile/);
   });
 
   it('names every bad field', () => {
@@ -46,9 +89,10 @@ describe('node config', () => {
 
   it('reads a file and resolves its paths against the file’s folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mixnet-config-'));
-    writeFileSync(join(dir, 'mix.json'), JSON.stringify(base));
+    writeFileSync(join(dir, 'mix.json'), JSON.stringify({ ...base, network: { topologyFile: 'topology.json' } }));
     const c = loadNodeConfig(join(dir, 'mix.json'));
     expect(c.keys.sphinxPrivateKeyFile).toBe(join(dir, 'k/s'));
+    expect(c.network?.topologyFile).toBe(join(dir, 'topology.json'));
     expect(c.dataDir).toBe(join(dir, 'data'));
     writeFileSync(join(dir, 'broken.json'), '{ nope');
     expect(() => loadNodeConfig(join(dir, 'broken.json'))).toThrow(/broken\.json: not valid JSON/);

@@ -12,6 +12,10 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 export const hostPort = z.object({ host: z.string().min(1), port: z.number().int().min(0).max(65535) });
 
+const MiB = 1024 * 1024;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
 const emulation = z
   .object({
     latencyMs: z.number().min(0).default(0),
@@ -48,6 +52,14 @@ const common = {
   links: z
     .object({
       maxQueue: z.number().int().positive().default(10_000),
+      /** Bytes queued across ALL links (issue 14 #2); past it new packets are dropped (queue_bytes). */
+      maxQueuedBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * MiB),
+      /** A queued packet older than this is dropped (expired) instead of sent. */
+      maxQueueAgeMs: z.number().int().positive().default(30_000),
       backoff: z
         .object({ initialMs: z.number().positive(), maxMs: z.number().positive() })
         .strict()
@@ -55,7 +67,33 @@ const common = {
       emulation: emulation.optional(),
     })
     .strict()
-    .default({ maxQueue: 10_000, backoff: { initialMs: 50, maxMs: 5_000 } }),
+    .default({
+      maxQueue: 10_000,
+      maxQueuedBytes: 64 * MiB,
+      maxQueueAgeMs: 30_000,
+      backoff: { initialMs: 50, maxMs: 5_000 },
+    }),
+  /** The inbound packet port (issue 14 #12): connection caps and timeouts. */
+  inbound: z
+    .object({
+      maxConnections: z.number().int().positive().default(1024),
+      maxConnectionsPerIp: z.number().int().positive().default(128),
+      /** A connection must complete its first frame within this (our links send Hello at once). */
+      firstFrameTimeoutMs: z.number().int().positive().default(5_000),
+      idleTimeoutMs: z.number().int().positive().default(300_000),
+    })
+    .strict()
+    .default({ maxConnections: 1024, maxConnectionsPerIp: 128, firstFrameTimeoutMs: 5_000, idleTimeoutMs: 300_000 }),
+  /**
+   * Where the node learns the network's members (issue 14 #1): the only next hops it forwards to and
+   * the only hosts it takes packets from. Without it the node forwards nothing.
+   */
+  network: z
+    .object({ topologyFile: z.string().min(1) })
+    .strict()
+    .optional(),
+  /** Process legacy Sphinx versions 1 and 257 (BigInt blinding, ~10x the CPU of 258; issue 14 #13). */
+  allowLegacyVersions: z.boolean().default(false),
   /**
    * The directory (docs/directory.md; /work/notes/configs.md): the node registers, re-announces every
    * `announceMs`, follows the signed topology document, and rotates its Sphinx keys with it. Size
@@ -101,6 +139,18 @@ export const mixNodeConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Packets held for their delay (issue 14 #16); past either cap new packets are dropped (scheduler_full). */
+    scheduler: z
+      .object({
+        maxPackets: z.number().int().positive().default(50_000),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(128 * MiB),
+      })
+      .strict()
+      .default({ maxPackets: 50_000, maxBytes: 128 * MiB }),
   })
   .strict()
   .refine((c) => !c.cover || c.cover.topologyFile !== undefined || c.directory !== undefined, {
@@ -112,7 +162,20 @@ export const gatewayConfigSchema = z
   .object({
     role: z.literal('gateway'),
     ...common,
-    websocket: hostPort,
+    websocket: hostPort
+      .extend({
+        /** Open client connections, before and after authentication (issue 14 #10). */
+        maxConnections: z.number().int().positive().default(2048),
+        maxConnectionsPerIp: z.number().int().positive().default(32),
+        /** Bytes waiting to be sent to one client; past it deliveries go to its mailbox (issue 14 #9). */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024),
+        authTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict(),
     mailbox: z
       .object({
         maxMessagesPerClient: z.number().int().positive().default(10_000),
@@ -120,10 +183,51 @@ export const gatewayConfigSchema = z
           .number()
           .int()
           .positive()
-          .default(64 * 1024 * 1024),
+          .default(64 * MiB),
+        /** Global caps over all mailboxes (issue 14 #4). */
+        maxMailboxes: z.number().int().positive().default(10_000),
+        maxTotalMessages: z.number().int().positive().default(200_000),
+        maxTotalBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * MiB),
+        /** A stored message older than this is deleted. */
+        maxAgeMs: z
+          .number()
+          .int()
+          .positive()
+          .default(24 * HOUR_MS),
+        /** Messages whose disk write failed (EMFILE, ENOSPC …), kept in memory and retried (issue 14 #10). */
+        maxPendingBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(16 * MiB),
       })
       .strict()
-      .default({ maxMessagesPerClient: 10_000, maxBytesPerClient: 64 * 1024 * 1024 }),
+      .default({
+        maxMessagesPerClient: 10_000,
+        maxBytesPerClient: 64 * MiB,
+        maxMailboxes: 10_000,
+        maxTotalMessages: 200_000,
+        maxTotalBytes: 1024 * MiB,
+        maxAgeMs: 24 * HOUR_MS,
+        maxPendingBytes: 16 * MiB,
+      }),
+    /** Addresses that authenticated here: the only ones that get a mailbox (issue 14 #4). */
+    registration: z
+      .object({
+        /** Forgotten this long after the address last authenticated (or disconnected). */
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .default(30 * DAY_MS),
+        maxAddresses: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .default({ ttlMs: 30 * DAY_MS, maxAddresses: 100_000 }),
   })
   .strict();
 
@@ -189,6 +293,7 @@ export function loadNodeConfig(path: string): NodeConfig {
   };
   config.dataDir = abs(config.dataDir);
   if (config.role === 'mix' && config.cover?.topologyFile) config.cover.topologyFile = abs(config.cover.topologyFile);
+  if (config.network) config.network = { topologyFile: abs(config.network.topologyFile) };
   if (config.trace) config.trace = { dir: abs(config.trace.dir), topologyFile: abs(config.trace.topologyFile) };
   return config;
 }

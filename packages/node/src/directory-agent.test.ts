@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { generateKeyPair } from '@mixnet/sphinx';
 import { MAX_DOCUMENT_SIZE, sphinxKeyEntry, type TopologyDocument } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDirectoryAgent, type DirectoryAgent, type DirectoryAgentOptions } from './directory-agent.js';
@@ -153,6 +154,37 @@ describe('directory agent', () => {
     dir.publish(makeDocument({ epoch: 6, epochMs: 200 }));
     await until(() => a.current()?.epoch === 6);
     expect(a.stats.accepted).toBe(2);
+  });
+
+  it('property: whatever the directory answers, the agent refuses with a code and keeps its document', async () => {
+    const a = agent();
+    a.start();
+    const good = dir.publish(makeDocument({ epoch: 2 }));
+    await until(() => a.current()?.epoch === 2);
+    const mutate = (text: string, at: number, by: string) =>
+      text.slice(0, at % (text.length + 1)) + by + text.slice((at % (text.length + 1)) + 1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+          fc
+            .tuple(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }))
+            .map(([at, by]) => JSON.stringify({ ...good, document: mutate(good.document, at, by) })),
+        ),
+        async (body) => {
+          dir.serveRaw(body);
+          await a.poll();
+          expect(a.current()?.epoch).toBe(2);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    dir.serveRaw(undefined);
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]); // no "polling failed": every answer got a code
+    expect(Object.keys(a.stats.refused).every((c) => ['MALFORMED', 'BAD_SIGNATURE', 'OVERSIZE'].includes(c))).toBe(
+      true,
+    );
   });
 
   it('polls right after validUntil, not only every epochMs / 4', async () => {

@@ -1,31 +1,21 @@
 /**
  * A gateway (issue #4 item 3): the entry and exit of the mixnet. Clients connect over WebSocket
- * and prove their Ed25519 identity; packets they send go to the first hop they name (the gateway
- * is not a Sphinx hop on the way in). Final-hop packets from the mixes are unwrapped with the
- * gateway's key and pushed to the client they are for, or kept in its on-disk mailbox.
+ * and prove their Ed25519 identity (gateway-clients.ts); packets they send go to the first hop they
+ * name, if it is a member of the network (the gateway is not a Sphinx hop on the way in).
+ * Final-hop packets from the mixes are unwrapped with the gateway's key and pushed to the client
+ * they are for, or kept in its on-disk mailbox if it authenticated here (gateway-delivery.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  authPayload,
-  ClientFrame,
-  decodeSend,
-  encodeDeliver,
-  hex,
-  isDropCover,
-  MAX_CONTROL_MESSAGE_SIZE,
-  ProtocolError,
-  parseControl,
-  traceClientName,
-} from '@mixnet/sphinx/wire';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { encodeDeliver, hex, isDropCover, traceClientName } from '@mixnet/sphinx/wire';
 import type { GatewayConfig } from './config.js';
-import type { Logger } from './logger.js';
+import { type ClientServer, createClientServer } from './gateway-clients.js';
+import { createDelivery, type Delivery } from './gateway-delivery.js';
+import { type Logger, throttledWarn } from './logger.js';
 import { type Mailbox, openMailbox } from './mailbox.js';
 import type { NodeMetrics } from './metrics.js';
-import { createRelay } from './relay.js';
-import type { TraceIn } from './trace.js';
+import { openRegistry, type Registry } from './registry.js';
+import { createRelay, type Relay } from './relay.js';
 
 export interface Gateway {
   start(): Promise<{ port: number; websocketPort: number; metricsPort: number | null }>;
@@ -35,133 +25,41 @@ export interface Gateway {
   readonly identityKey: Uint8Array;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
+  /** The network's members (see Relay.membership); the directory feeds it. */
+  readonly membership: Relay['membership'];
 }
-
-const AUTH_TIMEOUT_MS = 10_000;
 
 export async function createGateway(config: GatewayConfig, opts: { logger?: Logger } = {}): Promise<Gateway> {
   let mailbox: Mailbox | undefined;
-  let wss: WebSocketServer | undefined;
-  /** Authenticated clients by hex address. A newer connection replaces an older one. */
-  const clients = new Map<string, WebSocket>();
-
-  const deliver = (destination: Uint8Array, identifier: Uint8Array, payload: Uint8Array, trace?: TraceIn) => {
-    // Loopix drop cover: clients address it to nobody; it ends at this provider.
-    if (isDropCover(destination)) {
-      relay.metrics.coverDropped.inc();
-      if (trace) relay.tracer?.hop(trace, null);
-      return;
-    }
-    const key = hex.encode(destination);
-    const frame = encodeDeliver(identifier, payload);
-    const socket = clients.get(key);
-    if (socket && socket.readyState === socket.OPEN) {
-      const t = relay.tracer;
-      if (t && trace) t.hop(trace, { nx: traceClientName(destination), hx: t.wireId(frame) });
-      socket.send(frame);
-      relay.metrics.delivered.inc();
-      return;
-    }
-    // In the mailbox: its departure is not traced (it leaves later, on the client's return).
-    if (trace) relay.tracer?.hop(trace, null);
-    void mailbox?.put(destination, frame).then(
-      (stored) => {
-        if (stored) {
-          relay.metrics.mailboxed.inc();
-          relay.metrics.mailboxSize.set(mailbox?.totalMessages ?? 0);
-        } else relay.drop('mailbox_full');
-      },
-      (err: Error) => relay.logger.error({ err: err.message }, 'mailbox write failed'),
-    );
-  };
+  let registry: Registry | undefined;
+  let delivery: Delivery | undefined;
+  let clients: ClientServer | undefined;
+  /** Trace names of clients (ANONYMITY.md §1), set once at login. */
+  const clientNames = new WeakMap<object, string>();
 
   const relay = await createRelay({
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
     onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
-        relay.drop('not_final');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('not_final', 1, trace);
         return;
       }
-      deliver(outcome.destination, outcome.identifier, outcome.payload, trace);
+      const { destination } = outcome;
+      // Loopix drop cover: clients address it to nobody; it ends at this provider.
+      if (isDropCover(destination)) {
+        relay.metrics.coverDropped.inc();
+        relay.end(trace);
+        return;
+      }
+      const frame = encodeDeliver(outcome.identifier, outcome.payload);
+      const sent = delivery?.deliver(destination, hex.encode(destination), frame) ?? false;
+      const t = relay.tracer;
+      // Traced only when it went straight to the socket; a departure from the mailbox is not traced.
+      if (t && trace && sent) t.hop(trace, { nx: traceClientName(destination), hx: t.wireId(frame) });
+      else relay.end(trace);
     },
   });
-
-  const onConnection = (socket: WebSocket) => {
-    const nonce = randomBytes(32);
-    let address: string | undefined;
-    let clientName = ''; // its trace name (ANONYMITY.md §1), set with `address`
-    const fail = (message: string) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', message }));
-      socket.close(1008, message.slice(0, 100));
-    };
-    const authTimer = setTimeout(() => fail('authentication timed out'), AUTH_TIMEOUT_MS);
-    socket.send(
-      JSON.stringify({
-        type: 'challenge',
-        nonce: hex.encode(nonce),
-        gateway: hex.encode(relay.keys.identityPublicKey),
-      }),
-    );
-
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      // ws hands us a fresh Buffer per message (binaryType nodebuffer): no copy needed to keep it.
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      try {
-        if (!address) {
-          if (isBinary || bytes.length > MAX_CONTROL_MESSAGE_SIZE) throw new ProtocolError('expected an auth message');
-          const msg = parseControl(bytes.toString('utf8'));
-          if (msg.type !== 'auth') throw new ProtocolError('expected an auth message');
-          const identity = hex.decode(msg.identity);
-          const ok = ed25519.verify(
-            hex.decode(msg.signature),
-            authPayload(relay.keys.identityPublicKey, nonce),
-            identity,
-          );
-          if (!ok) throw new ProtocolError('bad signature');
-          clearTimeout(authTimer);
-          address = msg.identity;
-          clientName = traceClientName(identity);
-          clients.get(address)?.close(1000, 'replaced by a newer connection');
-          clients.set(address, socket);
-          relay.metrics.connections.set({ kind: 'clients' }, clients.size);
-          socket.send(JSON.stringify({ type: 'ready', address, queued: mailbox?.count(identity) ?? 0 }));
-          void mailbox
-            ?.drain(identity, (frame) => {
-              if (socket.readyState !== socket.OPEN) throw new Error('client went away');
-              return new Promise<void>((resolve, reject) =>
-                socket.send(frame, (err) => (err ? reject(err) : resolve())),
-              );
-            })
-            .then((n) => {
-              if (n > 0) relay.metrics.delivered.inc(n);
-              relay.metrics.mailboxSize.set(mailbox?.totalMessages ?? 0);
-            });
-          return;
-        }
-        if (!isBinary || bytes[0] !== ClientFrame.Send) throw new ProtocolError('expected a SEND frame');
-        const { firstHop, packet } = decodeSend(bytes);
-        relay.metrics.clientPackets.inc();
-        const t = relay.tracer;
-        if (t) {
-          // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
-          const input = { ti: t.now(), pi: clientName, hi: t.wireId(bytes) };
-          t.hop(input, { nx: t.nameOf(firstHop), hx: t.wireId(packet) });
-        }
-        relay.forward(firstHop, packet);
-      } catch (err) {
-        relay.drop('bad_client_frame');
-        fail(err instanceof ProtocolError ? err.message : 'internal error');
-      }
-    });
-    socket.on('close', () => {
-      clearTimeout(authTimer);
-      if (address && clients.get(address) === socket) clients.delete(address);
-      relay.metrics.connections.set({ kind: 'clients' }, clients.size);
-    });
-    socket.on('error', () => socket.terminate());
-  };
 
   return {
     get address() {
@@ -173,39 +71,103 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
     identityKey: relay.keys.identityPublicKey,
     metrics: relay.metrics,
     logger: relay.logger,
+    membership: relay.membership,
     async start() {
-      mailbox = await openMailbox({ dir: join(config.dataDir, 'mailbox'), ...config.mailbox });
-      relay.metrics.mailboxSize.set(mailbox.totalMessages);
+      const { metrics, logger } = relay;
+      const box = await openMailbox({
+        dir: join(config.dataDir, 'mailbox'),
+        ...config.mailbox,
+        onExpired: (n) => relay.drop('mailbox_expired', n),
+      });
+      mailbox = box;
+      const reg = await openGatewayRegistry(config, logger);
+      registry = reg;
+      metrics.sources.mailboxMessages = () => box.totalMessages;
+      metrics.sources.mailboxes = () => box.mailboxes;
+      metrics.sources.registered = () => reg.size;
+      const server = createClientServer({
+        websocket: config.websocket,
+        maxPayload: config.maxFrameSize + 64,
+        gatewayIdentity: relay.keys.identityPublicKey,
+        gatewayIdentitySecret: relay.keys.identityPrivateKey,
+        onAuthenticated: (session) => {
+          clientNames.set(session, traceClientName(session.identity));
+          // Live delivery works either way; only a registered address gets a mailbox while away.
+          if (!reg.touch(session.address)) {
+            metrics.refusedConnections.inc({ kind: 'registration', reason: 'registry_full' });
+            logger.warn('registry full: a client logged in without a mailbox');
+          }
+          return box.count(session.identity);
+        },
+        onReady: (session) => delivery?.drainTo(session),
+        // Last seen when it leaves, too: the registration's TTL runs from there.
+        onClosed: (session) => reg.touch(session.address),
+        onSend: (session, firstHop, packet, frame) => {
+          metrics.clientPackets.inc();
+          // Wire ids are per link: the SEND frame on the client's link, the Sphinx packet on the next.
+          const t = relay.tracer;
+          relay.forward(
+            firstHop,
+            packet,
+            undefined,
+            t && { ti: t.now(), pi: clientNames.get(session) ?? '', hi: t.wireId(frame) },
+          );
+        },
+        onBadFrame: () => relay.drop('bad_client_frame'),
+        onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'clients', reason }),
+        onSessionsChange: (n) => {
+          metrics.connections.set({ kind: 'clients' }, n);
+        },
+        onError: throttledWarn(logger, 'client server error'),
+      });
+      clients = server;
+      delivery = createDelivery({
+        mailbox: box,
+        registry: reg,
+        sessions: server.sessions,
+        metrics,
+        logger,
+        drop: (reason) => relay.drop(reason),
+        maxBufferedBytes: config.websocket.maxBufferedBytes,
+        maxPendingBytes: config.mailbox.maxPendingBytes,
+        maxAgeMs: config.mailbox.maxAgeMs,
+      });
       const started = await relay.start(() => ({
         status: 'ok',
         role: 'gateway',
         id: config.id,
-        clients: clients.size,
-        mailbox: mailbox?.totalMessages ?? 0,
+        clients: server.sessions.size,
+        mailbox: box.totalMessages,
         ...relay.keyStatus(),
       }));
-      const server = new WebSocketServer({
-        host: config.websocket.host,
-        port: config.websocket.port,
-        maxPayload: config.maxFrameSize + 64,
-      });
-      wss = server;
-      await new Promise<void>((resolve, reject) => {
-        server.once('listening', resolve);
-        server.once('error', reject);
-      });
-      server.on('connection', onConnection);
-      const address = server.address();
-      const websocketPort = typeof address === 'object' && address ? address.port : config.websocket.port;
+      const websocketPort = await server.listen();
       relay.logger.info({ websocketPort }, 'accepting clients');
       relay.joinDirectory({ websocketPort });
       return { ...started, websocketPort };
     },
     async stop() {
-      for (const socket of clients.values()) socket.close(1001, 'gateway shutting down');
-      await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+      await clients?.close();
       await relay.stop(() => {});
+      await delivery?.close();
       await mailbox?.close();
+      await registry?.close();
     },
   };
+}
+
+/** The registry in dataDir; an unreadable file is moved aside (clients register again at login). */
+async function openGatewayRegistry(config: GatewayConfig, logger: Logger): Promise<Registry> {
+  const file = join(config.dataDir, 'registered.bin');
+  const options = {
+    file,
+    ...config.registration,
+    onSaveError: (err: Error) => logger.error({ err: err.message }, 'saving the registry failed'),
+  };
+  try {
+    return await openRegistry(options);
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'registry unreadable: moved aside, starting empty');
+    await rename(file, `${file}.unreadable-${Date.now()}`);
+    return openRegistry(options);
+  }
 }

@@ -10,6 +10,14 @@ export {
   nodeConfigSchema,
   parseNodeConfig,
 } from './config.js';
+export type {
+  DirectoryAgent,
+  DirectoryAgentOptions,
+  DirectoryAgentStats,
+  DirectoryStatus,
+  DocumentListener,
+} from './directory-agent.js';
+export { createDirectoryAgent } from './directory-agent.js';
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
 export type { NodeKeys } from './keys.js';
@@ -18,6 +26,9 @@ export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';
 export { createLink, createLinkPool } from './link.js';
 export type { Logger } from './logger.js';
 export { createLogger } from './logger.js';
+export type { Membership, MembershipNode, MembershipOptions } from './membership.js';
+export { createMembership, DEFAULT_GRACE_MS } from './membership.js';
+export { loadTopologyMembers, membersFromTopology } from './membership-topology.js';
 export type { ObservabilityEndpoints } from './metrics.js';
 export { serveObservability } from './metrics.js';
 export type { MixNode } from './mix-node.js';
@@ -26,4 +37,6 @@ export type { PacketServer, PacketServerOptions } from './packet-server.js';
 export { createPacketServer } from './packet-server.js';
 export { nodeFlagsFor, RELAY_NODE_FLAGS } from './process-flags.js';
 export { runNode, stopOnSignal } from './run.js';
+export type { SphinxKey, SphinxKeyRing, SphinxKeyRingOptions } from './sphinx-keys.js';
+export { createStaticKeyRing, KeyRingError, openSphinxKeyRing } from './sphinx-keys.js';
 export type { TraceIn, Tracer } from './trace.js';

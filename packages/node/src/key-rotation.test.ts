@@ -32,8 +32,7 @@ beforeAll(async () => {
   net = await createTestNetwork({
     layers: 1,
     workers: 1,
-    extra: ({ role }) =>
-      role === 'mix' ? { directory: { url: dir.url, publicKey: hex(dir.publicKey), announceMs: 60_000 } } : {},
+    extra: () => ({ directory: { url: dir.url, publicKey: hex(dir.publicKey), announceMs: 60_000 } }),
   });
   mix = net.mixes[0] as TestNode;
 }, 60_000);
@@ -91,8 +90,23 @@ const nodes = (sphinxKey: string) => ({
 });
 
 describe('Sphinx key rotation in a mix', () => {
+  it('a gateway registers as one: its client URL, its metrics URL, its keys', async () => {
+    const gw = net.gateway;
+    const d = await descriptorOf(gw.id, 1);
+    expect(d).toMatchObject({
+      role: 'gateway',
+      address: `127.0.0.1:${gw.port}`,
+      clientUrl: `ws://127.0.0.1:${gw.websocketPort}`,
+      metricsUrl: `http://127.0.0.1:${gw.metricsPort}`,
+      identityKey: hex(gw.identityKey),
+    });
+    expect(d.sphinxKeys.map((k) => k.rotation)).toEqual([0, 1]);
+    const h = (await (await fetch(`http://127.0.0.1:${gw.metricsPort}/health`)).json()) as { keyRotation?: number };
+    expect(h.keyRotation).toBe(0);
+  });
+
   it('rotates with the directory: both announced keys work, the old one for the grace period only', async () => {
-    const first = await dir.waitForDescriptors(1);
+    const first = await descriptorOf(mix.id, 1);
     expect(first.sphinxKeys.map((k) => k.rotation)).toEqual([0, 1]);
     expect(first.id).toBe(mix.id);
     expect(first.address).toBe(`127.0.0.1:${mix.port}`);
@@ -110,7 +124,7 @@ describe('Sphinx key rotation in a mix', () => {
     expect(await send(frameFor(randomKey()))).toBe('bad_mac');
 
     dir.publish(makeDocument({ epoch: 3, keyRotation: 1, graceMs: 1_500, ...nodes(hex(k1)) }));
-    const second = await dir.waitForDescriptors(2);
+    const second = await descriptorOf(mix.id, 2);
     expect(second.sphinxKeys.map((k) => k.rotation)).toEqual([1, 2]);
     expect(second.sphinxKeys[0]?.key).toBe(hex(k1));
     expect(await health()).toMatchObject({ epoch: 3, keyRotation: 1 });
@@ -138,6 +152,12 @@ describe('Sphinx key rotation in a mix', () => {
     await until(() => received === forwarded, 'the sink to get every forwarded packet');
   }, 60_000);
 });
+
+/** The n-th descriptor a node announced. */
+async function descriptorOf(id: string, n: number) {
+  await until(() => dir.descriptors.filter((d) => d.id === id).length >= n, `descriptor ${n} of ${id}`);
+  return dir.descriptors.filter((d) => d.id === id)[n - 1] as (typeof dir.descriptors)[number];
+}
 
 function randomKey(): Uint8Array {
   return generateKeyPair().publicKey;

@@ -66,7 +66,14 @@ async function freePort(): Promise<number> {
 }
 
 function link(opts: LinkOptions): Link & { drops: Record<DropReason, number>; states: string[] } {
-  const drops: Record<DropReason, number> = { queue_full: 0, emulated_loss: 0, closed: 0 };
+  const drops: Record<DropReason, number> = {
+    queue_full: 0,
+    queue_bytes: 0,
+    expired: 0,
+    emulated_loss: 0,
+    closed: 0,
+    departed: 0,
+  };
   const states: string[] = [];
   const l = createLink({
     onDrop: (reason, count) => {
@@ -174,6 +181,19 @@ describe('link', () => {
     const rx = await receiver(port);
     await waitFor(() => rx.seqs.length === 100);
     expect(rx.seqs).toEqual(range(0, 100)); // the oldest stay, the newest are dropped
+  });
+
+  it('drops frames queued longer than maxQueueAgeMs as expired; younger ones go out when the hop is up', async () => {
+    const port = await freePort();
+    const l = link({ host: HOST, port, maxQueueAgeMs: 200, backoff: { initialMs: 20, maxMs: 50 } });
+    for (const i of range(0, 20)) l.send(packet(i));
+    await sleep(400);
+    expect(l.queued).toBe(0); // expired while the hop was down, not kept forever
+    expect(l.drops.expired).toBe(20);
+    for (const i of range(20, 30)) l.send(packet(i));
+    const rx = await receiver(port);
+    await waitFor(() => rx.seqs.length === 10);
+    expect(rx.seqs).toEqual(range(20, 30));
   });
 
   it('applies backpressure: a receiver that stops reading grows the queue, not the socket buffer', async () => {
@@ -358,6 +378,53 @@ describe('link pool', () => {
     await pool.close();
     pool.send({ host: HOST, port: a.port }, packet(0));
     expect(drops).toEqual(['closed']);
+  });
+
+  it('keeps the bytes queued across all links under maxQueuedBytes while hops are down under load', async () => {
+    const size = 2_413; // a Nym packet
+    const cap = 1_000_000;
+    const hops = await Promise.all(range(0, 20).map(() => freePort()));
+    const drops = new Map<DropReason, number>();
+    const pool = createLinkPool({
+      maxQueuedBytes: cap,
+      backoff: { initialMs: 20, maxMs: 100 },
+      onDrop: (r, n) => drops.set(r, (drops.get(r) ?? 0) + n),
+    });
+    cleanups.push(() => pool.close());
+    let peak = 0;
+    for (const i of range(0, 10_000)) {
+      pool.send({ host: HOST, port: hops[i % hops.length] as number }, packet(i, size));
+      if (i % 100 === 0) await sleep(0); // let reconnect attempts run between bursts
+      peak = Math.max(peak, pool.queued * (size + 5));
+    }
+    expect(peak).toBeLessThanOrEqual(cap);
+    expect(pool.queuedBytes).toBe(pool.queued * (size + 5));
+    expect(pool.queuedBytes).toBeLessThanOrEqual(cap);
+    const kept = Math.floor(cap / (size + 5));
+    expect(pool.queued).toBe(kept);
+    expect(drops.get('queue_bytes')).toBe(10_000 - kept);
+    // Once a hop is up its frames leave the budget, and new packets fit again.
+    const rx = await receiver(hops[0]);
+    await waitFor(() => rx.seqs.length > 0 && pool.queuedBytes < cap - 10 * (size + 5));
+    pool.send({ host: HOST, port: hops[1] as number }, packet(99_999, size));
+    expect(drops.get('queue_bytes')).toBe(10_000 - kept);
+  });
+
+  it('closeLinks() closes the links of departed hops, dropping their queue as departed', async () => {
+    const [gone, staying] = [await freePort(), await freePort()];
+    const drops = new Map<DropReason, number>();
+    const pool = createLinkPool({
+      backoff: { initialMs: 20, maxMs: 100 },
+      onDrop: (r, n) => drops.set(r, (drops.get(r) ?? 0) + n),
+    });
+    cleanups.push(() => pool.close());
+    for (const i of range(0, 30)) pool.send({ host: HOST, port: i < 20 ? gone : staying }, packet(i));
+    expect(pool.links).toBe(2);
+    await pool.closeLinks([{ host: HOST, port: gone }]);
+    expect(pool.links).toBe(1);
+    expect(pool.queued).toBe(10);
+    expect(pool.queuedBytes).toBe(10 * 205);
+    expect(drops.get('departed')).toBe(20);
   });
 
   it('flush() rejects when a hop cannot be reached in time', async () => {

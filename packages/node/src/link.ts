@@ -7,10 +7,14 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeFrame, FrameKind } from '@mixnet/sphinx/wire';
+import { encodeFrame, FRAME_HEADER_SIZE, FrameKind } from '@mixnet/sphinx/wire';
 import { createFifo } from './link-fifo.js';
 
 export const DEFAULT_MAX_QUEUE = 10_000;
+/** Bytes queued across all links of a pool (or one link alone); issue 14 #2. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** A frame queued longer than this is dropped as expired, not sent. */
+export const DEFAULT_MAX_QUEUE_AGE_MS = 30_000;
 export const DEFAULT_BACKOFF: Readonly<Required<Backoff>> = { initialMs: 50, maxMs: 5_000, factor: 2, jitter: 0.2 };
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** Queued ready-made frames that may stay views into their batch (link.send); past it they are copied. */
@@ -19,6 +23,8 @@ const MAX_PINNING_FRAMES = 64;
 const CLOSE_GRACE_MS = 1_000;
 /** TCP keep-alive, so a hop that vanished without a FIN is noticed while idle. */
 const KEEPALIVE_MS = 30_000;
+/** Length prefix and kind byte of a packet frame. */
+const FRAME_OVERHEAD = FRAME_HEADER_SIZE + 1;
 
 export interface Backoff {
   initialMs: number;
@@ -38,7 +44,13 @@ export interface LinkEmulation {
   random?: () => number;
 }
 
-export type DropReason = 'queue_full' | 'emulated_loss' | 'closed';
+export type DropReason = 'queue_full' | 'queue_bytes' | 'expired' | 'emulated_loss' | 'closed' | 'departed';
+
+/** A byte budget that several links share: frames count from queueing until handed to the socket. */
+export interface QueueBudget {
+  bytes: number;
+  readonly max: number;
+}
 export type LinkState = 'connecting' | 'connected' | 'down';
 
 export interface LinkOptions {
@@ -49,6 +61,10 @@ export interface LinkOptions {
    * beyond it new packets are dropped and counted. Default 10_000.
    */
   maxQueue?: number;
+  /** shared by a pool's links; default a budget of its own of DEFAULT_MAX_QUEUED_BYTES */
+  budget?: QueueBudget;
+  /** queued longer than this: dropped as 'expired' (default 30 s) */
+  maxQueueAgeMs?: number;
   /** default { initialMs: 50, maxMs: 5_000 } */
   backoff?: Backoff;
   emulation?: LinkEmulation;
@@ -66,17 +82,21 @@ export interface Link {
   send(packet: Uint8Array, frame?: Uint8Array): void;
   /** packets not yet handed to the socket (held by emulation or waiting in the queue) */
   readonly queued: number;
+  /** drops queued frames older than maxQueueAgeMs (also done as frames are written) */
+  expire(): void;
   readonly connected: boolean;
   /** packets dropped so far, by reason */
   readonly dropped: Readonly<Record<DropReason, number>>;
   /** resolves once everything queued has been written and flushed, or rejects after timeoutMs (used at shutdown) */
   flush(timeoutMs: number): Promise<void>;
-  /** drops what is still queued (counted as 'closed'); after close, send() drops with 'closed' */
-  close(): Promise<void>;
+  /** drops what is still queued (counted as `reason`, default 'closed'); after close, send() drops with 'closed' */
+  close(reason?: 'closed' | 'departed'): Promise<void>;
 }
 
 interface Held {
   due: number;
+  /** when it was queued (performance.now), for expiry */
+  at: number;
   frame: Uint8Array;
 }
 
@@ -88,6 +108,8 @@ interface FlushWaiter {
 export function createLink(opts: LinkOptions): Link {
   const name = `${opts.host}:${opts.port}`;
   const maxQueue = opts.maxQueue ?? DEFAULT_MAX_QUEUE;
+  const budget: QueueBudget = opts.budget ?? { bytes: 0, max: DEFAULT_MAX_QUEUED_BYTES };
+  const maxAgeMs = opts.maxQueueAgeMs ?? DEFAULT_MAX_QUEUE_AGE_MS;
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const random = opts.emulation?.random ?? Math.random;
@@ -100,8 +122,9 @@ export function createLink(opts: LinkOptions): Link {
   const held = createFifo<Held>();
   let heldTimer: NodeJS.Timeout | undefined;
   let lastDue = 0;
-  // Frames ready to go out, waiting for a connected, writable socket.
+  // Frames ready to go out, waiting for a connected, writable socket, and when each was queued.
   const queue = createFifo<Uint8Array>();
+  const queuedAt = createFifo<number>();
 
   let state: LinkState | 'idle' | 'closed' = 'idle';
   let socket: Socket | undefined;
@@ -111,7 +134,14 @@ export function createLink(opts: LinkOptions): Link {
   let nextAttemptAt = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
-  const dropped: Record<DropReason, number> = { queue_full: 0, emulated_loss: 0, closed: 0 };
+  const dropped: Record<DropReason, number> = {
+    queue_full: 0,
+    queue_bytes: 0,
+    expired: 0,
+    emulated_loss: 0,
+    closed: 0,
+    departed: 0,
+  };
   const flushWaiters = new Set<FlushWaiter>();
 
   function drop(reason: DropReason, count: number): void {
@@ -126,12 +156,12 @@ export function createLink(opts: LinkOptions): Link {
     opts.onStateChange?.(next);
   }
 
-  function hold(frame: Uint8Array): void {
+  function hold(frame: Uint8Array, at: number): void {
     const delay = Math.max(0, latencyMs + (random() * 2 - 1) * jitterMs);
     // Never let a short delay overtake a long one: links keep order, jitter or not.
-    const due = Math.max(lastDue, performance.now() + delay);
+    const due = Math.max(lastDue, at + delay);
     lastDue = due;
-    held.push({ due, frame });
+    held.push({ due, at, frame });
     if (heldTimer === undefined) armHeldTimer();
   }
 
@@ -149,6 +179,7 @@ export function createLink(opts: LinkOptions): Link {
     for (let head = held.peek(); head !== undefined && head.due <= now; head = held.peek()) {
       held.shift();
       queue.push(head.frame);
+      queuedAt.push(head.at);
     }
     pump();
     armHeldTimer();
@@ -169,7 +200,11 @@ export function createLink(opts: LinkOptions): Link {
         s.uncork();
       });
     }
+    // Queue times never decrease, so what expired is a prefix: drop it, write the rest.
+    if ((queuedAt.peek() as number) < performance.now() - maxAgeMs) expire();
     for (let frame = queue.shift(); frame !== undefined; frame = queue.shift()) {
+      queuedAt.shift();
+      budget.bytes -= frame.length;
       // Only the batch's last write needs a callback: when it runs, everything before it is out too.
       const ok = queue.length === 0 ? s.write(frame, checkFlush) : s.write(frame);
       if (!ok) {
@@ -225,11 +260,41 @@ export function createLink(opts: LinkOptions): Link {
       nextAttemptAt = performance.now() + backoffDelay(failures);
       failures += 1;
       setState('down');
+      expire();
       checkFlush();
       if (held.length > 0 || queue.length > 0) ensureConnecting();
     });
     // The hop never talks back; reading (and discarding) is how its FIN is noticed while idle.
     s.resume();
+  }
+
+  /** Drops frames queued longer than maxAgeMs: the oldest are first, so only a prefix goes. */
+  function expire(): void {
+    const before = performance.now() - maxAgeMs;
+    let n = 0;
+    for (let at = queuedAt.peek(); at !== undefined && at < before; at = queuedAt.peek()) {
+      queuedAt.shift();
+      budget.bytes -= (queue.shift() as Uint8Array).length;
+      n++;
+    }
+    for (let head = held.peek(); head !== undefined && head.at < before; head = held.peek()) {
+      held.shift();
+      budget.bytes -= head.frame.length;
+      n++;
+    }
+    drop('expired', n);
+    checkFlush();
+  }
+
+  /** Drops everything queued or held, counted as `reason`. */
+  function dropAll(reason: DropReason): void {
+    let bytes = 0;
+    const n = queue.length + held.length;
+    for (let f = queue.shift(); f !== undefined; f = queue.shift()) bytes += f.length;
+    for (let h = held.shift(); h !== undefined; h = held.shift()) bytes += h.frame.length;
+    queuedAt.clear();
+    budget.bytes -= bytes;
+    drop(reason, n);
   }
 
   function isFlushed(): boolean {
@@ -247,14 +312,18 @@ export function createLink(opts: LinkOptions): Link {
       if (state === 'closed') return drop('closed', 1);
       if (lossRate > 0 && random() < lossRate) return drop('emulated_loss', 1);
       if (held.length + queue.length >= maxQueue) return drop('queue_full', 1);
+      if (budget.bytes + (framed?.length ?? packet.length + FRAME_OVERHEAD) > budget.max) return drop('queue_bytes', 1);
       // A ready-made frame is a view into a worker's whole outcome batch. Going out now or soon it
       // costs nothing; one that may wait long (hop down, emulated latency, a long queue) is copied
       // so that a backlog cannot keep thousands of batches alive.
       const soon = !delayed && state === 'connected' && queue.length < MAX_PINNING_FRAMES;
       const frame = framed ? (soon ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
-      if (delayed) hold(frame);
+      budget.bytes += frame.length;
+      const at = performance.now();
+      if (delayed) hold(frame, at);
       else {
         queue.push(frame);
+        queuedAt.push(at);
         pump();
       }
       ensureConnecting();
@@ -267,6 +336,8 @@ export function createLink(opts: LinkOptions): Link {
     get connected() {
       return state === 'connected';
     },
+
+    expire,
 
     get dropped() {
       return { ...dropped };
@@ -295,14 +366,12 @@ export function createLink(opts: LinkOptions): Link {
       });
     },
 
-    close() {
+    close(reason = 'closed') {
       if (closing !== undefined) return closing;
       state = 'closed';
       clearTimeout(heldTimer);
       clearTimeout(retryTimer);
-      drop('closed', held.length + queue.length);
-      held.clear();
-      queue.clear();
+      dropAll(reason);
       for (const w of flushWaiters) w.fail(new Error(`link ${name} closed`));
       flushWaiters.clear();
       const s = socket;
@@ -326,17 +395,36 @@ export interface LinkPool {
   send(to: { host: string; port: number }, packet: Uint8Array, frame?: Uint8Array): void;
   /** flushes every link; rejects (after all have settled) if any did not flush in time */
   flush(timeoutMs: number): Promise<void>;
+  /** closes the links to hops that left the network; what they queued is dropped as 'departed' */
+  closeLinks(hops: readonly { host: string; port: number }[]): Promise<void>;
   close(): Promise<void>;
   readonly links: number;
   readonly queued: number;
+  /** bytes queued across all links (bounded by maxQueuedBytes) */
+  readonly queuedBytes: number;
 }
 
-export type LinkPoolOptions = Omit<LinkOptions, 'host' | 'port'>;
+export type LinkPoolOptions = Omit<LinkOptions, 'host' | 'port' | 'budget'> & {
+  /** bytes queued across all links; default DEFAULT_MAX_QUEUED_BYTES */
+  maxQueuedBytes?: number;
+};
 
-/** One Link per host:port, created on first use and kept until close (topologies are small). */
+/** One Link per host:port, created on first use and kept until its hop departs or the pool closes. */
 export function createLinkPool(opts: LinkPoolOptions): LinkPool {
   const links = new Map<string, Link>();
+  const { maxQueuedBytes, ...linkOpts } = opts;
+  const budget: QueueBudget = { bytes: 0, max: maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES };
   let closed = false;
+  // Expiry of frames queued for hops that are down (a live link expires as it writes).
+  const maxAgeMs = opts.maxQueueAgeMs ?? DEFAULT_MAX_QUEUE_AGE_MS;
+  const sweeper = setInterval(
+    () => {
+      if (budget.bytes > 0) for (const l of links.values()) l.expire();
+    },
+    Math.max(10, Math.min(1_000, maxAgeMs / 4)),
+  );
+  sweeper.unref();
+  const keyOf = (to: { host: string; port: number }) => `${to.host}|${to.port}`;
 
   return {
     send(to, packet, frame) {
@@ -344,10 +432,10 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
         opts.onDrop?.('closed', 1);
         return;
       }
-      const key = `${to.host}|${to.port}`;
+      const key = keyOf(to);
       let link = links.get(key);
       if (link === undefined) {
-        link = createLink({ ...opts, host: to.host, port: to.port });
+        link = createLink({ ...linkOpts, budget, host: to.host, port: to.port });
         links.set(key, link);
       }
       link.send(packet, frame);
@@ -359,8 +447,21 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
       if (failed > 0) throw new Error(`flush timed out on ${failed} of ${links.size} links`);
     },
 
+    async closeLinks(hops) {
+      const closing: Promise<void>[] = [];
+      for (const hop of hops) {
+        const key = keyOf(hop);
+        const link = links.get(key);
+        if (link === undefined) continue;
+        links.delete(key);
+        closing.push(link.close('departed'));
+      }
+      await Promise.all(closing);
+    },
+
     async close() {
       closed = true;
+      clearInterval(sweeper);
       await Promise.all([...links.values()].map((l) => l.close()));
     },
 
@@ -372,6 +473,10 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
       let n = 0;
       for (const l of links.values()) n += l.queued;
       return n;
+    },
+
+    get queuedBytes() {
+      return budget.bytes;
     },
   };
 }

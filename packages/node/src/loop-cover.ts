@@ -9,7 +9,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createPacket, NYM_PAYLOAD_SIZES } from '@mixnet/sphinx';
-import { routeHop, type TopologyDocument, type TopologyNode, validateTopology } from '@mixnet/sphinx/wire';
+import {
+  NETWORK_PACKET_VERSION,
+  routeHop,
+  type TopologyDocument,
+  type TopologyNode,
+  validateTopology,
+} from '@mixnet/sphinx/wire';
 import type { MixNodeConfig } from './config.js';
 import type { Relay } from './relay.js';
 
@@ -75,6 +81,7 @@ export function createLoopCover(opts: LoopCoverOptions): LoopCover {
       identifier,
       message: new Uint8Array(0),
       payloadSize: NYM_PAYLOAD_SIZES.regular,
+      version: NETWORK_PACKET_VERSION, // as clients send: one version for every hop to see
     });
     pending.set(Buffer.from(identifier).toString('hex'), performance.now());
     relay.metrics.loopsSent.inc();

@@ -1,6 +1,6 @@
 /** The gateway mailbox: order, limits, persistence, failing deliveries, concurrency, file modes. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,14 +51,14 @@ describe('mailbox', () => {
     const box = await openMailbox({ dir, maxMessagesPerClient: 3, maxBytesPerClient: 10 });
     const c = addr(7);
     expect(await box.put(c, msg('1234'))).toBe(true);
-    expect(await box.put(c, msg('12345678'))).toBe(false); // 4 + 8 > 10
+    expect(await box.put(c, msg('12345678'))).toBe('client_full'); // 4 + 8 > 10
     expect(await box.put(c, msg('123456'))).toBe(true); // exactly 10
     expect(await box.put(c, msg(''))).toBe(true);
-    expect(await box.put(c, msg(''))).toBe(false); // a 4th message
+    expect(await box.put(c, msg(''))).toBe('client_full'); // a 4th message
     expect(box.count(c)).toBe(3);
     expect(box.bytes(c)).toBe(10);
     expect(await readdir(join(dir, Buffer.from(c).toString('hex')))).toHaveLength(3);
-    expect(await box.put(addr(8), msg('12345678901'))).toBe(false); // bigger than the limit alone
+    expect(await box.put(addr(8), msg('12345678901'))).toBe('client_full'); // bigger than the limit alone
     expect(box.count(addr(8))).toBe(0);
     // Limits are per client, and draining makes room again.
     expect(await box.put(addr(8), msg('x'))).toBe(true);
@@ -133,8 +133,8 @@ describe('mailbox', () => {
     const box = await openMailbox({ dir, maxMessagesPerClient: 50, maxBytesPerClient: 1e6 });
     const c = addr(5);
     const results = await Promise.all(Array.from({ length: 80 }, (_, i) => box.put(c, msg(`p${i}`))));
-    expect(results.filter(Boolean)).toHaveLength(50);
-    expect(results.slice(0, 50).every(Boolean)).toBe(true); // first come, first stored
+    expect(results.filter((r) => r === true)).toHaveLength(50);
+    expect(results.slice(0, 50).every((r) => r === true)).toBe(true); // first come, first stored
     expect(box.count(c)).toBe(50);
 
     // Puts racing a slow drain: nothing lost, nothing duplicated, order kept.
@@ -147,7 +147,7 @@ describe('mailbox', () => {
     const [n, stored] = await Promise.all([drain, more]);
     const left = await collect(box, c);
     const all = [...got, ...left.got];
-    expect(n + left.n).toBe(50 + stored.filter(Boolean).length);
+    expect(n + left.n).toBe(50 + stored.filter((r) => r === true).length);
     expect(new Set(all).size).toBe(all.length);
     expect(all.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `p${i}`));
     expect(box.count(c)).toBe(0);
@@ -166,6 +166,64 @@ describe('mailbox', () => {
     });
     expect(got).toEqual(['first', 'again']);
     await box.close();
+  });
+
+  it('enforces the global caps: mailboxes, total messages and total bytes, also under concurrent puts', async () => {
+    const box = await openMailbox({ ...opts, maxMailboxes: 3, maxTotalMessages: 5, maxTotalBytes: 40 });
+    // 3,000 distinct destinations at once (the flood of issue 14 #4): three mailboxes at most.
+    const flood = await Promise.all(Array.from({ length: 3_000 }, (_, i) => box.put(randomBytes(32), msg(`${i}`))));
+    expect(flood.filter((r) => r === true)).toHaveLength(3);
+    expect(new Set(flood.filter((r) => r !== true))).toEqual(new Set(['too_many_mailboxes']));
+    expect(box.mailboxes).toBe(3);
+    expect((await readdir(dir)).length).toBe(3);
+    await rm(dir, { recursive: true });
+    await mkdir(dir);
+
+    const fresh = await openMailbox({ ...opts, dir, maxMailboxes: 10, maxTotalMessages: 5, maxTotalBytes: 40 });
+    const puts = await Promise.all(Array.from({ length: 8 }, (_, i) => fresh.put(addr(i), msg('1234567'))));
+    expect(puts.filter((r) => r === true)).toHaveLength(5); // 5 messages, 35 bytes
+    expect(puts.filter((r) => r === 'total_full')).toHaveLength(3);
+    expect(await fresh.put(addr(0), msg('123456'))).toBe('total_full');
+    await collect(fresh, addr(0));
+    expect(await fresh.put(addr(9), msg('123'))).toBe(true); // room again after a drain
+    expect(await fresh.put(addr(9), msg('1234567'))).toBe('total_full'); // 45 bytes > 40
+    expect(fresh.totalBytes).toBe(31);
+    expect(fresh.mailboxes).toBe(5);
+    await fresh.close();
+    await box.close();
+  });
+
+  it('deletes messages older than maxAgeMs: by expire(), on drain, and by mtime after a reopen', async () => {
+    let t = 1_000_000;
+    let expired = 0;
+    const onExpired = (n: number) => {
+      expired += n;
+    };
+    const box = await openMailbox({ ...opts, maxAgeMs: 1_000, now: () => t, onExpired });
+    await box.put(addr(1), msg('old'));
+    await box.put(addr(2), msg('old too'));
+    t += 600;
+    await box.put(addr(1), msg('young'));
+    t += 500; // 'old' and 'old too' are 1,100 ms old
+    expect(await box.expire()).toBe(2);
+    expect(box.totalMessages).toBe(1);
+    expect(box.mailboxes).toBe(1);
+    t += 600; // 'young' is now too old as well: a drain skips it
+    expect(await collect(box, addr(1))).toEqual({ n: 0, got: [] });
+    expect(box.totalMessages).toBe(0);
+    expect(expired).toBe(3);
+    await box.put(addr(3), msg('kept'));
+    await box.close();
+    // After a restart a message's age comes from its file's mtime.
+    const folder = join(dir, Buffer.from(addr(3)).toString('hex'));
+    const [file] = await readdir(folder);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(join(folder, file as string), hourAgo, hourAgo);
+    const again = await openMailbox({ ...opts, maxAgeMs: 60_000, onExpired });
+    expect(again.totalMessages).toBe(0);
+    expect(expired).toBe(4);
+    expect(again.mailboxes).toBe(0);
+    await again.close();
   });
 
   it('rejects client addresses of the wrong length', async () => {

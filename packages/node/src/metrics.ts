@@ -13,21 +13,69 @@ export type DropReason =
   | 'replay'
   | 'delay_too_large'
   | 'bad_next_hop'
+  /** The next hop (or a client's first hop) is not a member of the network (issue 14 #1). */
+  | 'unknown_next_hop'
   | 'final_at_mix'
   | 'not_final'
   | 'queue_full'
+  /** Link queues: the byte cap across all links, a packet queued too long, a hop that left (#2). */
+  | 'queue_bytes'
+  | 'expired'
+  | 'departed'
+  /** The scheduler's packet or byte cap (#16). */
+  | 'scheduler_full'
+  /** Sphinx versions 1 and 257, refused unless allowLegacyVersions (#13). */
+  | 'legacy_version'
   | 'emulated_loss'
   | 'closed'
   | 'mailbox_full'
+  /** Mailbox caps over all clients, and final-hop packets for addresses never seen here (#4). */
+  | 'mailbox_total_full'
+  | 'mailbox_too_many'
+  | 'unregistered'
+  /** A message whose mailbox write failed and could not be kept for a retry (#10). */
+  | 'mailbox_error'
+  /** A stored (or retry-pending) message older than mailbox.maxAgeMs. */
+  | 'mailbox_expired'
   | 'bad_client_frame'
   | 'overloaded';
+
+/** Read at scrape time, so the hot path never touches these gauges; a role sets what it has. */
+export interface MetricSources {
+  linkQueue: () => number;
+  linkQueueBytes: () => number;
+  members: () => number;
+  mailboxes: () => number;
+  mailboxMessages: () => number;
+  registered: () => number;
+  pendingWrites: () => number;
+}
 
 export function createNodeMetrics(labels: { role: string; id: string }) {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   const registers = [registry];
+  const sources: MetricSources = {
+    linkQueue: () => 0,
+    linkQueueBytes: () => 0,
+    members: () => 0,
+    mailboxes: () => 0,
+    mailboxMessages: () => 0,
+    registered: () => 0,
+    pendingWrites: () => 0,
+  };
+  const sampled = (name: string, help: string, source: keyof MetricSources) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(sources[source]());
+      },
+    });
   return {
     registry,
+    sources,
     received: new Counter({
       name: 'mixnet_packets_received_total',
       help: 'Sphinx packets received over TCP',
@@ -74,7 +122,36 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
       help: 'Packets held by the delay scheduler',
       registers,
     }),
-    linkQueue: new Gauge({ name: 'mixnet_link_queue', help: 'Packets waiting for a next hop', registers }),
+    linkQueue: sampled('mixnet_link_queue', 'Packets waiting for a next hop', 'linkQueue'),
+    linkQueueBytes: sampled('mixnet_link_queue_bytes', 'Bytes waiting for a next hop, all links', 'linkQueueBytes'),
+    members: sampled('mixnet_members', 'Nodes of the network this node forwards to', 'members'),
+    mailboxes: sampled('mixnet_mailboxes', 'Clients with messages waiting', 'mailboxes'),
+    registered: sampled(
+      'mixnet_registered_clients',
+      'Addresses that authenticated here (mailbox allowed)',
+      'registered',
+    ),
+    pendingWrites: sampled(
+      'mixnet_mailbox_pending_writes',
+      'Messages whose mailbox write failed, kept in memory for a retry',
+      'pendingWrites',
+    ),
+    mailboxWriteErrors: new Counter({
+      name: 'mixnet_mailbox_write_errors_total',
+      help: 'Mailbox writes that failed (the message is retried or counted as dropped)',
+      registers,
+    }),
+    refusedConnections: new Counter({
+      name: 'mixnet_connections_refused_total',
+      help: 'Inbound connections refused, by port kind and reason',
+      labelNames: ['kind', 'reason'],
+      registers,
+    }),
+    spilled: new Counter({
+      name: 'mixnet_client_spills_total',
+      help: 'Deliveries sent to the mailbox because the client’s socket had too much buffered',
+      registers,
+    }),
     connections: new Gauge({ name: 'mixnet_connections', help: 'Open connections', labelNames: ['kind'], registers }),
     delivered: new Counter({
       name: 'mixnet_packets_delivered_total',
@@ -91,7 +168,7 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
       help: 'Client drop-cover packets that ended here (sent to the all-zero address)',
       registers,
     }),
-    mailboxSize: new Gauge({ name: 'mixnet_mailbox_messages', help: 'Messages waiting in mailboxes', registers }),
+    mailboxSize: sampled('mixnet_mailbox_messages', 'Messages waiting in mailboxes', 'mailboxMessages'),
     clientPackets: new Counter({
       name: 'mixnet_client_packets_total',
       help: 'Packets sent by clients into the mixnet',

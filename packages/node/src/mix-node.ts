@@ -7,7 +7,7 @@ import type { MixNodeConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createLoopCover, type LoopCover } from './loop-cover.js';
 import type { NodeMetrics } from './metrics.js';
-import { createRelay } from './relay.js';
+import { createRelay, type Relay } from './relay.js';
 import { createScheduler } from './scheduler.js';
 import type { TraceIn } from './trace.js';
 
@@ -20,6 +20,27 @@ export interface MixNode {
   readonly publicKey: Uint8Array;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
+  /** The network's members (see Relay.membership); the directory feeds it. */
+  readonly membership: Relay['membership'];
+}
+
+/**
+ * A packet from a worker is a view into that worker's whole outcome batch. Held longer than this
+ * it is copied out, so a few long holds cannot keep whole batches alive (issue 14 #16); shorter
+ * holds release their batch soon anyway and skip the copy.
+ */
+const COPY_HELD_AFTER_MS = 100;
+
+/** The packet's own bytes: next address and frame in one fresh buffer. */
+function detach(held: Held): void {
+  const frame = held.frame;
+  if (frame === undefined) return;
+  const own = new Uint8Array(32 + frame.length);
+  own.set(held.nextAddress.subarray(0, 32), 0);
+  own.set(frame, 32);
+  held.nextAddress = own.subarray(0, 32);
+  held.frame = own.subarray(32);
+  held.packet = own.subarray(32 + frame.length - held.packet.length);
 }
 
 interface Held {
@@ -38,34 +59,40 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     ...(opts.logger ? { logger: opts.logger } : {}),
     onProcessed: (outcome, receivedAt, trace) => {
       if (outcome.kind === 'final') {
-        if (!cover?.returned(outcome.destination, outcome.identifier)) relay.drop('final_at_mix');
-        if (trace) relay.tracer?.hop(trace, null);
+        if (cover?.returned(outcome.destination, outcome.identifier)) relay.end(trace);
+        else relay.drop('final_at_mix', 1, trace);
         return;
       }
       if (outcome.delayNs > maxDelayNs) {
-        relay.drop('delay_too_large');
-        if (trace) relay.tracer?.hop(trace, null);
+        relay.drop('delay_too_large', 1, trace);
         return;
       }
       const delayMs = Number(outcome.delayNs) / 1e6;
       relay.metrics.requestedDelay.observe(delayMs / 1000);
-      scheduler.schedule(delayMs - (performance.now() - receivedAt), {
+      const holdMs = delayMs - (performance.now() - receivedAt);
+      const held: Held = {
         nextAddress: outcome.nextAddress,
         packet: outcome.packet,
         frame: outcome.frame,
         receivedAt,
         trace,
-      });
+      };
+      if (holdMs > COPY_HELD_AFTER_MS) detach(held);
+      if (!scheduler.schedule(holdMs, held)) {
+        relay.drop('scheduler_full', 1, trace);
+        return;
+      }
       relay.metrics.schedulerDepth.set(scheduler.size);
     },
   });
   const release = (held: Held) => {
     relay.metrics.hold.observe((performance.now() - held.receivedAt) / 1000);
-    const t = relay.tracer;
-    if (t && held.trace) t.hop(held.trace, { nx: t.nameOf(held.nextAddress), hx: t.wireId(held.packet) });
-    relay.forward(held.nextAddress, held.packet, held.frame);
+    relay.forward(held.nextAddress, held.packet, held.frame, held.trace);
   };
   const scheduler = createScheduler<Held>({
+    maxItems: config.scheduler.maxPackets,
+    maxBytes: config.scheduler.maxBytes,
+    sizeOf: (held) => held.frame?.length ?? held.packet.length,
     onDue: (held) => {
       release(held);
       relay.metrics.schedulerDepth.set(scheduler.size);
@@ -82,6 +109,7 @@ export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logg
     },
     metrics: relay.metrics,
     logger: relay.logger,
+    membership: relay.membership,
     async start() {
       const started = await relay.start(() => ({
         status: 'ok',

@@ -67,28 +67,49 @@ describe('a 3-layer mixnet of real processes', () => {
     expect(decoded(client, from).sort()).toEqual([...messages].sort());
   });
 
-  it(`holds packets for their sender-chosen delays: mean hold over 2,000 packets within 10% of μ = ${MU_MS} ms`, async () => {
+  // What the claim means: each mix adds the delay its sender chose, on top of what any packet costs
+  // it (queueing for the CPU, Sphinx processing, event-loop lag). That cost grows on a busy machine,
+  // so it is measured in the same run: mix 3 is asked for no delay, and its mean hold is the cost.
+  it(`holds packets for their sender-chosen delays (mean μ = ${MU_MS} ms over 2,000 packets), beyond what a zero-delay packet costs`, async () => {
     const from = client.received.length;
-    const before = await Promise.all(
-      net.mixes.map(async (m) => ({
-        sum: await metric(m, 'mixnet_hold_seconds_sum'),
-        count: await metric(m, 'mixnet_hold_seconds_count'),
-      })),
-    );
+    const read = (m: TestNode) =>
+      Promise.all(
+        ['mixnet_hold_seconds_sum', 'mixnet_hold_seconds_count', 'mixnet_requested_delay_seconds_sum'].map((n) =>
+          metric(m, n),
+        ),
+      );
+    const before = await Promise.all(net.mixes.map(read));
     const N = 2000;
-    const packets = Array.from({ length: N }, (_, i) => packet(`p${i}`, [exp(MU_MS), exp(MU_MS), exp(MU_MS), 0]));
-    // Paced at about 500 packets a second so processing never queues behind the delays.
+    const delays = Array.from({ length: N }, () => [exp(MU_MS), exp(MU_MS), 0, 0]);
+    const packets = delays.map((d, i) => packet(`p${i}`, d));
+    // Paced at about 500 packets a second.
     for (let i = 0; i < N; i += 10) {
       for (const p of packets.slice(i, i + 10)) client.send(firstHop(), p);
       await new Promise((r) => setTimeout(r, 20));
     }
     await client.waitFor(from + N, 30_000);
-    for (const [i, mix] of net.mixes.entries()) {
-      const sum = (await metric(mix, 'mixnet_hold_seconds_sum')) - (before[i]?.sum ?? 0);
-      const count = (await metric(mix, 'mixnet_hold_seconds_count')) - (before[i]?.count ?? 0);
-      expect(count).toBe(N);
-      const meanMs = (sum / count) * 1000;
-      expect(Math.abs(meanMs - MU_MS) / MU_MS, `${mix.id}: mean hold ${meanMs.toFixed(2)} ms`).toBeLessThan(0.1);
+    const after = await Promise.all(net.mixes.map(read));
+    const stats = net.mixes.map((mix, i) => {
+      const [hold, count, requested] = (after[i] as number[]).map((x, k) => x - ((before[i] as number[])[k] ?? 0));
+      return {
+        id: mix.id,
+        count,
+        holdMs: ((hold as number) / N) * 1000,
+        requestedMs: ((requested as number) / N) * 1000,
+      };
+    });
+    const cost = (stats[2] as (typeof stats)[number]).holdMs; // mix 3: zero delay asked
+    for (const [i, s] of stats.slice(0, 2).entries()) {
+      expect(s.count).toBe(N);
+      // The mix read exactly the delays we wrote into the headers (ns resolution).
+      const chosen = delays.reduce((a, d) => a + (d[i] as number), 0) / N;
+      expect(s.requestedMs).toBeCloseTo(chosen, 3);
+      const excess = s.holdMs - s.requestedMs;
+      const what = `${s.id}: mean hold ${s.holdMs.toFixed(2)} ms for ${s.requestedMs.toFixed(2)} ms asked; a zero-delay packet costs ${cost.toFixed(2)} ms`;
+      // Not early: the scheduler releases at most its 0.5 ms tolerance before the due time.
+      expect(excess, what).toBeGreaterThan(-0.5);
+      // Not late beyond the cost of any packet plus 10% of μ (a delay ignored or applied twice is off by μ).
+      expect(excess, what).toBeLessThan(cost + 0.1 * MU_MS);
     }
   }, 60_000);
 

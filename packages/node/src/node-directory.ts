@@ -13,6 +13,8 @@ import type { GatewayConfig, MixNodeConfig } from './config.js';
 import { createDirectoryAgent, type DirectoryAgent } from './directory-agent.js';
 import type { NodeKeys } from './keys.js';
 import type { Logger } from './logger.js';
+import type { Membership } from './membership.js';
+import { membersFromDocument } from './membership-topology.js';
 import type { SphinxKeyRing } from './sphinx-keys.js';
 
 export interface NodeDirectoryOptions {
@@ -26,6 +28,8 @@ export interface NodeDirectoryOptions {
   websocketPort?: number;
   logger: Logger;
   registry: Registry;
+  /** Fed with every document's nodes: the only next hops and inbound peers (issue 14 #1). */
+  membership: Membership;
 }
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -38,6 +42,11 @@ export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent |
   const dir = config.directory;
   if (!dir) return undefined;
   const announceHost = config.announce?.host;
+  if (!announceHost && /^(0\.0\.0\.0|::|\[::\])$/.test(config.listen.host))
+    logger.warn(
+      { listen: config.listen.host },
+      'listening on every interface without `announce`: the directory will publish an address nobody can reach',
+    );
   const clientUrl =
     config.role === 'gateway'
       ? `ws://${hostForUrl(announceHost ?? config.websocket.host)}:${opts.websocketPort ?? config.websocket.port}`
@@ -97,7 +106,8 @@ export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent |
         );
       ring.advance(doc.keyRotation, doc.graceMs);
     }
-    // TODO(lead): membership.update(<nodes of doc>, { graceMs: doc.graceMs }) — wire membership here.
+    // The previous epoch's nodes stay allowed for graceMs: packets in flight still arrive.
+    opts.membership.update(membersFromDocument(doc), { graceMs: doc.graceMs });
     // Listed with another key than ours for this rotation: the directory has an old descriptor.
     const listed = listedKey(doc, identityHex);
     const ours = ring.get(doc.keyRotation);

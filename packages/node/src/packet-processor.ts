@@ -53,6 +53,8 @@ export interface PacketProcessorOptions {
   backend?: BackendName;
   /** Packets in flight per worker before new ones are refused as 'overloaded'. */
   maxInFlightPerWorker?: number;
+  /** Process Sphinx versions 1 and 257 (default false: refused as UNSUPPORTED_VERSION; issue 14 #13). */
+  allowLegacyVersions?: boolean;
 }
 
 export interface PacketProcessor {
@@ -67,9 +69,16 @@ export interface PacketProcessor {
  * Runs processPacket with each key in turn until one opens the packet, and turns the result or the
  * SphinxError into an outcome (shared with the worker). Only a MAC failure means "another key may".
  */
-export function processOne(packet: Uint8Array, keys: readonly ProcessingKey[], backend?: BackendName): ProcessOutcome {
+export function processOne(
+  packet: Uint8Array,
+  keys: readonly ProcessingKey[],
+  processing: { backend?: BackendName | undefined; allowLegacyVersions?: boolean | undefined } = {},
+): ProcessOutcome {
   const t0 = process.hrtime.bigint();
-  const opts = backend ? { backend } : undefined;
+  const opts = {
+    ...(processing.backend ? { backend: processing.backend } : {}),
+    allowLegacyVersions: processing.allowLegacyVersions ?? false,
+  };
   let code: SphinxErrorCode = 'INVALID_HEADER';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as ProcessingKey;
@@ -99,6 +108,22 @@ function workerUrl(): URL {
   return built;
 }
 
+/**
+ * The worker is always the built JavaScript: a parent started with the source condition (vitest,
+ * tsx) must not make it resolve our packages to TypeScript it cannot load. Undefined (inherit, the
+ * default) otherwise: an explicit list may not hold V8 flags such as the relay's heap sizes.
+ */
+function workerExecArgv(): string[] | undefined {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if ((a === '--conditions' || a === '-C') && argv[i + 1] === '@mixnet/source') i++;
+    else if (a !== '--conditions=@mixnet/source') out.push(a);
+  }
+  return out.length === argv.length ? undefined : out;
+}
+
 interface WorkerSlot {
   worker: Worker;
   batch: Uint8Array[];
@@ -108,12 +133,13 @@ interface WorkerSlot {
 
 export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
   const maxInFlight = opts.maxInFlightPerWorker ?? 8192;
+  const processing = { backend: opts.backend, allowLegacyVersions: opts.allowLegacyVersions ?? false };
   const copyKeys = (keys: readonly ProcessingKey[]) =>
     keys.map((k) => ({ rotation: k.rotation, privateKey: Uint8Array.from(k.privateKey) }));
   if (opts.workers === 0) {
     let keys = copyKeys(opts.keys);
     return {
-      process: (packet, done) => done(processOne(packet, keys, opts.backend)),
+      process: (packet, done) => done(processOne(packet, keys, processing)),
       setKeys(next) {
         keys = copyKeys(next);
       },
@@ -137,7 +163,11 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
   };
 
   for (let i = 0; i < opts.workers; i++) {
-    const worker = new Worker(url, { workerData: { keys: copyKeys(opts.keys), backend: opts.backend } });
+    const execArgv = workerExecArgv();
+    const worker = new Worker(url, {
+      workerData: { keys: copyKeys(opts.keys), ...processing },
+      ...(execArgv ? { execArgv } : {}),
+    });
     const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
       for (const outcome of decodeOutcomes(batch)) {

@@ -45,8 +45,8 @@ async function start(extra: Partial<PacketServerOptions> = {}): Promise<Started>
   return { server, port, packets, bad, counts };
 }
 
-async function dial(port: number): Promise<Socket & { gone: Promise<void>; from: string }> {
-  const s = connect({ host: HOST, port });
+async function dial(port: number, localAddress?: string): Promise<Socket & { gone: Promise<void>; from: string }> {
+  const s = connect({ host: HOST, port, ...(localAddress ? { localAddress } : {}) });
   await new Promise<void>((resolve, reject) => {
     s.once('connect', resolve);
     s.once('error', reject);
@@ -55,7 +55,7 @@ async function dial(port: number): Promise<Socket & { gone: Promise<void>; from:
   s.resume();
   const gone = new Promise<void>((r) => s.once('close', () => r()));
   cleanups.push(() => void s.destroy());
-  return Object.assign(s, { gone, from: `${HOST}:${s.localPort}` });
+  return Object.assign(s, { gone, from: `${localAddress ?? HOST}:${s.localPort}` });
 }
 
 const packet = (n: number, size = 64) => {
@@ -188,6 +188,55 @@ describe('packet server', () => {
     const third = await dial(srv.port);
     await third.gone;
     expect(srv.server.connections).toBe(2);
+  });
+
+  it('closes a connection that completes no frame within firstFrameTimeoutMs; one that sent a Hello stays', async () => {
+    const refused: string[] = [];
+    const srv = await start({ firstFrameTimeoutMs: 200, onRefused: (reason) => refused.push(reason) });
+    const silent = await dial(srv.port);
+    const trickle = await dial(srv.port);
+    trickle.write(frame(1).subarray(0, 3)); // a frame begun, never finished
+    const hello = await dial(srv.port);
+    hello.write(encodeFrame(FrameKind.Hello, new TextEncoder().encode('mix-1')));
+    await Promise.all([silent.gone, trickle.gone]);
+    expect(refused).toEqual(['first_frame_timeout', 'first_frame_timeout']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hello.destroyed).toBe(false);
+    hello.write(frame(2));
+    await waitFor(() => srv.packets.length === 1);
+  });
+
+  it('caps connections per IP; another IP still gets in', async () => {
+    const refused: { reason: string; from: string }[] = [];
+    const srv = await start({ maxConnectionsPerIp: 2, onRefused: (reason, from) => refused.push({ reason, from }) });
+    await dial(srv.port);
+    await dial(srv.port);
+    await waitFor(() => srv.server.connections === 2);
+    const third = await dial(srv.port);
+    await third.gone;
+    const other = await dial(srv.port, '127.0.0.2');
+    other.write(frame(5));
+    await waitFor(() => srv.packets.length === 1);
+    expect(srv.packets[0]?.from).toBe(other.from);
+    expect(srv.server.connections).toBe(3);
+    expect(refused).toEqual([{ reason: 'ip_full', from: third.from }]);
+  });
+
+  it('serves only member hosts: a flood from a non-member takes none of the slots members need', async () => {
+    const refused: string[] = [];
+    const srv = await start({
+      maxConnections: 4,
+      allowPeer: (ip) => ip === HOST,
+      onRefused: (reason) => refused.push(reason),
+    });
+    const outsiders = await Promise.all(Array.from({ length: 20 }, () => dial(srv.port, '127.0.0.2')));
+    for (const o of outsiders) o.write(frame(99));
+    await Promise.all(outsiders.map((o) => o.gone));
+    const members = await Promise.all(Array.from({ length: 4 }, () => dial(srv.port)));
+    for (const [i, m] of members.entries()) m.write(frame(i));
+    await waitFor(() => srv.packets.length === 4);
+    expect(srv.packets.map((p) => p.from).sort()).toEqual(members.map((m) => m.from).sort());
+    expect(refused).toEqual(Array(20).fill('not_member'));
   });
 
   it('close() stops accepting; close({ destroy }) also ends open connections', async () => {

@@ -14,6 +14,11 @@ export type BadFrameCode = FrameError['code'] | typeof FRAME_TRUNCATED;
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 128;
+export const DEFAULT_FIRST_FRAME_TIMEOUT_MS = 5_000;
+
+/** Why a connection was refused at accept, or closed before it sent a whole frame. */
+export type RefusedReason = 'not_member' | 'server_full' | 'ip_full' | 'first_frame_timeout';
 
 export interface PacketServerOptions {
   host: string;
@@ -31,8 +36,18 @@ export interface PacketServerOptions {
   onConnectionsChange?: (open: number) => void;
   /** close connections idle longer than this (default 5 min) */
   idleTimeoutMs?: number;
-  /** default 1024; connections beyond it are closed by Node as soon as they are accepted */
+  /** default 1024; connections beyond it are closed as soon as they are accepted (reported) */
   maxConnections?: number;
+  /** default 128; connections from one IP beyond it are closed at once (reported) */
+  maxConnectionsPerIp?: number;
+  /**
+   * Only peers for which this is true are served (the network's members); others are closed at
+   * accept, before they hold a slot. Default: everyone.
+   */
+  allowPeer?: (ip: string) => boolean;
+  /** A connection that has not completed a frame within this is closed (default 5 s). */
+  firstFrameTimeoutMs?: number;
+  onRefused?: (reason: RefusedReason, from: string) => void;
   /** a server error after listen() (e.g. EMFILE on accept); without it such errors are ignored */
   onError?: (err: Error) => void;
 }
@@ -56,22 +71,47 @@ export interface PacketServer {
 
 export function createPacketServer(opts: PacketServerOptions): PacketServer {
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxPerIp = opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP;
+  const firstFrameTimeoutMs = opts.firstFrameTimeoutMs ?? DEFAULT_FIRST_FRAME_TIMEOUT_MS;
   const sockets = new Set<Socket>();
+  const perIp = new Map<string, number>();
   let closing = false;
   let destroying = false;
   let paused = false;
 
+  // Caps are enforced here, not with server.maxConnections, so that every refusal is reported.
   const server: Server = createServer({ noDelay: true });
-  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.on('connection', (socket) => accept(socket));
+
+  /** Refuses at accept: non-members first, then the total and per-IP caps. */
+  function admit(socket: Socket, ip: string): boolean {
+    let reason: RefusedReason | undefined;
+    if (opts.allowPeer && !opts.allowPeer(ip)) reason = 'not_member';
+    else if (sockets.size >= maxConnections) reason = 'server_full';
+    else if ((perIp.get(ip) ?? 0) >= maxPerIp) reason = 'ip_full';
+    if (reason === undefined) return true;
+    opts.onRefused?.(reason, formatPeer(socket));
+    socket.on('error', () => {});
+    socket.destroy();
+    return false;
+  }
 
   function accept(socket: Socket): void {
     if (closing) {
       socket.destroy();
       return;
     }
+    const ip = socket.remoteAddress ?? '';
+    if (!admit(socket, ip)) return;
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     const from = formatPeer(socket);
     let peer: string | undefined;
+    // A peer must complete a frame soon (a Hello, from our links) or give its slot back.
+    let firstFrameTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      opts.onRefused?.('first_frame_timeout', from);
+      socket.destroy();
+    }, firstFrameTimeoutMs);
     // Views, not copies: a relay copies each packet into a worker batch or processes it at once.
     const decoder = createFrameDecoder({
       views: true,
@@ -101,6 +141,10 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
         socket.destroy();
         return;
       }
+      if (firstFrameTimer !== undefined && frames.length > 0) {
+        clearTimeout(firstFrameTimer);
+        firstFrameTimer = undefined;
+      }
       for (const frame of frames) {
         if (frame.kind === FrameKind.Packet) opts.onPacket(frame.body, from, peer);
         else if (frame.kind === FrameKind.Hello) {
@@ -117,6 +161,10 @@ export function createPacketServer(opts: PacketServerOptions): PacketServer {
     // ECONNRESET and friends: 'close' follows, and a peer's reset is not our error.
     socket.on('error', () => {});
     socket.on('close', () => {
+      clearTimeout(firstFrameTimer);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left === 0) perIp.delete(ip);
+      else perIp.set(ip, left);
       // A partial frame at the end is garbage too, unless we were the ones cutting it off.
       if (!destroying && decoder.buffered > 0) reportBad(FRAME_TRUNCATED);
       sockets.delete(socket);

@@ -4,8 +4,8 @@ import type { BackendName } from '@mixnet/sphinx';
 import { decodePackets, encodeOutcomes } from './batch-codec.js';
 import { type ProcessingKey, type ProcessOutcome, processOne, type WorkerKeysMessage } from './packet-processor.js';
 
-const data = workerData as { keys: ProcessingKey[]; backend?: BackendName };
-const backend = data.backend;
+const data = workerData as { keys: ProcessingKey[]; backend?: BackendName; allowLegacyVersions: boolean };
+const processing = { backend: data.backend, allowLegacyVersions: data.allowLegacyVersions };
 let keys = data.keys;
 
 parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
@@ -13,7 +13,7 @@ parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
     keys = message.keys;
     return;
   }
-  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, backend));
+  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, processing));
   const out = encodeOutcomes(outcomes);
   parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
 });

@@ -6,9 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import type { DirectoryAgent } from './directory-agent.js';
+import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
 import { loadNodeKeys, type NodeKeys } from './keys.js';
 import { createLinkPool, type LinkPool } from './link.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, throttledWarn } from './logger.js';
+import { createMembership, type Membership } from './membership.js';
+import { loadTopologyMembers } from './membership-topology.js';
 import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } from './metrics.js';
 import { startNodeDirectory } from './node-directory.js';
 import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
@@ -22,6 +25,7 @@ const SPHINX_DROP: Record<string, DropReason> = {
   INVALID_HEADER: 'bad_mac',
   INVALID_ROUTING: 'bad_routing',
   INVALID_PAYLOAD: 'bad_payload',
+  UNSUPPORTED_VERSION: 'legacy_version',
   overloaded: 'overloaded',
 };
 
@@ -44,14 +48,23 @@ export interface Relay {
   logger: Logger;
   metrics: NodeMetrics;
   links: LinkPool;
+  /**
+   * The network's members: the only next hops `forward` takes and the only hosts the packet port
+   * serves. Loaded from `network.topologyFile` at start; the directory will call `update` later.
+   */
+  membership: Membership;
   /** The 32-byte Sphinx address other nodes route to (announce, else listen). */
   address: Uint8Array;
-  drop(reason: DropReason, count?: number): void;
+  /** Counts a dropped packet; in trace mode (`trace` given) also writes its end, `tx` null. */
+  drop(reason: DropReason, count?: number, trace?: TraceIn): void;
+  /** A packet that ends here without being dropped (a loop home, drop cover, a mailboxed message): its trace record. */
+  end(trace: TraceIn | undefined): void;
   /**
    * Hands a packet to the next hop named by a Sphinx address. `frame`: the packet already framed
-   * for the wire (a worker's outcome), else it is framed here.
+   * for the wire (a worker's outcome), else it is framed here. In trace mode writes its departure.
+   * False if dropped (not a member, bad address).
    */
-  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array): void;
+  forward(nextAddress: Uint8Array, packet: Uint8Array, frame?: Uint8Array, trace?: TraceIn): boolean;
   /** Runs a packet through Sphinx processing and the replay filter (also for a mix's own loops). */
   ingest(packet: Uint8Array, peer?: string): void;
   /** Set in trace mode only. */
@@ -72,16 +85,30 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   const keys = loadNodeKeys(config.keys);
   const metrics = createNodeMetrics({ role: config.role, id: config.id });
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const drop = (reason: DropReason, count = 1) => metrics.dropped.inc({ reason }, count);
+  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
+  const end = (trace: TraceIn | undefined) => {
+    if (trace) tracer?.hop(trace, null);
+  };
+  const drop = (reason: DropReason, count = 1, trace?: TraceIn) => {
+    metrics.dropped.inc({ reason }, count);
+    end(trace);
+  };
   const sphinx = createRelayKeys({ config, keys, logger, metrics });
 
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
+    maxQueuedBytes: config.links.maxQueuedBytes,
+    maxQueueAgeMs: config.links.maxQueueAgeMs,
     backoff: config.links.backoff,
     hello: config.id,
     ...(config.links.emulation ? { emulation: config.links.emulation } : {}),
     onDrop: (reason, count) => drop(reason, count),
   });
+  const membership = createMembership();
+  membership.onDeparted((hops) => void links.closeLinks(hops));
+  metrics.sources.members = () => membership.size;
+  metrics.sources.linkQueue = () => links.queued;
+  metrics.sources.linkQueueBytes = () => links.queuedBytes;
   let processor: PacketProcessor | undefined;
   let server: PacketServer | undefined;
   let metricsServer: { close: () => Promise<void>; port: number } | undefined;
@@ -91,8 +118,6 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   // Backpressure: past the high-water mark of packets in processing, stop reading from peers.
   const HIGH_WATER = 2048 * Math.max(1, config.workers);
   const LOW_WATER = HIGH_WATER / 2;
-  const tracer = config.trace ? createTracer({ ...config.trace, id: config.id }) : undefined;
-
   // Packets that passed the replay check wait here until their tags are journaled (one write(2)
   // per batch, at the end of the tick): none leaves before its tag would survive a crash.
   type Accepted = Exclude<ProcessOutcome, { kind: 'error' }>;
@@ -121,8 +146,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     processor?.process(packet, (outcome) => {
       if (server?.paused && (processor?.inFlight ?? 0) <= LOW_WATER) server.resume();
       if (outcome.kind === 'error') {
-        drop(SPHINX_DROP[outcome.code] ?? 'malformed');
-        if (trace) tracer?.hop(trace, null);
+        drop(SPHINX_DROP[outcome.code] ?? 'malformed', 1, trace);
         return;
       }
       metrics.processing.observe(outcome.processingNs / 1e9);
@@ -130,8 +154,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       if (seen !== false) {
         if (seen) metrics.replays.inc();
         // undefined: its key was dropped while the packet was being processed.
-        drop(seen ? 'replay' : 'bad_mac');
-        if (trace) tracer?.hop(trace, null);
+        drop(seen ? 'replay' : 'bad_mac', 1, trace);
         return;
       }
       if (waiting.length === 0) queueMicrotask(handOff);
@@ -146,21 +169,30 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     logger,
     metrics,
     links,
+    membership,
     get address() {
       return address;
     },
     drop,
+    end,
     tracer,
-    forward(nextAddress, packet, frame) {
+    forward(nextAddress, packet, frame, trace) {
       let to: { host: string; port: number };
       try {
         to = decodeNodeAddress(nextAddress);
       } catch {
-        drop('bad_next_hop');
-        return;
+        drop('bad_next_hop', 1, trace);
+        return false;
       }
+      // Only to the network's nodes: never an open relay to any host:port a sender names (#1).
+      if (!membership.allowsNextHop(to.host, to.port)) {
+        drop('unknown_next_hop', 1, trace);
+        return false;
+      }
+      if (trace && tracer) tracer.hop(trace, { nx: tracer.nameOf(nextAddress), hx: tracer.wireId(packet) });
       links.send(to, packet, frame);
       metrics.forwarded.inc();
+      return true;
     },
     ingest,
     get directory() {
@@ -176,6 +208,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         ...(o.websocketPort !== undefined ? { websocketPort: o.websocketPort } : {}),
         logger,
         registry: metrics.registry,
+        membership,
       });
     },
     keyStatus() {
@@ -183,13 +216,38 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       return { keyRotation: sphinx.ring.current.rotation, ...(epoch !== undefined ? { epoch } : {}) };
     },
     async start(health) {
+      if (config.network) membership.update(loadTopologyMembers(config.network.topologyFile));
+      const fdLimit = openFileLimit();
+      const fdNeeded =
+        config.inbound.maxConnections + (config.role === 'gateway' ? config.websocket.maxConnections : 0) + FD_HEADROOM;
+      if (fdLimit !== undefined && fdLimit < fdNeeded)
+        logger.warn(
+          { fdLimit, fdNeeded },
+          'open-file limit below the connection caps: raise it (ulimit -n) or lower inbound/websocket.maxConnections',
+        );
+      else if (membership.size === 0 && !config.directory)
+        logger.warn(
+          'no network.topologyFile: this node forwards nothing and accepts no packets until it learns members',
+        );
       await sphinx.start();
-      processor = createPacketProcessor({ keys: sphinx.processingKeys(), workers: config.workers });
+      processor = createPacketProcessor({
+        keys: sphinx.processingKeys(),
+        workers: config.workers,
+        allowLegacyVersions: config.allowLegacyVersions,
+      });
       sphinx.attach(processor);
       server = createPacketServer({
         host: config.listen.host,
         port: config.listen.port,
         maxFrameSize: config.maxFrameSize,
+        maxConnections: config.inbound.maxConnections,
+        maxConnectionsPerIp: config.inbound.maxConnectionsPerIp,
+        firstFrameTimeoutMs: config.inbound.firstFrameTimeoutMs,
+        idleTimeoutMs: config.inbound.idleTimeoutMs,
+        // Packets only from the network's nodes (#4, #12): outsiders never hold a slot.
+        allowPeer: (ip) => membership.isMemberHost(ip),
+        onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'tcp_in', reason }),
+        onError: throttledWarn(logger, 'packet server error'),
         onPacket: (packet, _from, peer) => {
           metrics.received.inc();
           ingest(packet, peer);

@@ -36,8 +36,8 @@ export function stopOnSignal(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isMain) {
+/** The command line of `mixnet-node` (bin/mixnet-node.js, or `node dist/run.js`). */
+export function main(): void {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { config: { type: 'string' } } });
   const role = positionals[0];
   if ((role !== 'mix' && role !== 'gateway') || !values.config) {
@@ -49,3 +49,6 @@ if (isMain) {
     process.exit(1);
   });
 }
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) main();

@@ -71,6 +71,23 @@ describe('scheduler (fake clock)', () => {
     expect(() => s.schedule(Number.POSITIVE_INFINITY, 'x')).toThrow(RangeError);
   });
 
+  it('refuses items past maxItems or maxBytes (nothing held), and takes them again once some are released', () => {
+    const { s, out } = make<{ id: number; size: number }>({ maxItems: 3, maxBytes: 250, sizeOf: (x) => x.size });
+    expect(s.schedule(100, { id: 1, size: 100 })).toBe(true);
+    expect(s.schedule(200, { id: 2, size: 100 })).toBe(true);
+    expect(s.schedule(300, { id: 3, size: 100 })).toBe(false); // 300 bytes > 250
+    expect(s.schedule(300, { id: 4, size: 50 })).toBe(true);
+    expect(s.schedule(400, { id: 5, size: 0 })).toBe(false); // a 4th item
+    expect(s.size).toBe(3);
+    expect(s.bytes).toBe(250);
+    vi.advanceTimersByTime(150);
+    expect(out.map((x) => x.id)).toEqual([1]);
+    expect(s.bytes).toBe(150);
+    expect(s.schedule(50, { id: 6, size: 100 })).toBe(true);
+    expect(s.drain().map((x) => x.id)).toEqual([2, 6, 4]); // 2 and 6 tie at 200: insertion order
+    expect(s.bytes).toBe(0);
+  });
+
   it('drain returns everything held, earliest first, and nothing fires afterwards', () => {
     const { s, out } = make<string>();
     s.schedule(30, 'c');

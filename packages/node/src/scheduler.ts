@@ -22,11 +22,20 @@ export interface SchedulerOptions<T> {
   earlyToleranceMs?: number;
   /** told about an onDue that threw; the scheduler carries on either way (default: a process warning) */
   onError?: (err: unknown, item: T) => void;
+  /** Items held at most (issue 14 #16); schedule() refuses beyond it. Default unbounded. */
+  maxItems?: number;
+  /** Bytes held at most, as `sizeOf` counts them; schedule() refuses beyond it. Default unbounded. */
+  maxBytes?: number;
+  /** An item's size for maxBytes (default 0). */
+  sizeOf?: (item: T) => number;
 }
 
 export interface Scheduler<T> {
-  schedule(delayMs: number, item: T): void;
+  /** Holds `item` for `delayMs`; false (nothing held) when maxItems or maxBytes would be exceeded. */
+  schedule(delayMs: number, item: T): boolean;
   readonly size: number;
+  /** Bytes held, as `sizeOf` counts them. */
+  readonly bytes: number;
   /** remove and return everything held, earliest first (shutdown: forward at once) */
   drain(): T[];
   /** clears the timer; held items stay until drain() */
@@ -36,6 +45,7 @@ export interface Scheduler<T> {
 interface Entry<T> {
   due: number;
   seq: number;
+  size: number;
   item: T;
 }
 
@@ -53,7 +63,11 @@ export function createScheduler<T>(opts: SchedulerOptions<T>): Scheduler<T> {
     opts.onError ??
     ((err: unknown) => process.emitWarning(`scheduler: onDue threw: ${err instanceof Error ? err.message : err}`));
 
+  const maxItems = opts.maxItems ?? Number.POSITIVE_INFINITY;
+  const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  const sizeOf = opts.sizeOf;
   const heap: Entry<T>[] = [];
+  let bytes = 0;
   let seq = 0;
   let stopped = false;
   let firing = false;
@@ -83,6 +97,7 @@ export function createScheduler<T>(opts: SchedulerOptions<T>): Scheduler<T> {
 
   function pop(): Entry<T> | undefined {
     const top = heap[0];
+    if (top !== undefined) bytes -= top.size;
     const last = heap.pop();
     if (top === undefined || last === undefined || heap.length === 0) return top;
     let i = 0;
@@ -167,14 +182,21 @@ export function createScheduler<T>(opts: SchedulerOptions<T>): Scheduler<T> {
   }
 
   return {
-    schedule(delayMs: number, item: T): void {
+    schedule(delayMs: number, item: T): boolean {
       if (!Number.isFinite(delayMs)) throw new RangeError(`scheduler: delay ${delayMs} is not finite`);
+      const size = sizeOf ? sizeOf(item) : 0;
+      if (heap.length >= maxItems || bytes + size > maxBytes) return false;
       const due = now() + Math.max(0, delayMs);
-      push({ due, seq: seq++, item });
+      bytes += size;
+      push({ due, seq: seq++, size, item });
       arm();
+      return true;
     },
     get size() {
       return heap.length;
+    },
+    get bytes() {
+      return bytes;
     },
     drain(): T[] {
       disarm();

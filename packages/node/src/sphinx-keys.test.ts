@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, publicKeyFromPrivate } from '@mixnet/sphinx';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStaticKeyRing, KeyRingError, openSphinxKeyRing, type SphinxKey } from './sphinx-keys.js';
 
@@ -100,6 +101,20 @@ describe('rotating key ring', () => {
     expect(() => openSphinxKeyRing({ dir })).toThrow(/current/);
     writeFileSync(join(dir, 'state.json'), 'nope');
     expect(() => openSphinxKeyRing({ dir })).toThrow(/not JSON/);
+  });
+
+  it('property: any state file either opens or gives a KeyRingError', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.record({ current: fc.anything(), previous: fc.anything() })), (v) => {
+        writeFileSync(join(dir, 'state.json'), JSON.stringify(v) ?? 'undefined');
+        try {
+          openSphinxKeyRing({ dir }).close();
+        } catch (err) {
+          expect(err).toBeInstanceOf(KeyRingError);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('refuses a key file others can read', () => {

@@ -1,15 +1,16 @@
 /**
  * Trace mode (ANONYMITY.md §1): one JSON line per packet this node handled, written when it leaves
- * (or is dropped: `tx` null), to `<dir>/<id>.jsonl`. Times are seconds with ns resolution from this
- * process's monotonic clock; wire ids are the first 8 bytes of SHA-256 of the bytes on that link
+ * (or is dropped or ends here: `tx` null), to `<dir>/<id>.jsonl`. Times are integer nanoseconds of
+ * this process's monotonic clock; wire ids are the first 8 bytes of SHA-256 of the bytes on that link
  * (the Sphinx packet between nodes, the DELIVER frame towards a client). Off by default and free
- * when off: nothing here runs unless the config has `trace`.
+ * when off: nothing here runs unless the config has `trace`. The line format has one writer
+ * (@mixnet/sphinx/wire trace-line.ts).
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNodeAddress } from '@mixnet/sphinx';
-import { parseHostPort, validateTopology } from '@mixnet/sphinx/wire';
+import { formatHeldLine, formatHopLine, parseHostPort, validateTopology } from '@mixnet/sphinx/wire';
 
 export interface TraceIn {
   ti: number;
@@ -34,19 +35,21 @@ export function createTracer(opts: { dir: string; id: string; topologyFile: stri
   for (const n of [...topology.layers.flat(), ...topology.gateways]) {
     names.set(Buffer.from(encodeNodeAddress(parseHostPort(n.address))).toString('hex'), n.id);
   }
-  const seconds = () => (Number(process.hrtime.bigint()) / 1e9).toFixed(9);
+  const now = () => Number(process.hrtime.bigint());
   return {
-    now: () => Number(process.hrtime.bigint()),
+    now,
     wireId: (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 16),
     nameOf(address) {
       const hex = Buffer.from(address).toString('hex');
       return names.get(hex) ?? hex;
     },
     hop(input, next) {
-      const ti = (input.ti / 1e9).toFixed(9);
-      const tail = next ? `"tx":${seconds()},"nx":${JSON.stringify(next.nx)},"hx":"${next.hx}"` : '"tx":null';
       out.write(
-        `{"n":${JSON.stringify(opts.id)},"ti":${ti},"pi":${JSON.stringify(input.pi)},"hi":"${input.hi}",${tail}}\n`,
+        `${
+          next
+            ? formatHopLine(opts.id, input.ti, input.pi, input.hi, now(), next.nx, next.hx)
+            : formatHeldLine(opts.id, input.ti, input.pi, input.hi)
+        }\n`,
       );
     },
     close: () => new Promise<void>((resolve) => out.end(() => resolve())),

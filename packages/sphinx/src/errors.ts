@@ -16,7 +16,9 @@ export type SphinxErrorCode =
   /** A node address that is not Nym's IPv4/IPv6 encoding (§1.3). */
   | 'INVALID_ADDRESS'
   /** A crypto primitive failed unexpectedly; the cause is attached. */
-  | 'CRYPTO_FAILURE';
+  | 'CRYPTO_FAILURE'
+  /** MAC verified but the packet is a legacy version (1 or 257) the caller refused (processPacket option). */
+  | 'UNSUPPORTED_VERSION';
 
 export class SphinxError extends Error {
   readonly code: SphinxErrorCode;

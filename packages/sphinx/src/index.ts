@@ -18,6 +18,7 @@ export { lionessDecryptInPlace, lionessEncryptInPlace } from './lioness.js';
 export type {
   BackendChoice,
   CreatePacketOptions,
+  PacketVersion,
   ProcessPacketOptions,
   ProcessPacketResult,
   RouteOptions,

@@ -55,6 +55,30 @@ describe.each(BACKENDS)('packets on %s', (name, backend) => {
     );
   });
 
+  it('round-trips version-259 packets (seeded payload keys, Appendix A), which differ from 258 in payload only', () => {
+    fc.assert(
+      fc.property(routeArb(), payloadArb, (r, p) => {
+        const opts = { ...routeOptions(r), ...p, initialSecret: r.initialSecret, backend };
+        const packet = createPacket({ ...opts, version: 259 });
+        expect(packet.length).toBe(348 + p.payloadSize);
+        const payload = travel(backend, packet, r.hops, r.delaysNs, r.destination, r.identifier);
+        expect(recoverMessage(payload)).toEqual(p.message);
+        const v258 = createPacket(opts);
+        expect(packet.subarray(0, 32)).toEqual(v258.subarray(0, 32)); // same alpha from the same secret
+        expect(packet.subarray(348)).not.toEqual(v258.subarray(348)); // other Lioness keys
+      }),
+      { numRuns: Math.ceil(runs / 2) },
+    );
+    const r = sampleRoute(2, 2, 1);
+    const bad = {
+      route: asRoute(r.hops),
+      delaysNs: r.delaysNs,
+      destination: r.destination,
+      message: new Uint8Array(1),
+    };
+    expect(codeOf(() => createPacket({ ...bad, version: 257 as 258, backend }))).toBe('INVALID_ARGUMENT');
+  });
+
   it('fails every single-bit flip of alpha (but its top bit), gamma and beta at the first hop with INVALID_HEADER', () => {
     const hops = sampleRoute(3, 3, 7);
     const packet = createPacket({

@@ -13,6 +13,7 @@ import {
   PACKET_VERSION,
   PAYLOAD_OVERHEAD_SIZE,
   VERSION_INITIAL_LEGACY,
+  VERSION_PAYLOAD_KEYS_SEEDS,
   VERSION_UPDATED_LEGACY,
   VERSION_X25519_EXPLICIT_PAYLOAD_KEYS,
 } from './constants.js';
@@ -49,7 +50,16 @@ export interface CreatePacketOptions extends RouteOptions {
   message: Uint8Array;
   /** Sphinx payload size, ≥ 33; default 2065 (Nym's regular 2413-byte packet, §1.4). */
   payloadSize?: number;
+  /**
+   * 258 (default, what Nym clients send and the vectors cover) or 259 (Appendix A: payload keys
+   * from 16-byte seeds, the version of seed SURBs). Every hop reads the version, so a sender whose
+   * replies and acks travel in seed SURBs sends 259 too, or its packets are told apart by kind.
+   */
+  version?: PacketVersion;
 }
+
+/** The versions we build: 258 and 259 (§1.1); 1 and 257 are processed only (Appendix B). */
+export type PacketVersion = typeof VERSION_X25519_EXPLICIT_PAYLOAD_KEYS | typeof VERSION_PAYLOAD_KEYS_SEEDS;
 
 export type ProcessPacketResult =
   | { kind: 'forward'; nextAddress: Uint8Array; delayNs: bigint; packet: Uint8Array; replayTag: Uint8Array }
@@ -57,6 +67,11 @@ export type ProcessPacketResult =
 
 export interface ProcessPacketOptions {
   backend?: BackendChoice;
+  /**
+   * Process the legacy versions 1 and 257 (Appendix B: a BigInt ladder, ~10x the CPU of 258).
+   * Default true; a relay facing the network sets false and gets UNSUPPORTED_VERSION instead.
+   */
+  allowLegacyVersions?: boolean;
 }
 
 /** Validates route options and fills in defaults; shared by packets and SURBs. */
@@ -101,14 +116,27 @@ export function resolvePayloadSize(payloadSize: unknown): number {
   return requireInteger('payloadSize', payloadSize, MIN_PAYLOAD_SIZE, 2 ** 31 - 1);
 }
 
+function resolveVersion(version: unknown): PacketVersion {
+  if (version === undefined) return PACKET_VERSION;
+  if (version !== VERSION_X25519_EXPLICIT_PAYLOAD_KEYS && version !== VERSION_PAYLOAD_KEYS_SEEDS) {
+    throw new SphinxError('INVALID_ARGUMENT', `version must be 258 or 259, got ${String(version)}`);
+  }
+  return version;
+}
+
 export function createPacket(opts: CreatePacketOptions): Uint8Array {
   return guard(() => {
     const backend = getBackend(requireObject('options', opts).backend as BackendChoice | undefined);
     const spec = resolveHeaderSpec(opts, backend);
+    const seeded = resolveVersion(opts.version) === VERSION_PAYLOAD_KEYS_SEEDS;
+    if (seeded) spec.version = VERSION_PAYLOAD_KEYS_SEEDS;
     const message = requireBytes('message', opts.message);
     const payloadSize = resolvePayloadSize(opts.payloadSize);
-    const { header, payloadKeys } = buildHeader(backend, spec);
-    const payload = encapsulatePayload(backend, message, payloadKeys, payloadSize);
+    const { header, payloadKeys, expansions } = buildHeader(backend, spec);
+    const keys = seeded
+      ? expansions.map((e) => payloadKeyFromSeed(backend, e.subarray(...PAYLOAD_KEY_SEED)))
+      : payloadKeys;
+    const payload = encapsulatePayload(backend, message, keys, payloadSize);
     const packet = new Uint8Array(HEADER_SIZE + payloadSize);
     packet.set(header, 0);
     packet.set(payload, HEADER_SIZE);
@@ -133,6 +161,9 @@ export function processPacket(
     }
     requireBytes('privateKey', privateKey, 32);
     const { expanded, routing, flag, version } = unwrapHeader(backend, packet, privateKey);
+    if (opts?.allowLegacyVersions === false && isLegacy(version)) {
+      throw new SphinxError('UNSUPPORTED_VERSION', `legacy packet version ${version} refused`);
+    }
     const payloadKey = selectPayloadKey(backend, expanded, version);
     const replayTag = copyBytes(expanded, ...REPLAY_TAG);
 

@@ -8,6 +8,7 @@
 mod bench;
 mod ops;
 mod proto;
+mod vectors;
 
 use proto::{Failure, Request};
 use serde_json::{json, Map, Value};
@@ -122,6 +123,19 @@ fn handle_line(line: &str) -> Value {
 }
 
 fn main() {
+    // `--vectors DIR`: write the project's own test vectors (vectors.rs) and exit.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--vectors") {
+        let Some(dir) = args.get(2) else {
+            eprintln!("usage: nym-sphinx-peer --vectors DIR");
+            std::process::exit(2);
+        };
+        if let Err(e) = vectors::write_all(std::path::Path::new(dir)) {
+            eprintln!("nym-sphinx-peer: {}: {}", e.kind, e.message);
+            std::process::exit(1);
+        }
+        return;
+    }
     // Record panics instead of printing them: they are expected (hostile
     // inputs) and are returned to the caller as `Panic` responses.
     panic::set_hook(Box::new(|info| {

@@ -228,7 +228,7 @@ pub fn hop_keys(private_key: &str, alpha: &str) -> OpResult {
     }))
 }
 
-fn expanded_bytes(expanded: &ExpandedSharedSecret) -> Result<Vec<u8>, Failure> {
+pub(crate) fn expanded_bytes(expanded: &ExpandedSharedSecret) -> Result<Vec<u8>, Failure> {
     let internal = |m: &str| Failure {
         kind: "Internal".into(),
         message: format!("reading ExpandedSharedSecret via Debug: {m}"),

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { createPublicClient, createWalletClient, defineChain, formatEther, isAddress, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connectClient, type NetworkFlags, networkOptions, resolveNetwork } from '../network-client.js';
-import { CliError, printJson } from '../output.js';
+import { CliError, printJson, usageError, withSlowNotice } from '../output.js';
 
 interface RelayFlags {
   to: string;
@@ -40,12 +40,12 @@ export function registerRelayTx(program: Command): void {
       const state = net.state;
       if (!net.directory && !state?.serviceProvider && !f.serviceProvider)
         throw new CliError('this testnet has no service provider (it was started with --chain none)');
-      if (!isAddress(f.to)) throw new CliError(`--to must be a 0x address, got "${f.to}"`, 2);
+      if (!isAddress(f.to)) throw usageError(`--to must be a 0x address, got "${f.to}"`);
       let value: bigint;
       try {
         value = parseEther(f.value);
       } catch {
-        throw new CliError(`--value must be an amount in ETH, got "${f.value}"`, 2);
+        throw usageError(`--value must be an amount in ETH, got "${f.value}"`);
       }
       const client = await connectClient(net);
       try {
@@ -66,9 +66,15 @@ export function registerRelayTx(program: Command): void {
         const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 });
         const before = await publicClient.getBalance({ address: f.to });
         const started = performance.now();
-        const hash = await wallet.sendTransaction({ to: f.to, value });
+        const hash = await withSlowNotice(
+          wallet.sendTransaction({ to: f.to, value }),
+          'signing and sending through the mixnet (each JSON-RPC call is a round trip through every layer)…',
+        );
         const sentMs = performance.now() - started;
-        const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+        const receipt = await withSlowNotice(
+          publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 }),
+          `sent ${hash.slice(0, 10)}…; waiting for its receipt, polled through the mixnet…`,
+        );
         const totalMs = performance.now() - started;
         const after = await publicClient.getBalance({ address: f.to });
         const layers = client.topology.layers.length;

@@ -53,7 +53,7 @@ export function registerTestnetControl(testnet: Command): void {
       const dir = stateDir(f.state);
       const r = await scaleTestnet({
         dir,
-        activePerLayer: parseIntFlag(f.activePerLayer, '--active-per-layer'),
+        activePerLayer: parseIntFlag(f.activePerLayer, '--active-per-layer', { min: 1, max: 16 }),
         onProgress: progress,
       });
       if (f.json) printJson({ stateDir: dir, ...r });

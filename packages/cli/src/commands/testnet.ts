@@ -13,7 +13,19 @@ import {
   upTestnet,
 } from '@mixnet/testnet';
 import type { Command } from 'commander';
-import { CliError, parseDuration, parseIntFlag, printJson, progress, table } from '../output.js';
+import { hint, nextBlock, stateArgs } from '../hints.js';
+import { formatLogLine } from '../log-format.js';
+import {
+  CliError,
+  parseDuration,
+  parseIntFlag,
+  parseNumberFlag,
+  printJson,
+  progress,
+  progressWithHeartbeat,
+  table,
+  usageError,
+} from '../output.js';
 import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
 
 interface UpFlags {
@@ -37,6 +49,21 @@ interface UpFlags {
   trace?: string;
 }
 
+/** What a runtime runs: processes, or containers. */
+const unitOf = (state: TestnetState) => (state.runtime === 'docker' ? 'containers' : 'processes');
+
+/** The `next:` hints after `up`: runnable as printed (hints.ts). */
+export function upHints(state: Pick<TestnetState, 'serviceProvider'>, stateFlag: string | undefined): string[] {
+  const s = stateArgs(stateFlag);
+  return [
+    ...(state.serviceProvider ? [hint(['relay-tx', ...s], 'a transaction through the mixnet')] : []),
+    hint(['send', '--to', 'self', '--message', 'hi', ...s], 'a message through every layer and back'),
+    hint(['testnet', 'status', ...s]),
+    hint(['testnet', 'logs', ...s], 'or: testnet logs <id>'),
+    hint(['testnet', 'down', ...s]),
+  ];
+}
+
 function summaryRows(state: TestnetState) {
   return state.processes.map((p) => ({
     role: p.role,
@@ -58,7 +85,7 @@ async function liveLoop(dir: string, state: TestnetState): Promise<void> {
       state.runtime === 'docker'
         ? await (await import('@mixnet/testnet/docker')).downDocker(dir)
         : await downTestnet(dir);
-    progress(`stopped ${stopped.length} processes`);
+    progress(`stopped ${stopped.length} ${unitOf(state)}`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());
@@ -104,8 +131,8 @@ export function registerTestnet(program: Command): void {
     .option('--mu <duration>', 'mean per-hop delay (Exp), e.g. 15ms', '15ms')
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
-    .option('--workers <n>', 'worker threads per mix', '1')
-    .option('--mix-cover <hz>', 'loop cover rate of each mix (Loopix λ_M), 0 = off', '0')
+    .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
+    .option('--mix-cover <hz>', 'loop cover rate of each mix in packets/s (Loopix λ_M), 0 = off', '0')
     .option('--loss <rate>', 'emulated packet loss on every hop (0–1), for experiments')
     .option('--trace <dir>', 'trace mode: every node and the service provider write JSON lines here (ANONYMITY.md)')
     .option('--state <dir>', 'state folder (default .mixnet/testnet)')
@@ -114,53 +141,44 @@ export function registerTestnet(program: Command): void {
     .action(async (f: UpFlags) => {
       const dir = stateDir(f.state);
       if (f.runtime !== 'process' && f.runtime !== 'docker')
-        throw new CliError(`--runtime must be process or docker, got "${f.runtime}"`, 2);
-      const loss = f.loss === undefined ? undefined : Number(f.loss);
-      if (loss !== undefined && !(loss >= 0 && loss <= 1))
-        throw new CliError(`--loss must be from 0 to 1, got "${f.loss}"`, 2);
+        throw usageError(`--runtime must be process or docker, got "${f.runtime}"`);
+      const loss = f.loss === undefined ? undefined : parseNumberFlag(f.loss, '--loss', { min: 0, max: 1 });
+      const heartbeat = progressWithHeartbeat();
       const options = {
         dir,
-        layers: parseIntFlag(f.layers, '--layers'),
+        layers: parseIntFlag(f.layers, '--layers', { min: 1, max: 4 }),
         nodesPerLayer: parseIntFlag(
           f.activePerLayer ?? f.nodesPerLayer ?? '1',
           f.activePerLayer !== undefined ? '--active-per-layer' : '--nodes-per-layer',
+          { min: 1, max: 16 },
         ),
-        standby: parseIntFlag(f.standby, '--standby'),
-        gateways: parseIntFlag(f.gateways, '--gateways'),
-        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways'),
+        standby: parseIntFlag(f.standby, '--standby', { min: 0, max: 32 }),
+        gateways: parseIntFlag(f.gateways, '--gateways', { min: 1, max: 8 }),
+        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways', { min: 0, max: 7 }),
         epochMs: parseDuration(f.epoch, '--epoch'),
         directory: f.directory,
         mu: parseDuration(f.mu, '--mu'),
         chain: f.chain,
-        workers: parseIntFlag(f.workers, '--workers'),
-        mixCoverHz: Number(f.mixCover),
+        workers: parseIntFlag(f.workers, '--workers', { min: 0, max: 64 }),
+        mixCoverHz: parseNumberFlag(f.mixCover, '--mix-cover', { min: 0, max: 10_000 }),
         ...(loss !== undefined ? { emulation: { lossRate: loss } } : {}),
         ...(f.trace ? { trace: resolve(f.trace) } : {}),
-        onProgress: progress,
+        onProgress: heartbeat.report,
       };
       let state: TestnetState;
-      if (f.runtime === 'docker') {
-        const { upDocker } = await import('@mixnet/testnet/docker');
-        state = await upDocker(options);
-      } else state = await upTestnet(options);
+      try {
+        if (f.runtime === 'docker') {
+          const { upDocker } = await import('@mixnet/testnet/docker');
+          state = await upDocker(options);
+        } else state = await upTestnet(options);
+      } finally {
+        heartbeat.stop();
+      }
       if (f.json) printJson({ ...state, stateDir: dir });
       else {
         process.stdout.write(`\n${table(summaryRows(state))}\n\n`);
         process.stdout.write(`ready in ${((state.readyMs ?? 0) / 1000).toFixed(1)} s (state: ${dir})\n\n`);
-        const s = f.state ? ` --state ${f.state}` : '';
-        process.stdout.write(
-          [
-            'next:',
-            state.serviceProvider ? `  pnpm mixnet relay-tx${s}        # a transaction through the mixnet` : '',
-            `  pnpm mixnet testnet status${s}`,
-            `  pnpm mixnet testnet logs${s} [node]`,
-            `  pnpm mixnet testnet down${s}`,
-            '',
-          ]
-            .filter((l) => l !== '')
-            .join('\n'),
-        );
-        process.stdout.write('\n');
+        process.stdout.write(`${nextBlock(upHints(state, f.state))}\n`);
       }
       if (f.detach) return;
       if (!f.json) progress('running; Ctrl-C stops everything');
@@ -198,7 +216,8 @@ export function registerTestnet(program: Command): void {
     .description('print the logs of one process, or the last lines of all')
     .option('--state <dir>', 'state folder')
     .option('-n, --lines <n>', 'lines per process', '20')
-    .action((node: string | undefined, f: { state?: string; lines: string }) => {
+    .option('--json', 'the raw JSON lines, as the processes wrote them')
+    .action((node: string | undefined, f: { state?: string; lines: string; json?: boolean }) => {
       const dir = stateDir(f.state);
       const logs = join(dir, 'logs');
       if (!existsSync(logs)) throw new CliError(`no logs in ${dir}`);
@@ -209,7 +228,8 @@ export function registerTestnet(program: Command): void {
         if (!existsSync(file)) throw new CliError(`no process "${id}" in ${dir}`);
         const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
         if (!node) process.stdout.write(`=== ${id} ===\n`);
-        process.stdout.write(`${(node ? lines : lines.slice(-n)).join('\n')}\n`);
+        const shown = node ? lines : lines.slice(-n);
+        process.stdout.write(`${(f.json ? shown : shown.map(formatLogLine)).join('\n')}\n`);
       }
     });
 
@@ -227,7 +247,10 @@ export function registerTestnet(program: Command): void {
         stopped = (await downDocker(dir)).stopped;
       } else stopped = (await downTestnet(dir)).stopped;
       if (f.json) printJson({ stateDir: dir, stopped });
-      else process.stdout.write(state ? `stopped ${stopped.length} processes (${dir})\n` : `no testnet in ${dir}\n`);
+      else
+        process.stdout.write(
+          state ? `stopped ${stopped.length} ${unitOf(state)} (${dir})\n` : `no testnet in ${dir}\n`,
+        );
     });
 
   registerTestnetControl(testnet);

@@ -19,7 +19,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 export interface TestDirectory {
   url: string;
   publicKey: string;
-  /** Signs and serves a document for `epoch` over `topology`, valid for `validMs` from now. */
+  /**
+   * Signs and serves a document for `epoch` over `topology`, valid for `validMs` from now; service
+   * providers that registered are listed at their latest gateway when it is in `topology`.
+   */
   publish(topology: Topology, opts: { epoch: number; validMs?: number; secret?: Uint8Array }): TopologyDocument;
   /** Serves this exact body with status 200 instead of the document (until `publish`). */
   serveRaw(body: string): void;
@@ -118,7 +121,13 @@ export async function startTestDirectory(): Promise<TestDirectory> {
     url: `http://127.0.0.1:${port}`,
     publicKey: hex.encode(ed25519.getPublicKey(secret)),
     publish(topology, opts) {
-      const doc = testDocument(topology, opts.epoch, opts.validMs);
+      // As the directory does: registered providers are listed behind their gateway, if it is active.
+      const active = new Set(topology.gateways.map((g) => g.id));
+      const sps = new Map(topology.serviceProviders.map((s) => [s.id, s]));
+      for (const d of descriptors)
+        if (d.kind === 'service-provider') sps.set(d.id, { id: d.id, address: d.identityKey, gateway: d.gateway });
+      const serviceProviders = [...sps.values()].filter((s) => active.has(s.gateway));
+      const doc = testDocument({ ...topology, serviceProviders }, opts.epoch, opts.validMs);
       serveSigned(signTopologyDocument(doc, opts.secret ?? secret));
       return doc;
     },

@@ -5,12 +5,30 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, createMixNode, generateNodeKeys, parseNodeConfig } from '@mixnet/node';
+import {
+  createGateway,
+  createMixNode,
+  generateNodeKeys,
+  type Membership,
+  type MembershipNode,
+  parseNodeConfig,
+} from '@mixnet/node';
 import { hex, type TopologyGateway, type TopologyNode } from '@mixnet/sphinx/wire';
 
 export interface RunningRelay<E extends TopologyNode> {
   entry: E;
   stop(): Promise<void>;
+}
+
+/**
+ * Nodes forward only to members of the network (issue 14 #1): every relay started here is a member
+ * of every other (a directory would tell them; these tests have none, or a test one).
+ */
+const mesh: { node: { membership: Membership }; member: MembershipNode }[] = [];
+export function joinMesh(node: { membership: Membership }, member: MembershipNode): void {
+  mesh.push({ node, member });
+  const all = mesh.map((m) => m.member);
+  for (const m of mesh) m.node.membership.update(all);
 }
 
 const dir = () => mkdtempSync(join(tmpdir(), 'mixnet-relays-'));
@@ -39,6 +57,7 @@ export async function startMix(id: string, layer: number): Promise<RunningRelay<
   if (config.role !== 'mix') throw new Error('unreachable');
   const node = await createMixNode(config);
   const { port } = await node.start();
+  joinMesh(node, { id, address: `127.0.0.1:${port}`, role: 'mix' });
   return {
     entry: {
       id,
@@ -66,6 +85,7 @@ export async function startGateway(id: string): Promise<RunningRelay<TopologyGat
   if (config.role !== 'gateway') throw new Error('unreachable');
   const node = await createGateway(config);
   const { port, websocketPort } = await node.start();
+  joinMesh(node, { id, address: `127.0.0.1:${port}`, role: 'gateway' });
   return {
     entry: {
       id,

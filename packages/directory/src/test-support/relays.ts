@@ -6,7 +6,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, createMixNode, generateNodeKeys, loadNodeKeys, parseNodeConfig } from '@mixnet/node';
+import {
+  createGateway,
+  createMixNode,
+  generateNodeKeys,
+  loadNodeKeys,
+  type Membership,
+  type MembershipNode,
+  parseNodeConfig,
+} from '@mixnet/node';
 import { type TestIdentity, testIdentity } from './fixtures.js';
 
 export interface TestRelay {
@@ -15,6 +23,8 @@ export interface TestRelay {
   identity: TestIdentity;
   stop(): Promise<void>;
 }
+
+const mesh: { node: { membership: Membership }; member: MembershipNode }[] = [];
 
 export async function startRelay(dir: string, id: string, role: 'mix' | 'gateway'): Promise<TestRelay> {
   const files = {
@@ -38,6 +48,9 @@ export async function startRelay(dir: string, id: string, role: 'mix' | 'gateway
   );
   const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
   const started = (await node.start()) as { port: number; websocketPort?: number };
+  // Nodes forward only among members (issue 14 #1); here every relay started is a member of every other.
+  mesh.push({ node, member: { id, address: `127.0.0.1:${started.port}`, role } });
+  for (const m of mesh) m.node.membership.update(mesh.map((x) => x.member));
   const identity = testIdentity(id, role, {
     secret: keys.identityPrivateKey,
     sphinx: { privateKey: keys.sphinxPrivateKey, publicKey: keys.sphinxPublicKey },

@@ -9,13 +9,20 @@ export interface TestClient {
   received: { identifier: Uint8Array; payload: Uint8Array; at: number }[];
   queuedAtConnect: number;
   send(firstHop: Uint8Array, packet: Uint8Array): void;
+  /** stop / start reading from the socket (a client that does not read) */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
   waitFor(count: number, timeoutMs: number): Promise<void>;
 }
 
-export async function connectTestClient(url: string, secret: Uint8Array = randomBytes(32)): Promise<TestClient> {
+export async function connectTestClient(
+  url: string,
+  secret: Uint8Array = randomBytes(32),
+  opts: { localAddress?: string } = {},
+): Promise<TestClient> {
   const identity = ed25519.getPublicKey(secret);
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(url, opts.localAddress ? { localAddress: opts.localAddress } : {});
   const received: TestClient['received'] = [];
   let queuedAtConnect = 0;
   await new Promise<void>((resolve, reject) => {
@@ -43,6 +50,8 @@ export async function connectTestClient(url: string, secret: Uint8Array = random
       return queuedAtConnect;
     },
     send: (firstHop, packet) => ws.send(encodeSend(firstHop, packet)),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     close: () =>
       new Promise<void>((resolve) => {
         ws.once('close', () => resolve());

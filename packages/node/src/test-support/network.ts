@@ -42,8 +42,11 @@ export interface TestNode {
 export interface TestNetworkOptions {
   layers?: number;
   workers?: number;
-  /** Extra config fields per node (merged shallowly). */
-  extra?: (node: { id: string; role: 'mix' | 'gateway'; layer?: number }) => Partial<NodeConfigInput>;
+  /** Extra config fields per node, merged shallowly into `base` (the generated config). */
+  extra?: (
+    node: { id: string; role: 'mix' | 'gateway'; layer?: number },
+    base: Record<string, unknown>,
+  ) => Partial<NodeConfigInput>;
   /** Mix loop cover rate (Hz); writes topology.json for the mixes to route their loops through. */
   coverRateHz?: number;
 }
@@ -88,7 +91,7 @@ export async function createTestNetwork(opts: TestNetworkOptions = {}): Promise<
       sphinxPrivateKeyFile: join(dir, keys.sphinxPrivateKeyFile),
       identityPrivateKeyFile: join(dir, keys.identityPrivateKeyFile),
     });
-    const config = {
+    const base: Record<string, unknown> = {
       role,
       id,
       listen: { host: '127.0.0.1', port },
@@ -97,12 +100,14 @@ export async function createTestNetwork(opts: TestNetworkOptions = {}): Promise<
       metrics: { host: '127.0.0.1', port: metricsPort },
       workers: opts.workers ?? 1,
       log: { level: 'warn' },
+      // Members: the mixes and the gateway of topology.json, written below (issue 14 #1).
+      network: { topologyFile: 'topology.json' },
       ...(role === 'mix' ? { layer } : { websocket: { host: '127.0.0.1', port: websocketPort } }),
       ...(role === 'mix' && opts.coverRateHz
         ? { cover: { rateHz: opts.coverRateHz, meanDelayMs: 5, topologyFile: 'topology.json', timeoutMs: 3_000 } }
         : {}),
-      ...opts.extra?.({ id, role, ...(layer ? { layer } : {}) }),
     };
+    const config = { ...base, ...opts.extra?.({ id, role, ...(layer ? { layer } : {}) }, base) };
     const configPath = join(dir, `${id}.json`);
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     return {

@@ -6,7 +6,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
-import { verifyEd25519 } from './signature.js';
+import { verifyIdentitySignature } from './identity.js';
 import { parseHostPort } from './topology.js';
 import { xeddsaSign, xeddsaVerify } from './xeddsa.js';
 
@@ -208,7 +208,7 @@ export function verifyDescriptor(body: unknown, opts: VerifyDescriptorOptions = 
     throw new DescriptorError('MALFORMED', 'descriptor must be a JSON object');
   const d = parseFields(parsed as Record<string, unknown>);
   const identity = fromHex(d.identityKey);
-  if (!verifyEd25519(fromHex(b.signature), concatBytes(DESCRIPTOR_CONTEXT, utf8(b.descriptor)), identity))
+  if (!verifyIdentitySignature(fromHex(b.signature), concatBytes(DESCRIPTOR_CONTEXT, utf8(b.descriptor)), identity))
     throw new DescriptorError(
       'BAD_SIGNATURE',
       `descriptor of ${d.id}: the signature does not verify with its identity key`,

@@ -6,7 +6,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../bytes.js';
-import { verifyEd25519 } from './signature.js';
+import { verifyIdentitySignature } from './identity.js';
 import { type Topology, TopologyError, type TopologyNode, validateTopology, validateTopologyNode } from './topology.js';
 
 export const MAX_DOCUMENT_SIZE = 1024 * 1024;
@@ -154,7 +154,7 @@ export function verifyTopologyDocument(signed: unknown, opts: VerifyDocumentOpti
   if (s.document.length > MAX_DOCUMENT_SIZE)
     throw new DocumentError('OVERSIZE', `document over ${MAX_DOCUMENT_SIZE} bytes`);
   if (!/^[0-9a-f]{128}$/.test(s.signature)) throw new DocumentError('MALFORMED', 'signature must be 64 bytes of hex');
-  if (!verifyEd25519(fromHex(s.signature), concatBytes(DOCUMENT_CONTEXT, utf8(s.document)), opts.publicKey))
+  if (!verifyIdentitySignature(fromHex(s.signature), concatBytes(DOCUMENT_CONTEXT, utf8(s.document)), opts.publicKey))
     throw new DocumentError('BAD_SIGNATURE', 'the topology document is not signed by the pinned directory key');
   let parsed: unknown;
   try {

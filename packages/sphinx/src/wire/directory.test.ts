@@ -163,7 +163,7 @@ describe('topology documents', () => {
     expect(code(() => verifyTopologyDocument(signed, { publicKey: dirKey, afterEpoch: 8 }))).toBe('EPOCH_BACKWARDS');
     expect(code(() => verifyTopologyDocument(signed, { publicKey: dirKey, afterEpoch: 7 }))).toBe('accepted');
     const dup = signTopologyDocument(
-      { ...doc, standby: [{ ...(doc.layers[0]?.[0] as never), role: 'mix' }] },
+      { ...doc, standby: [{ ...(doc.layers[0]?.[0] as TopologyDocument['standby'][number]), role: 'mix' }] },
       dirSecret,
     );
     expect(code(() => verifyTopologyDocument(dup, { publicKey: dirKey }))).toBe('MALFORMED');
