@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthOf } from './health.js';
 import { readState, type TestnetState } from './layout.js';
 import { controlNode } from './node-control.js';
-import { isAlive } from './process-runtime.js';
+import { isAlive, isOurs } from './process-runtime.js';
 import { downTestnet, upTestnet } from './testnet.js';
 
 describe('testnet kill|stop|start NODE', () => {
@@ -30,6 +30,8 @@ describe('testnet kill|stop|start NODE', () => {
     expect(started.pid).toBe(after?.pid);
     expect(after?.pid).not.toBe(before?.pid);
     expect(await healthOf(after as NonNullable<typeof after>)).toBe('up');
+    // Its start time is recorded: `down` signals only a pid that is still the process started.
+    expect(isOurs(after as NonNullable<typeof after>)).toBe(true);
     const argv = readFileSync(`/proc/${after?.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toEqual(expect.arrayContaining(['run', 'mix', '--config', before?.configPath as string]));
 

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './test-support/cli.js';
+import { processesMentioning, runCli } from './test-support/cli.js';
 
 interface StatusJson {
   epoch?: { epoch: number | null; activePerLayer?: number };
@@ -113,5 +113,10 @@ describe('testnet with a directory: status, kill, start, scale', () => {
     const bad = await runCli(['testnet', 'kill', 'mix-9-9', '--state', state]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no process "mix-9-9"/);
+
+    // `down` stops every process, the restarted and the added ones too (their start times are recorded).
+    const down = await runCli(['testnet', 'down', '--state', state]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(processesMentioning(state)).toEqual([]);
   });
 });
