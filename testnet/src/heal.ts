@@ -35,6 +35,8 @@ export interface HealOptions {
   /** Messages in each `pre` and `post` phase. */
   phaseMessages?: number;
   faults?: HealFault[];
+  /** Where the testnet runs; kills are `docker kill` in containers. */
+  runtime?: 'process' | 'docker';
   log?: (line: string) => void;
 }
 
@@ -150,7 +152,9 @@ export async function runHealScenario(o: HealOptions): Promise<HealTimeline> {
   const mu = o.mu ?? 20;
   const phaseMessages = o.phaseMessages ?? 150;
   const startedAt = Date.now();
-  const state: TestnetState = await upTestnet({
+  const docker = o.runtime === 'docker' ? await import('./docker.js') : undefined;
+  const down = () => (docker ? docker.downDocker(o.dir) : downTestnet(o.dir));
+  const state: TestnetState = await (docker?.upDocker ?? upTestnet)({
     dir: o.dir,
     layers: 3,
     nodesPerLayer: 2,
@@ -260,7 +264,7 @@ export async function runHealScenario(o: HealOptions): Promise<HealTimeline> {
     await flow?.stop(0).catch(() => {});
     await watcher.stop();
     await Promise.all(clients.map((c) => c.close({ flushMs: 0 }).catch(() => {})));
-    await downTestnet(o.dir);
+    await down();
   }
   return {
     startedAt,
