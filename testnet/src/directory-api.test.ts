@@ -1,6 +1,6 @@
 /** The testnet's side of the directory API, against a stand-in directory on loopback. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocumentError } from '@mixnet/sphinx/wire';
@@ -12,10 +12,19 @@ import { testnetStatus } from './testnet.js';
 
 describe('directory API client', () => {
   let fake: FakeDirectory;
+  const dirs: string[] = [];
+  const tmp = (prefix: string) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
   beforeAll(async () => {
     fake = await startFakeDirectory();
   });
-  afterAll(() => fake.close());
+  afterAll(async () => {
+    await fake.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it('has no document before the first epoch, then a verified one; a document signed by another key is refused', async () => {
     const ref = { url: fake.url, publicKey: fake.publicKey };
@@ -50,7 +59,7 @@ describe('directory API client', () => {
   });
 
   it('calls scale with the bearer token of the token file, and reports a refusal', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixnet-dirapi-'));
+    const dir = tmp('mixnet-dirapi-');
     const good = join(dir, 'good.token');
     const bad = join(dir, 'bad.token');
     writeFileSync(good, `${fake.token}\n`, { mode: 0o600 });
@@ -65,7 +74,7 @@ describe('directory API client', () => {
   });
 
   it("status merges the directory's view (state, score, layer, epoch) into the process list", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixnet-dirstatus-'));
+    const dir = tmp('mixnet-dirstatus-');
     const entry = (id: string, role: 'mix' | 'gateway', layer?: number) => ({
       id,
       role,

@@ -1,9 +1,9 @@
 /** What `up` generates for the directory: its files, the admission list, and every config pointing at it. */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signTopologyDocument, verifyTopologyDocument } from '@mixnet/sphinx/wire';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkPlan, generateTestnet, PlanError } from './generate.js';
 import { paths } from './layout.js';
 import { makeDocument } from './test-support/fake-directory.js';
@@ -21,10 +21,19 @@ const plan = {
   chain: 'http://127.0.0.1:1',
 };
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mixnet-gen-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('generating a testnet with a directory', () => {
   it('writes the directory first, admits every identity, and points every process at it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixnet-gen-'));
+    const dir = tmp();
     const { state } = await generateTestnet(dir, plan);
     const p = paths(dir);
     expect(state.processes[0]?.role).toBe('directory');
@@ -81,7 +90,7 @@ describe('generating a testnet with a directory', () => {
   });
 
   it('without a directory: no directory process, no directory field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mixnet-gen-'));
+    const dir = tmp();
     const { state } = await generateTestnet(dir, { ...plan, directory: false, standby: 0, standbyGateways: 0 });
     expect(state.directory).toBeUndefined();
     expect(state.processes.some((x) => x.role === 'directory')).toBe(false);

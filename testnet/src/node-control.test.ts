@@ -1,5 +1,5 @@
 /** kill|stop|start of one process of a running testnet (process runtime, real node processes). */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,10 @@ describe('testnet kill|stop|start NODE', () => {
   beforeAll(async () => {
     state = await upTestnet({ dir, layers: 2, chain: 'none', directory: false, logLevel: 'info', skipSmoke: true });
   });
-  afterAll(() => downTestnet(dir));
+  afterAll(async () => {
+    await downTestnet(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const entry = (id: string) => readState(dir)?.processes.find((p) => p.id === id);
 

@@ -4,7 +4,7 @@
  * the active set at the next epochs and promotes the standby one; `start` brings it back; `scale`
  * adds a mix and grows the active set.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,10 @@ const EPOCH_MS = 2_000;
 
 describe('testnet with a directory: status, kill, start, scale', () => {
   const state = mkdtempSync(join(tmpdir(), 'mixnet-dircli-'));
-  afterAll(() => runCli(['testnet', 'down', '--state', state]));
+  afterAll(async () => {
+    await runCli(['testnet', 'down', '--state', state]);
+    rmSync(state, { recursive: true, force: true });
+  });
 
   const status = async (): Promise<StatusJson> => {
     const r = await runCli(['testnet', 'status', '--state', state, '--json']);
