@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downTestnet, measureIdleClient, upTestnet } from '@mixnet/testnet';
+import { clientNetwork, downTestnet, measureIdleClient, upTestnet } from '@mixnet/testnet';
 import { type BenchReport, machineInfo } from './results.js';
 
 export interface ClientSuiteOptions {
@@ -20,7 +20,7 @@ export async function runClientSuite(opts: ClientSuiteOptions = {}): Promise<{ r
   opts.log?.(`client: idle with cover for ${seconds} s…`);
   const state = await upTestnet({ dir, layers: 3, chain: 'none', logLevel: 'warn', skipSmoke: true });
   try {
-    const r = await measureIdleClient({ topologyPath: state.topologyPath, seconds });
+    const r = await measureIdleClient({ network: clientNetwork(state), seconds });
     return {
       report: {
         suite: 'client',

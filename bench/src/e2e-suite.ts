@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import { createPacket, encodeNodeAddress, generateKeyPair, processPacket } from '@mixnet/sphinx';
-import { downTestnet, type TestnetState, upTestnet } from '@mixnet/testnet';
+import { clientNetwork, downTestnet, type TestnetState, upTestnet } from '@mixnet/testnet';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
 import { processCpuSeconds, quantile, theoreticalLatency } from './stats.js';
@@ -45,8 +45,8 @@ const SEND_GAP_MS = 20;
 async function clientPair(state: TestnetState, mu: number, cover: boolean): Promise<[MixnetClient, MixnetClient]> {
   const traffic = cover ? { mu, sendGapMs: SEND_GAP_MS } : { mu, cover: false, sendGapMs: 0 };
   return Promise.all([
-    createClient({ topology: state.topologyPath, traffic }),
-    createClient({ topology: state.topologyPath, traffic }),
+    createClient({ ...clientNetwork(state), traffic }),
+    createClient({ ...clientNetwork(state), traffic }),
   ]) as Promise<[MixnetClient, MixnetClient]>;
 }
 

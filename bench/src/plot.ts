@@ -11,6 +11,14 @@ export interface XySeries {
   points: readonly (readonly [number, number])[];
 }
 
+/** A vertical line at `x` (an event on a timeline), labelled at the top. */
+export interface Marker {
+  x: number;
+  label?: string;
+  color?: string;
+  dashed?: boolean;
+}
+
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 const SIZE = { width: 720, height: 420 };
 const M = { l: 60, r: 180, t: 40, b: 50 };
@@ -28,7 +36,8 @@ function chart(
   yLabel: string,
   xMax: number,
   yMax: number,
-  curves: { label: string; points: (readonly [number, number])[]; dots: boolean }[],
+  curves: { label: string; points: (readonly [number, number])[]; dots: boolean; line?: boolean }[],
+  markers: readonly Marker[] = [],
 ): string {
   const x = (v: number) => M.l + (Math.min(v, xMax) / xMax) * W;
   const y = (v: number) => M.t + H - (v / yMax) * H;
@@ -48,13 +57,31 @@ function chart(
     out.push(`<text x="${M.l - 6}" y="${y(yv) + 4}" text-anchor="end">${yv.toFixed(1)}</text>`);
     out.push(`<line x1="${M.l}" y1="${y(yv)}" x2="${M.l + W}" y2="${y(yv)}" stroke="#eee"/>`);
   }
+  for (const m of markers) {
+    const mx = x(m.x).toFixed(1);
+    out.push(
+      `<line x1="${mx}" y1="${M.t}" x2="${mx}" y2="${M.t + H}" stroke="${m.color ?? '#999'}"${m.dashed ? ' stroke-dasharray="3,3"' : ' stroke-width="1.5"'}/>`,
+    );
+    if (m.label)
+      out.push(
+        // Written down along its line, from the top: labels of nearby events do not overlap.
+        `<text x="${mx}" y="${M.t + 4}" transform="rotate(90 ${mx} ${M.t + 4})" font-size="10" fill="${m.color ?? '#999'}">${escapeXml(m.label)}</text>`,
+      );
+  }
   curves.forEach((c, i) => {
     const color = COLORS[i % COLORS.length];
     const pts = c.points.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`);
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
-    if (c.dots)
-      for (const p of c.points)
-        out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
+    if (c.line === false)
+      // Unjoined points as one path of zero-length round-capped strokes: a fraction of the bytes of circles.
+      out.push(
+        `<path fill="none" stroke="${color}" stroke-width="4" stroke-linecap="round" d="${c.points.map((p) => `M${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}h0`).join('')}"/>`,
+      );
+    else {
+      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+      if (c.dots)
+        for (const p of c.points)
+          out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${color}"/>`);
+    }
     const ly = M.t + 10 + i * 18;
     out.push(
       `<line x1="${M.l + W + 12}" y1="${ly}" x2="${M.l + W + 32}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
@@ -85,4 +112,28 @@ export function xySvg(title: string, xLabel: string, yLabel: string, series: rea
   const yMax = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
   const curves = series.map((s) => ({ label: s.label, points: [...s.points].sort((a, b) => a[0] - b[0]), dots: true }));
   return chart(title, xLabel, yLabel, xMax, yMax, curves);
+}
+
+/**
+ * Points over time, unjoined (one dot per sample, one colour per series), with vertical markers for
+ * events: e.g. each message's latency against its send time, kills and epoch boundaries marked.
+ * The y axis stops at `yMax` (default: the largest value); points above it sit on the top edge.
+ */
+export function timelineSvg(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly XySeries[],
+  markers: readonly Marker[],
+  yMax?: number,
+): string {
+  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])), ...markers.map((m) => m.x)) * 1.02;
+  const top = yMax ?? Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
+  const curves = series.map((s) => ({
+    label: s.label,
+    points: s.points.map((p) => [p[0], Math.min(p[1], top)] as const),
+    dots: true,
+    line: false,
+  }));
+  return chart(title, xLabel, yLabel, xMax, top, curves, markers);
 }

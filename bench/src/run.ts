@@ -10,6 +10,7 @@ import { runAnonymitySuite } from './anonymity-suite.js';
 import { runClientSuite } from './client-suite.js';
 import { type E2eRun, runE2eSuite } from './e2e-suite.js';
 import { DEFAULT_THRESHOLDS, parseThresholds, resolveRule, type Thresholds } from './gate.js';
+import { runHealSuite } from './heal-suite.js';
 import { runNodeSuite } from './node-suite.js';
 import { runPeersSuite } from './peers-suite.js';
 import { cdfSvg } from './plot.js';
@@ -23,8 +24,8 @@ import {
 } from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity'] as const;
-/** What `--suite all` runs: the anonymity sweep is long and has its own suite. */
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal'] as const;
+/** What `--suite all` runs: the anonymity sweep and the heal experiment are long and run on their own. */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
@@ -96,6 +97,8 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       report = (await runNodeSuite({ packets: o.packets ?? (o.quick ? 5000 : 20000), log })).report;
     else if (suite === 'anonymity')
       report = (await runAnonymitySuite({ out: o.out, log, ...(o.quick ? { mus: [2, 30], seconds: 8 } : {}) })).report;
+    else if (suite === 'heal')
+      report = (await runHealSuite({ out: o.out, log, ...(o.quick ? { phaseMessages: 100 } : {}) })).report;
     else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({

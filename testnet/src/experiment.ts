@@ -50,6 +50,9 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     logLevel: 'warn',
     skipSmoke: true,
     trace,
+    // A fixed network: the analysis reads each mix's layer from topology.json, which a directory
+    // would reshuffle every epoch.
+    directory: false,
   });
   const traffic = o.cover
     ? { mu: o.mu, acks: false, sendGapMs: SEND_GAP_MS, loopGapMs: LOOP_GAP_MS }

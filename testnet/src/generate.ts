@@ -1,18 +1,35 @@
 /**
  * Generates a testnet into its state folder: keys (0600), ports, one config per process, and the
  * topology clients read. Pure file work; starting the processes is the runtime's job.
+ *
+ * With a directory (the default) its config comes first: every node, the service provider and the
+ * state learn its URL and public key, and its admission list holds every generated identity key.
+ * Mixes are `mix-<layer>-<n>`: the first `nodesPerLayer` of each layer, then the standby ones
+ * round-robin over the layers. The layer is only the generated layout: the directory reshuffles the
+ * active mixes into layers every epoch.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateNodeKeys } from '@mixnet/node';
 import type { Topology } from '@mixnet/sphinx/wire';
+import { announceMsFor, directoryConfig, writeDirectorySecrets } from './directory-files.js';
 import { type ProcessEntry, paths, type TestnetState } from './layout.js';
 import { freePort } from './ports.js';
 
 export interface TestnetPlan {
   layers: number;
+  /** Active mixes per layer (`--active-per-layer`, alias `--nodes-per-layer`). */
   nodesPerLayer: number;
+  /** Standby mixes: they run and are monitored but carry no client traffic until promoted. */
+  standby: number;
+  /** Gateways, all running. */
   gateways: number;
+  /** How many of them are standby (the directory's activeGateways = gateways − this). */
+  standbyGateways: number;
+  /** Run a directory (epochs, active set); false: a static testnet from topology.json alone. */
+  directory: boolean;
+  /** The directory's epoch length in ms. */
+  epochMs: number;
   /** Mean per-hop delay in ms, for the clients (and the mixes' loop cover). */
   mu: number;
   /** 'hardhat': start one; 'none': no chain and no service provider; a URL: an existing node. */
@@ -39,7 +56,10 @@ export interface Endpoint {
   websocketPort?: number;
 }
 
-export type Allocate = (id: string, role: 'mix' | 'gateway' | 'service-provider' | 'chain') => Promise<Endpoint>;
+export type Allocate = (
+  id: string,
+  role: 'mix' | 'gateway' | 'service-provider' | 'chain' | 'directory',
+) => Promise<Endpoint>;
 
 /** The process runtime's allocation: free loopback ports on `host`. */
 export function loopbackAllocator(host: string): Allocate {
@@ -65,8 +85,18 @@ export function checkPlan(p: TestnetPlan): void {
       throw new PlanError(`--${name} must be an integer from ${min} to ${max}, got ${v}`);
   };
   int('layers', p.layers, 1, 4);
-  int('nodes-per-layer', p.nodesPerLayer, 1, 16);
+  int('active-per-layer', p.nodesPerLayer, 1, 16);
+  int('standby', p.standby, 0, 32);
   int('gateways', p.gateways, 1, 8);
+  int('standby-gateways', p.standbyGateways, 0, p.gateways - 1);
+  if (!p.directory && (p.standby > 0 || p.standbyGateways > 0))
+    throw new PlanError('--standby and --standby-gateways need the directory (drop --no-directory)');
+  if (p.directory && p.trace)
+    throw new PlanError(
+      '--trace needs a fixed network (the analysis reads each mix’s layer from topology.json; the directory reshuffles layers every epoch): add --no-directory',
+    );
+  if (!Number.isInteger(p.epochMs) || p.epochMs < 1_000 || p.epochMs > 3_600_000)
+    throw new PlanError(`--epoch must be from 1 s to 1 h, got ${p.epochMs} ms`);
   if (!Number.isFinite(p.mu) || p.mu < 0) throw new PlanError(`--mu must be ≥ 0 ms, got ${p.mu}`);
   if (p.chain !== 'hardhat' && p.chain !== 'none' && !/^https?:\/\//.test(p.chain))
     throw new PlanError(`--chain must be hardhat, none or an http(s) URL, got "${p.chain}"`);
@@ -95,6 +125,53 @@ export async function generateTestnet(
   const rel = (file: string) => relative(join(dir, 'configs'), file);
   const processes: ProcessEntry[] = [];
   const topology: Topology = { layers: [], gateways: [], serviceProviders: [] };
+  const admission: string[] = [];
+
+  // The directory first: everything else is configured with its URL and key.
+  let directory: TestnetState['directory'];
+  let writeDirectoryConfig = () => {};
+  if (plan.directory) {
+    const ep = await allocate('directory', 'directory');
+    const secrets = writeDirectorySecrets(p.keys('directory'));
+    const url = `http://${ep.host}:${ep.port}`;
+    directory = { url, publicKey: secrets.publicKey, adminTokenFile: secrets.adminTokenFile };
+    writeDirectoryConfig = () =>
+      writeFileSync(
+        p.config('directory'),
+        `${JSON.stringify(
+          directoryConfig({
+            listen: { host: ep.listenHost, port: ep.port },
+            identityKeyFile: rel(secrets.identityKeyFile),
+            adminTokenFile: rel(secrets.adminTokenFile),
+            dataDir: rel(p.data('directory')),
+            epochMs: plan.epochMs,
+            layers: plan.layers,
+            activePerLayer: plan.nodesPerLayer,
+            activeGateways: plan.gateways - plan.standbyGateways,
+            admission,
+            logLevel: plan.logLevel,
+          }),
+          null,
+          2,
+        )}\n`,
+      );
+    processes.push({
+      id: 'directory',
+      role: 'directory',
+      metricsUrl: url,
+      url,
+      configPath: p.config('directory'),
+      logPath: p.log('directory'),
+    });
+  }
+  // With a directory, a Sphinx key lives keyRotationEpochs (3) epochs plus the grace (one epoch):
+  // the replay filter of each key is sized for that, not for the static default of an hour.
+  const nodeDirectory = directory
+    ? {
+        directory: { url: directory.url, publicKey: directory.publicKey, announceMs: announceMsFor(plan.epochMs) },
+        replay: { keyLifetimeSec: Math.ceil((4 * plan.epochMs) / 1000) },
+      }
+    : {};
 
   const relay = async (id: string, role: 'mix' | 'gateway', layer?: number) => {
     const ep = await allocate(id, role);
@@ -121,6 +198,7 @@ export async function generateTestnet(
       // The members it forwards to and takes packets from: every mix and gateway (issue 14 #1).
       network: { topologyFile: rel(p.topology) },
       ...(plan.emulation ? { links: { emulation: plan.emulation } } : {}),
+      ...nodeDirectory,
       ...(plan.trace ? { trace: { dir: rel(plan.trace), topologyFile: rel(p.topology) } } : {}),
       ...(role === 'mix'
         ? {
@@ -134,6 +212,7 @@ export async function generateTestnet(
     writeFileSync(p.config(id), `${JSON.stringify(config, null, 2)}\n`);
     const address = `${ep.host}:${port}`;
     const entry = { id, address, sphinxKey: hex(pub.sphinxPublicKey), identityKey: hex(pub.identityPublicKey) };
+    admission.push(entry.identityKey);
     processes.push({
       id,
       role,
@@ -151,6 +230,11 @@ export async function generateTestnet(
     const layer = [];
     for (let n = 1; n <= plan.nodesPerLayer; n++) layer.push((await relay(`mix-${l}-${n}`, 'mix', l)).entry);
     topology.layers.push(layer);
+  }
+  for (let s = 0; s < plan.standby; s++) {
+    const l = (s % plan.layers) + 1;
+    const n = plan.nodesPerLayer + Math.floor(s / plan.layers) + 1;
+    topology.layers[l - 1]?.push((await relay(`mix-${l}-${n}`, 'mix', l)).entry);
   }
   for (let g = 1; g <= plan.gateways; g++) {
     const { entry, websocketPort } = await relay(`gateway-${g}`, 'gateway');
@@ -184,6 +268,7 @@ export async function generateTestnet(
       gateway,
       identityKeyFile: rel(keys.identityPrivateKeyFile),
       upstreams: { chain: chainUrl },
+      ...(directory ? { directory: { url: directory.url, publicKey: directory.publicKey } } : {}),
       metrics: { host: ep.listenHost, port: ep.metricsPort },
       traffic: { mu: plan.mu },
       ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
@@ -191,6 +276,7 @@ export async function generateTestnet(
     };
     writeFileSync(p.config(id), `${JSON.stringify(config, null, 2)}\n`);
     const address = hex(pub.identityPublicKey);
+    admission.push(address);
     topology.serviceProviders.push({ id, address, gateway });
     serviceProvider = { id, address };
     processes.push({
@@ -201,7 +287,10 @@ export async function generateTestnet(
       logPath: p.log(id),
     });
   }
+  // The generated layout (every mix and gateway, standby ones too). With a directory, `up`
+  // replaces it by the first epoch's document body once that is published.
   writeFileSync(p.topology, `${JSON.stringify(topology, null, 2)}\n`);
+  writeDirectoryConfig();
 
   const state: TestnetState = {
     version: 1,
@@ -209,6 +298,14 @@ export async function generateTestnet(
     createdAt: new Date().toISOString(),
     layers: plan.layers,
     nodesPerLayer: plan.nodesPerLayer,
+    ...(directory
+      ? {
+          directory,
+          standby: plan.standby,
+          activeGateways: plan.gateways - plan.standbyGateways,
+          epochMs: plan.epochMs,
+        }
+      : {}),
     mu: plan.mu,
     topologyPath: p.topology,
     ...(chainUrl ? { chainUrl } : {}),

@@ -6,12 +6,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClientOptions } from '@mixnet/client';
 
 /** The built client, as a plain `node` process imports it (not the TypeScript sources tests see). */
 const CLIENT_DIST = new URL('../../packages/client/dist/index.js', import.meta.url).href;
 
 export interface IdleClientOptions {
-  topologyPath: string;
+  /** Where the client learns the network (clientNetwork(state)). */
+  network: Pick<ClientOptions, 'directory' | 'topology'>;
   /** Measured seconds, after `warmupMs` of running. */
   seconds: number;
   warmupMs?: number;
@@ -34,7 +36,7 @@ export async function measureIdleClient(opts: IdleClientOptions): Promise<IdleCl
   writeFileSync(
     script,
     `import { createClient } from ${JSON.stringify(CLIENT_DIST)};
-const c = await createClient({ topology: ${JSON.stringify(opts.topologyPath)} });
+const c = await createClient(${JSON.stringify(opts.network)});
 await new Promise((r) => setTimeout(r, ${opts.warmupMs ?? 2000}));
 const t0 = process.cpuUsage(); const w0 = performance.now(); const s0 = c.stats();
 await new Promise((r) => setTimeout(r, ${opts.seconds * 1000}));

@@ -15,7 +15,7 @@ import type { ProcessStart } from './proc-start.js';
 
 export const DEFAULT_STATE_DIR = '.mixnet/testnet';
 
-export type Role = 'mix' | 'gateway' | 'service-provider' | 'chain';
+export type Role = 'mix' | 'gateway' | 'service-provider' | 'chain' | 'directory';
 export type Runtime = 'process' | 'docker';
 
 export interface ProcessEntry {
@@ -45,9 +45,22 @@ export interface TestnetState {
   /** When the CLI started, checked before `down` signals `cliPid`. */
   cliStarted?: ProcessStart;
   layers: number;
+  /** Active mixes per layer (the directory's activePerLayer; `scale` changes it). */
   nodesPerLayer: number;
+  /** Mixes beyond layers × nodesPerLayer at `up`: they run, are monitored, and wait (directory only). */
+  standby?: number;
+  /** Gateways the directory keeps active (the rest run as standby). */
+  activeGateways?: number;
+  /** The directory's epoch length. */
+  epochMs?: number;
   mu: number;
+  /**
+   * Offline topology file. With a directory: the first epoch's document body (written by `up` once
+   * it is published); without: the generated layout.
+   */
   topologyPath: string;
+  /** The directory every process and client learns the network from (absent: static topology only). */
+  directory?: { url: string; publicKey: string; adminTokenFile?: string };
   chainUrl?: string;
   serviceProvider?: { id: string; address: string };
   processes: ProcessEntry[];

@@ -17,6 +17,7 @@ import { createPublicClient, createWalletClient, defineChain, parseEther } from 
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ACCOUNT_PRIVATE_KEY } from './chain.js';
+import { clientNetwork } from './client-network.js';
 import { counters } from './health.js';
 import type { TestnetState } from './layout.js';
 import { downTestnet, upTestnet } from './testnet.js';
@@ -47,7 +48,7 @@ describe('a transaction through the mixnet (viem → mixnetTransport → service
 
   beforeAll(async () => {
     state = await upTestnet({ dir, layers: 3, mu: 5, logLevel: 'warn' });
-    client = await createClient({ topology: state.topologyPath, traffic: { mu: 5, maxMessageSize: 64 * 1024 } });
+    client = await createClient({ ...clientNetwork(state), traffic: { mu: 5, maxMessageSize: 64 * 1024 } });
   });
   afterAll(async () => {
     await client?.close({ flushMs: 0 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientNetwork } from './client-network.js';
 import { measureIdleClient } from './idle-client.js';
 import type { TestnetState } from './layout.js';
 import { downTestnet, upTestnet } from './testnet.js';
@@ -29,8 +30,8 @@ describe('100 messages of 1–50 KB over 10% loss on every hop, cover on', () =>
       skipSmoke: true,
     });
     [alice, bob] = await Promise.all([
-      createClient({ topology: state.topologyPath, traffic }),
-      createClient({ topology: state.topologyPath, traffic }),
+      createClient({ ...clientNetwork(state), traffic }),
+      createClient({ ...clientNetwork(state), traffic }),
     ]);
   });
   afterAll(async () => {
@@ -83,7 +84,7 @@ describe('an idle client with cover traffic', () => {
   it('keeps sending drop cover (~50/s) and loop cover (~5/s), and the loops come back', {
     timeout: 60_000,
   }, async () => {
-    const { cpu, packets, loops } = await measureIdleClient({ topologyPath: state.topologyPath, seconds: 10 });
+    const { cpu, packets, loops } = await measureIdleClient({ network: clientNetwork(state), seconds: 10 });
     process.stderr.write(
       `idle client: ${packets} cover packets in 10 s, ${loops} loops back (${(cpu * 100).toFixed(1)}% of a core under test load)\n`,
     );

@@ -2,9 +2,19 @@
  * `mixnet testnet up|down|status`: bring a whole network up from one call, and manage it later
  * from any shell through its state folder.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
+import { clientNetwork } from './client-network.js';
+import {
+  checkDirectoryKey,
+  type DirectoryNode,
+  type DirectoryStatus,
+  fetchNodes,
+  fetchStatus,
+  unfilled,
+  waitForDocument,
+} from './directory-api.js';
 import { containerRunning } from './docker-inspect.js';
 import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
@@ -21,6 +31,10 @@ export interface UpOptions extends Partial<TestnetPlan> {
   timeoutMs?: number;
   /** Skip the smoke message through every layer. */
   skipSmoke?: boolean;
+  /** Alias of `nodesPerLayer`: active mixes per layer. */
+  activePerLayer?: number;
+  /** How long to wait for the directory's first full document (default 3 epochs + 30 s). */
+  readyTimeoutMs?: number;
 }
 
 export class TestnetError extends Error {
@@ -33,7 +47,11 @@ export class TestnetError extends Error {
 export const DEFAULT_PLAN: TestnetPlan = {
   layers: 3,
   nodesPerLayer: 1,
+  standby: 0,
   gateways: 1,
+  standbyGateways: 0,
+  directory: true,
+  epochMs: 20_000,
   mu: 15,
   chain: 'hardhat',
   host: '127.0.0.1',
@@ -100,8 +118,10 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
 }
 
 /**
- * What both runtimes do once configs exist: relays and chain at once, then the service provider
- * (it needs its gateway and the chain), then the smoke check; on any failure, tear down.
+ * What both runtimes do once configs exist: the directory first (everyone else registers with it),
+ * then relays and chain at once, then the service provider (it needs its gateway and the chain);
+ * with a directory, wait for a document whose every layer is filled and that lists the service
+ * provider; then the smoke check. On any failure, tear down.
  */
 export async function startInOrder(
   opts: UpOptions,
@@ -112,13 +132,23 @@ export async function startInOrder(
 ): Promise<TestnetState> {
   const progress = opts.onProgress ?? (() => {});
   try {
-    await Promise.all(state.processes.filter((p) => p.role !== 'service-provider').map(launch));
+    // The chain needs nobody and is the slowest to boot: it starts at once, beside the directory, so
+    // the service provider can register before the directory's first epoch.
+    const chain = Promise.all(state.processes.filter((p) => p.role === 'chain').map(launch));
+    chain.catch(() => {});
+    const directory = state.processes.find((p) => p.role === 'directory');
+    if (directory) {
+      await launch(directory);
+      if (state.directory) await checkDirectoryKey(state.directory);
+    }
+    await Promise.all([chain, ...state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway').map(launch)]);
     const sp = state.processes.find((p) => p.role === 'service-provider');
     if (sp) {
       if (state.chainUrl && !(await chainReady(state.chainUrl)))
         throw new TestnetError(`the chain at ${state.chainUrl} does not answer eth_chainId`);
       await launch(sp);
     }
+    if (state.directory) await waitForActiveSet(opts, state);
     if (!opts.skipSmoke) {
       progress('smoke check: a message through every layer and back');
       await smokeCheck(state);
@@ -133,12 +163,42 @@ export async function startInOrder(
   return state;
 }
 
+/**
+ * Waits until the directory's document fills every layer, has its active gateways and lists the
+ * service provider, then writes its body to topology.json for offline readers.
+ */
+async function waitForActiveSet(opts: UpOptions, state: TestnetState): Promise<void> {
+  const progress = opts.onProgress ?? (() => {});
+  const directory = state.directory as NonNullable<TestnetState['directory']>;
+  const epochMs = state.epochMs ?? DEFAULT_PLAN.epochMs;
+  progress('waiting for the directory to publish an epoch with every layer filled');
+  const target = {
+    layers: state.layers,
+    activePerLayer: state.nodesPerLayer,
+    activeGateways: state.activeGateways ?? 1,
+    serviceProviders: state.serviceProvider ? [state.serviceProvider.id] : [],
+  };
+  let doc: Awaited<ReturnType<typeof waitForDocument>>;
+  try {
+    doc = await waitForDocument(directory, (d) => unfilled(d, target), opts.readyTimeoutMs ?? 3 * epochMs + 30_000);
+  } catch (err) {
+    const tail = logTail(paths(opts.dir).log('directory'));
+    throw new TestnetError(`${(err as Error).message}${tail ? `\n--- directory log ---\n${tail}` : ''}`);
+  }
+  writeFileSync(state.topologyPath, `${JSON.stringify(doc.document, null, 2)}\n`);
+  progress(`epoch ${doc.document.epoch} published: ${state.layers} layers × ${state.nodesPerLayer} active`);
+}
+
 export function stripUndefined(o: object): Partial<TestnetPlan> {
   const keys: (keyof TestnetPlan)[] = [
     'trace',
     'layers',
     'nodesPerLayer',
+    'standby',
     'gateways',
+    'standbyGateways',
+    'directory',
+    'epochMs',
     'mu',
     'chain',
     'host',
@@ -148,6 +208,8 @@ export function stripUndefined(o: object): Partial<TestnetPlan> {
     'emulation',
   ];
   const out: Record<string, unknown> = {};
+  const alias = (o as { activePerLayer?: number }).activePerLayer;
+  if (alias !== undefined) out.nodesPerLayer = alias;
   for (const k of keys) if ((o as Record<string, unknown>)[k] !== undefined) out[k] = (o as Record<string, unknown>)[k];
   return out as Partial<TestnetPlan>;
 }
@@ -156,7 +218,7 @@ export function stripUndefined(o: object): Partial<TestnetPlan> {
 export async function smokeCheck(state: TestnetState, timeoutMs = 20_000): Promise<{ ms: number }> {
   const started = performance.now();
   const client = await createClient({
-    topology: state.topologyPath,
+    ...clientNetwork(state),
     traffic: { cover: false, sendGapMs: 0, mu: Math.min(state.mu, 5) },
   });
   try {
@@ -175,15 +237,42 @@ export async function smokeCheck(state: TestnetState, timeoutMs = 20_000): Promi
 
 export interface StatusEntry extends ProcessEntry {
   health: Health;
+  /** The directory's view (GET /v1/nodes): active, standby, down or expired; absent if unregistered. */
+  state?: DirectoryNode['state'];
+  score?: number;
+  /** The layer of this epoch's document (the generated one is `layer`). */
+  liveLayer?: number;
 }
 
-export async function testnetStatus(
-  dir: string,
-): Promise<{ state: TestnetState; processes: StatusEntry[] } | undefined> {
+export interface TestnetStatus {
+  state: TestnetState;
+  processes: StatusEntry[];
+  /** The directory's epoch (GET /v1/status), when it answers. */
+  epoch?: DirectoryStatus;
+  /** Why the directory's view is missing. */
+  directoryError?: string;
+}
+
+export async function testnetStatus(dir: string): Promise<TestnetStatus | undefined> {
   const state = readState(dir);
   if (!state) return undefined;
-  const processes = await Promise.all(state.processes.map(async (p) => ({ ...p, health: await healthOf(p) })));
-  return { state, processes };
+  const processes: StatusEntry[] = await Promise.all(
+    state.processes.map(async (p) => ({ ...p, health: await healthOf(p) })),
+  );
+  if (!state.directory) return { state, processes };
+  try {
+    const [nodes, epoch] = await Promise.all([fetchNodes(state.directory), fetchStatus(state.directory)]);
+    for (const p of processes) {
+      const n = nodes.find((x) => x.id === p.id);
+      if (!n) continue;
+      p.state = n.state;
+      p.score = n.score;
+      if (n.layer !== undefined) p.liveLayer = n.layer;
+    }
+    return { state, processes, epoch };
+  } catch (err) {
+    return { state, processes, directoryError: (err as Error).message };
+  }
 }
 
 /** Stops every process of the state folder (also those of a crashed CLI) and forgets the state. */
@@ -205,7 +294,7 @@ export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<
     }
   }
   // The service provider first, then relays, then the chain: nothing is left talking to a dead peer.
-  const order: Record<string, number> = { 'service-provider': 0, gateway: 1, mix: 1, chain: 2 };
+  const order: Record<string, number> = { 'service-provider': 0, gateway: 1, mix: 1, chain: 2, directory: 2 };
   const groups = [0, 1, 2].map((g) => state.processes.filter((p) => order[p.role] === g));
   for (const group of groups) {
     await Promise.all(

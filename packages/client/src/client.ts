@@ -160,7 +160,15 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
 
   // Our gateway is read at each use: it changes when the client moves (the link is made below).
   let link: GatewayLink | undefined;
-  const ourGateway = () => link?.gateway ?? gateway;
+  // Its entry in the current document, not the one we connected with: its Sphinx key rotates with
+  // the epochs, and packets (and SURBs back to us) built with a dropped key fail its MAC check.
+  const ourGateway = (): TopologyGateway => {
+    const g = link?.gateway ?? gateway;
+    const now = planner.topology.gateways.find((x) => x.id === g.id);
+    if (now) return now;
+    const standby = feed.document?.standby.find((x) => x.id === g.id);
+    return standby ? { ...g, sphinxKey: standby.sphinxKey } : g;
+  };
   const base = createCore({
     backend,
     traffic,

@@ -1,9 +1,10 @@
-/** `mixnet testnet up|status|logs|down`. */
+/** `mixnet testnet up|status|logs|down` (and scale|kill|stop|start in testnet-control.ts). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   counters,
   downTestnet,
+  fetchStatus,
   paths,
   readState,
   stateDir,
@@ -25,11 +26,17 @@ import {
   table,
   usageError,
 } from '../output.js';
+import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
 
 interface UpFlags {
   layers: string;
-  nodesPerLayer: string;
+  activePerLayer?: string;
+  nodesPerLayer?: string;
+  standby: string;
   gateways: string;
+  standbyGateways: string;
+  epoch: string;
+  directory: boolean;
   mu: string;
   runtime: string;
   chain: string;
@@ -96,7 +103,13 @@ async function liveLoop(dir: string, state: TestnetState): Promise<void> {
         `${p.id} in ${c.packets_received ?? 0} out ${(c.packets_forwarded ?? 0) + (c.packets_delivered ?? 0)}`,
       );
     }
-    const line = `${new Date().toISOString().slice(11, 19)}  ${parts.join(' | ')}${down ? `  (${down} not answering)` : ''}`;
+    const epoch = state.directory
+      ? await fetchStatus(state.directory, 1_000).then(
+          (e) => `epoch ${e.epoch ?? '–'}  `,
+          () => 'directory down  ',
+        )
+      : '';
+    const line = `${new Date().toISOString().slice(11, 19)}  ${epoch}${parts.join(' | ')}${down ? `  (${down} not answering)` : ''}`;
     process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   }
 }
@@ -108,8 +121,13 @@ export function registerTestnet(program: Command): void {
     .command('up')
     .description('generate and start a testnet: mixes, gateways, a service provider and a chain')
     .option('--layers <n>', 'mix layers (1–4)', '3')
-    .option('--nodes-per-layer <m>', 'mixes per layer', '1')
-    .option('--gateways <g>', 'gateways', '1')
+    .option('--active-per-layer <n>', 'active mixes per layer (default 1)')
+    .option('--nodes-per-layer <n>', 'alias of --active-per-layer')
+    .option('--standby <m>', 'standby mixes: running and monitored, promoted when an active one fails', '0')
+    .option('--gateways <g>', 'gateways (all run)', '1')
+    .option('--standby-gateways <k>', 'how many of the gateways are standby', '0')
+    .option('--epoch <duration>', "the directory's epoch, e.g. 20s", '20s')
+    .option('--no-directory', 'no directory: a static network from topology.json (no standby, no healing)')
     .option('--mu <duration>', 'mean per-hop delay (Exp), e.g. 15ms', '15ms')
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
@@ -129,8 +147,16 @@ export function registerTestnet(program: Command): void {
       const options = {
         dir,
         layers: parseIntFlag(f.layers, '--layers', { min: 1, max: 4 }),
-        nodesPerLayer: parseIntFlag(f.nodesPerLayer, '--nodes-per-layer', { min: 1, max: 16 }),
+        nodesPerLayer: parseIntFlag(
+          f.activePerLayer ?? f.nodesPerLayer ?? '1',
+          f.activePerLayer !== undefined ? '--active-per-layer' : '--nodes-per-layer',
+          { min: 1, max: 16 },
+        ),
+        standby: parseIntFlag(f.standby, '--standby', { min: 0, max: 32 }),
         gateways: parseIntFlag(f.gateways, '--gateways', { min: 1, max: 8 }),
+        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways', { min: 0, max: 7 }),
+        epochMs: parseDuration(f.epoch, '--epoch'),
+        directory: f.directory,
         mu: parseDuration(f.mu, '--mu'),
         chain: f.chain,
         workers: parseIntFlag(f.workers, '--workers', { min: 0, max: 64 }),
@@ -169,18 +195,18 @@ export function registerTestnet(program: Command): void {
       const status = await testnetStatus(dir);
       if (!status) throw new CliError(`no testnet in ${dir} (start one with \`mixnet testnet up\`)`);
       if (f.json) {
-        printJson({ stateDir: dir, runtime: status.state.runtime, processes: status.processes });
+        printJson({
+          stateDir: dir,
+          runtime: status.state.runtime,
+          ...(status.epoch ? { epoch: status.epoch } : {}),
+          ...(status.directoryError ? { directoryError: status.directoryError } : {}),
+          processes: status.processes,
+        });
         return;
       }
-      const rows = status.processes.map((p) => ({
-        role: p.role,
-        layer: p.layer ?? '',
-        id: p.id,
-        health: p.health,
-        pid: p.pid ?? p.container?.slice(0, 12) ?? '',
-        address: p.address ?? p.url ?? '',
-      }));
-      process.stdout.write(`${table(rows)}\n`);
+      if (status.epoch) process.stdout.write(`${epochLine(status.epoch, status.state)}\n`);
+      else if (status.directoryError) process.stdout.write(`directory: ${status.directoryError}\n`);
+      process.stdout.write(`${table(statusRows(status.processes))}\n`);
       const down = status.processes.filter((p) => p.health !== 'up').length;
       process.stdout.write(`${status.processes.length - down} up, ${down} down (${dir})\n`);
     });
@@ -226,4 +252,6 @@ export function registerTestnet(program: Command): void {
           state ? `stopped ${stopped.length} ${unitOf(state)} (${dir})\n` : `no testnet in ${dir}\n`,
         );
     });
+
+  registerTestnetControl(testnet);
 }

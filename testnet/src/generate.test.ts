@@ -1,0 +1,112 @@
+/** What `up` generates for the directory: its files, the admission list, and every config pointing at it. */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signTopologyDocument, verifyTopologyDocument } from '@mixnet/sphinx/wire';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPlan, generateTestnet, PlanError } from './generate.js';
+import { paths } from './layout.js';
+import { makeDocument } from './test-support/fake-directory.js';
+import { DEFAULT_PLAN } from './testnet.js';
+
+const plan = {
+  ...DEFAULT_PLAN,
+  layers: 3,
+  nodesPerLayer: 2,
+  standby: 2,
+  gateways: 3,
+  standbyGateways: 1,
+  epochMs: 5_000,
+  // An external chain: the service provider is generated, no hardhat is started.
+  chain: 'http://127.0.0.1:1',
+};
+const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'mixnet-gen-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('generating a testnet with a directory', () => {
+  it('writes the directory first, admits every identity, and points every process at it', async () => {
+    const dir = tmp();
+    const { state } = await generateTestnet(dir, plan);
+    const p = paths(dir);
+    expect(state.processes[0]?.role).toBe('directory');
+    expect(state.processes.filter((x) => x.role === 'mix').map((x) => x.id)).toEqual([
+      'mix-1-1',
+      'mix-1-2',
+      'mix-2-1',
+      'mix-2-2',
+      'mix-3-1',
+      'mix-3-2',
+      'mix-1-3',
+      'mix-2-3',
+    ]);
+    expect(state).toMatchObject({ nodesPerLayer: 2, standby: 2, activeGateways: 2, epochMs: 5_000 });
+    const directory = state.directory as NonNullable<typeof state.directory>;
+    expect(directory.url).toBe(state.processes[0]?.url);
+
+    const config = json(p.config('directory'));
+    expect(config).toMatchObject({
+      role: 'directory',
+      epochMs: 5_000,
+      layers: 3,
+      activePerLayer: 2,
+      activeGateways: 2,
+    });
+    // The admission list is exactly the generated identities: mixes, gateways and the service provider.
+    const identities = state.processes
+      .filter((x) => x.role === 'mix' || x.role === 'gateway')
+      .map((x) => readFileSync(join(p.keys(x.id), 'identity.key'), 'utf8').trim());
+    expect(config.admission.identityKeys).toHaveLength(identities.length + 1);
+    expect(config.admission.identityKeys).toContain(state.serviceProvider?.address);
+
+    for (const id of ['identity.key', 'admin.token'])
+      expect(statSync(join(p.keys('directory'), id)).mode & 0o777).toBe(0o600);
+    // The published key is the identity key's: a document it signs verifies against state.directory.
+    const secret = Buffer.from(readFileSync(join(p.keys('directory'), 'identity.key'), 'utf8').trim(), 'hex');
+    const signed = signTopologyDocument(makeDocument(1, [1, 1, 1]), secret);
+    expect(verifyTopologyDocument(signed, { publicKey: Buffer.from(directory.publicKey, 'hex') }).document.epoch).toBe(
+      1,
+    );
+
+    for (const x of state.processes.filter((q) => q.role === 'mix' || q.role === 'gateway'))
+      expect(json(x.configPath as string).directory).toEqual({
+        url: directory.url,
+        publicKey: directory.publicKey,
+        announceMs: 1_250,
+      });
+    expect(json(p.config('service-provider')).directory).toEqual({
+      url: directory.url,
+      publicKey: directory.publicKey,
+    });
+    // Offline, before the first epoch: the generated layout, every mix included.
+    expect(json(p.topology).layers.map((l: unknown[]) => l.length)).toEqual([3, 3, 2]);
+  });
+
+  it('without a directory: no directory process, no directory field', async () => {
+    const dir = tmp();
+    const { state } = await generateTestnet(dir, { ...plan, directory: false, standby: 0, standbyGateways: 0 });
+    expect(state.directory).toBeUndefined();
+    expect(state.processes.some((x) => x.role === 'directory')).toBe(false);
+    expect(json(state.processes[0]?.configPath as string).directory).toBeUndefined();
+  });
+
+  it('refuses plans that cannot work, naming the flag', () => {
+    const bad = (patch: Partial<typeof plan>, re: RegExp) => {
+      expect(() => checkPlan({ ...plan, ...patch })).toThrow(PlanError);
+      expect(() => checkPlan({ ...plan, ...patch })).toThrow(re);
+    };
+    bad({ directory: false }, /--standby .* need the directory/);
+    bad({ standbyGateways: 3 }, /--standby-gateways must be an integer from 0 to 2/);
+    bad({ epochMs: 500 }, /--epoch must be from 1 s/);
+    bad({ nodesPerLayer: 0 }, /--active-per-layer/);
+    bad({ standby: -1 }, /--standby must be/);
+    bad({ trace: '/tmp/trace' }, /--trace needs a fixed network.*--no-directory/);
+  });
+});
