@@ -131,11 +131,15 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       }
     }
   };
+  let subscribed = false;
   const feed = await createTopologySource({
     ...(opts.directory ? { directory: opts.directory } : {}),
     ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
     ...(opts.refresh ? { refresh: opts.refresh } : {}),
-    onEvent: emitEvent,
+    // The start's events; later ones come through the subscription below (each event once).
+    onEvent: (e) => {
+      if (!subscribed) emitEvent(e);
+    },
   });
   const planner = createLivePlanner(feed.topology);
   const failover: FailoverOptions | false =
@@ -235,6 +239,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     onMoveFailed: (f) => emitEvent({ type: 'gateway-move-failed', ...f }),
   });
   link = gatewayLink;
+  subscribed = true;
   const unsubscribeFeed = feed.onEvent((e) => {
     // Atomic for routes: packets built from now on use the new active set.
     if (e.type === 'topology') {

@@ -107,6 +107,10 @@ describe('gateway failover (real relays, a test directory)', () => {
     expect(got).toEqual([message]);
     expect(asked).toEqual(['question']);
     expect(sender.topology.gateways.map((g) => g.id)).toEqual(['gw-b']);
+    // Each event reaches a listener once (the start's and the later ones alike).
+    expect(events.filter((e) => e.type === 'gateway-changed')).toHaveLength(1);
+    const epochs = events.flatMap((e) => (e.type === 'topology' ? [JSON.stringify(e)] : []));
+    expect(new Set(epochs).size).toBe(epochs.length);
   });
 
   it('moves when its gateway leaves the active set though it still runs, and is reachable at its new address', async () => {
