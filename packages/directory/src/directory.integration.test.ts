@@ -7,7 +7,7 @@
 import { verifyTopologyDocument } from '@mixnet/sphinx/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectory, type Directory } from './directory.js';
-import { directoryFixture, post, until } from './test-support/fixtures.js';
+import { directoryFixture, post, serviceProviderDescriptor, until } from './test-support/fixtures.js';
 import { startRelays, type TestRelay } from './test-support/relays.js';
 
 let directory: Directory;
@@ -66,6 +66,13 @@ describe('directory with real relays', () => {
     expect(doc.layers.map((l) => l.length)).toEqual([2, 2, 2]);
     expect(doc.gateways).toHaveLength(2);
     expect(doc.standby.map((s) => s.role)).toEqual(['mix', 'mix']);
+    // A service provider that registers mid-epoch is listed at once, in the same epoch issued again.
+    const sp = serviceProviderDescriptor('sp-1', doc.gateways[0]?.id as string);
+    expect((await post(`${directory.url}/v1/descriptors`, sp.signed)).status).toBe(200);
+    const again = await document();
+    expect(again.epoch).toBe(doc.epoch);
+    expect(again.layers).toEqual(doc.layers);
+    expect(again.serviceProviders.map((s) => s.id)).toEqual(['sp-1']);
     const m = await (await fetch(`${directory.url}/metrics`)).text();
     expect(m).toMatch(/directory_monitor_packets_returned_total\{[^}]*node_role="gateway"[^}]*\} [1-9]/);
   }, 60_000);
@@ -82,7 +89,7 @@ describe('directory with real relays', () => {
     // Once it scores 0 it is no companion: the others' next round is clean.
     await directory.runMonitorRound();
     const at = Date.now();
-    for (const n of directory.nodes()) if (n.id !== victim) expect(n.score, n.id).toBeGreaterThan(0);
+    for (const n of directory.nodes()) if (n.kind === 'node' && n.id !== victim) expect(n.score, n.id).toBeGreaterThan(0);
 
     const after = await until(
       async () => {

@@ -14,7 +14,7 @@ import { documentHash, signTopologyDocument, type TopologyDocument, verifyTopolo
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { type Logger, pino } from 'pino';
 import { type DirectoryConfig, type DirectoryConfigInput, parseDirectoryConfig } from './config.js';
-import { buildDocument } from './document.js';
+import { buildDocument, listServiceProviders } from './document.js';
 import { type EpochGrid, epochAt, keyRotationOf, nextEpoch } from './epochs.js';
 import { readKeyFile, readTokenFile } from './keys.js';
 import { createDirectoryMetrics, type DirectoryMetrics } from './metrics.js';
@@ -321,10 +321,33 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     scheduleEpoch();
   }
 
+  /**
+   * A service provider that registered or moved is listed at once: the current epoch is issued again
+   * with the same draw and its new serviceProviders (clients take a same-epoch document that changed),
+   * so nobody waits a whole epoch to reach it.
+   */
+  function reissueForServiceProviders(): void {
+    if (!current || stopped) return;
+    const doc = current.document;
+    const serviceProviders = listServiceProviders(
+      registry.serviceProviders(),
+      new Set(doc.gateways.map((g) => g.id)),
+      (e) => registry.isExpired(e),
+    );
+    if (JSON.stringify(serviceProviders) === JSON.stringify(doc.serviceProviders)) return;
+    const document = { ...doc, serviceProviders, issuedAt: Math.max(Date.now(), doc.issuedAt + 1) };
+    const signed = signTopologyDocument(document, secret);
+    store.saveDocument(document.epoch, signed);
+    current = { epoch: document.epoch, signed, hash: documentHash(signed.document), document };
+    documents.set(document.epoch, current);
+    logger.info({ epoch: document.epoch, serviceProviders: serviceProviders.map((s) => s.id) }, 'epoch issued again');
+  }
+
   const submit = (body: unknown) => {
     const entry = registry.submit(body);
     saveSoon();
     if (!current) requestEarlyRound();
+    else if (entry.descriptor.kind === 'service-provider') reissueForServiceProviders();
     return { descriptor: entry.descriptor, epoch: current?.epoch ?? null };
   };
 

@@ -111,10 +111,7 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
       : { ...node(id), role: 'mix' };
   });
   const gateways = selection.gateways.map(gateway);
-  const activeGateways = new Set(selection.gateways);
-  const serviceProviders = o.serviceProviders
-    .filter((s) => !o.view.isExpired(s) && activeGateways.has(s.descriptor.gateway))
-    .map((s) => ({ id: s.descriptor.id, address: s.descriptor.identityKey, gateway: s.descriptor.gateway }));
+  const serviceProviders = listServiceProviders(o.serviceProviders, new Set(selection.gateways), o.view.isExpired);
   const listed = [...active, ...standbyIds];
   const validFrom = epochStart(o.grid, o.epoch);
   return {
@@ -134,4 +131,15 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
     // The score the draw used: 0 for a node that was not eligible.
     scores: Object.fromEntries(listed.map((id) => [id, byId.get(id)?.score ?? 0])),
   };
+}
+
+/** The service providers a document lists: registered, not expired, behind one of its active gateways. */
+export function listServiceProviders(
+  entries: readonly ServiceProviderEntry[],
+  activeGateways: ReadonlySet<string>,
+  isExpired: (e: ServiceProviderEntry) => boolean,
+): TopologyDocument['serviceProviders'] {
+  return entries
+    .filter((s) => !isExpired(s) && activeGateways.has(s.descriptor.gateway))
+    .map((s) => ({ id: s.descriptor.id, address: s.descriptor.identityKey, gateway: s.descriptor.gateway }));
 }
