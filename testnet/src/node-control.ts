@@ -9,7 +9,7 @@ import { startHardhat } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { isAlive, isOurs, type StartedProcess, startRole, stopProcess } from './process-runtime.js';
+import { isAlive, isOurs, type StartedProcess, signalGroup, startRole, stopProcess } from './process-runtime.js';
 import { TestnetError } from './testnet.js';
 
 export type NodeAction = 'kill' | 'stop' | 'start';
@@ -43,18 +43,6 @@ function record(p: ProcessEntry, s: StartedProcess): void {
   p.pid = s.pid;
   if (s.started) p.started = s.started;
   else delete p.started;
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // gone meanwhile
-    }
-  }
 }
 
 async function docker(args: string[]): Promise<void> {

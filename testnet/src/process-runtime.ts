@@ -78,20 +78,23 @@ export async function stopProcess(target: number | TrackedProcess | undefined, g
   const pid = typeof target === 'number' ? target : target.pid;
   const alive = typeof target === 'number' ? () => isAlive(pid) : () => isOurs(target);
   if (!pid || !alive()) return;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (alive()) signal('SIGKILL');
   while (alive()) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** A signal to a process's group (what we start is a group leader), else to the process alone. */
+export function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
 }
