@@ -95,7 +95,12 @@ describe('directory API client', () => {
         entry('mix-1-1', 'mix', 1),
         entry('mix-2-1', 'mix', 2),
         entry('mix-1-2', 'mix', 1),
-        { id: 'service-provider', role: 'service-provider', metricsUrl: 'http://127.0.0.1:1', logPath: join(dir, 'sp.log') },
+        {
+          id: 'service-provider',
+          role: 'service-provider',
+          metricsUrl: 'http://127.0.0.1:1',
+          logPath: join(dir, 'sp.log'),
+        },
       ],
     };
     writeState(dir, state);
