@@ -91,12 +91,24 @@ describe('directory API client', () => {
       mu: 2,
       topologyPath: join(dir, 'topology.json'),
       directory: { url: fake.url, publicKey: fake.publicKey, adminTokenFile: join(dir, 'none') },
-      processes: [entry('mix-1-1', 'mix', 1), entry('mix-2-1', 'mix', 2), entry('mix-1-2', 'mix', 1)],
+      processes: [
+        entry('mix-1-1', 'mix', 1),
+        entry('mix-2-1', 'mix', 2),
+        entry('mix-1-2', 'mix', 1),
+        {
+          id: 'service-provider',
+          role: 'service-provider',
+          metricsUrl: 'http://127.0.0.1:1',
+          logPath: join(dir, 'sp.log'),
+        },
+      ],
     };
     writeState(dir, state);
     fake.nodes = [
       { id: 'mix-1-1', role: 'mix', kind: 'node', state: 'active', score: 1, layer: 2 },
       { id: 'mix-2-1', role: 'mix', kind: 'node', state: 'standby', score: 0.75 },
+      // Not monitored: the directory lists a service provider with score null (`status` printed it with toFixed).
+      { id: 'service-provider', role: 'service-provider', kind: 'service-provider', state: 'active', score: null },
     ];
     fake.status = { epoch: 7, nextEpochAt: Date.now() + 5_000, activePerLayer: 1 };
     const status = await testnetStatus(dir);
@@ -105,6 +117,8 @@ describe('directory API client', () => {
     expect(byId['mix-1-1']).toMatchObject({ state: 'active', score: 1, liveLayer: 2, health: 'down' });
     expect(byId['mix-2-1']).toMatchObject({ state: 'standby', score: 0.75 });
     expect(byId['mix-1-2']?.state).toBeUndefined();
+    expect(byId['service-provider']).toMatchObject({ state: 'active' });
+    expect(byId['service-provider']?.score).toBeUndefined();
 
     writeState(dir, {
       ...state,

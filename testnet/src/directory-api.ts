@@ -18,7 +18,8 @@ export interface DirectoryNode {
   role?: string;
   kind?: string;
   state: 'active' | 'standby' | 'down' | 'expired' | string;
-  score: number;
+  /** null for a service provider (not monitored). */
+  score: number | null;
   lastAnnounce?: number;
   layer?: number;
   address?: string;

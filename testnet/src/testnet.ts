@@ -266,7 +266,7 @@ export async function testnetStatus(dir: string): Promise<TestnetStatus | undefi
       const n = nodes.find((x) => x.id === p.id);
       if (!n) continue;
       p.state = n.state;
-      p.score = n.score;
+      if (n.score !== null) p.score = n.score;
       if (n.layer !== undefined) p.liveLayer = n.layer;
     }
     return { state, processes, epoch };

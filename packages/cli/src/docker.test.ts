@@ -6,7 +6,7 @@
  * CI, where a missing engine is a failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useDockerEngine } from '@mixnet/testnet/docker';
@@ -38,6 +38,7 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
       expect(info.runtime).toBe('docker');
       expect(info.processes.every((p) => typeof p.container === 'string')).toBe(true);
       expectSandboxed(state, info.processes);
+      expectDirectoryContainer(state, info.processes);
 
       const tx = await runCli(['relay-tx', '--state', state, '--json']);
       expect(tx.code, tx.stderr).toBe(0);
@@ -47,6 +48,18 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
         processes: { health: string }[];
       };
       expect(status.processes.every((p) => p.health === 'up')).toBe(true);
+      // The table too (the service provider's score is null in the directory's view: it is not monitored).
+      const table = await runCli(['testnet', 'status', '--state', state]);
+      expect(table.code, table.stderr).toBe(0);
+      expect(table.stdout).toMatch(/epoch \d+/);
+
+      // `testnet kill` is `docker kill` of its container: status sees it down.
+      const kill = await runCli(['testnet', 'kill', 'mix-1-1', '--state', state]);
+      expect(kill.code, kill.stderr).toBe(0);
+      const after = JSON.parse((await runCli(['testnet', 'status', '--state', state, '--json'])).stdout) as {
+        processes: { id: string; health: string }[];
+      };
+      expect(after.processes.find((p) => p.id === 'mix-1-1')?.health).toBe('down');
     } finally {
       const down = await runCli(['testnet', 'down', '--state', state]);
       expect(down.code, down.stderr).toBe(0);
@@ -96,4 +109,26 @@ function expectSandboxed(state: string, processes: { id: string; container?: str
   expect(sources).not.toContain(join(state, 'keys'));
   expect(mounts.find((m) => m.Source === join(state, 'keys', 'mix-1-1'))?.RW).toBe(false);
   for (const m of mounts) expect(m.Source.startsWith(`${state}/`), m.Source).toBe(true);
+}
+
+/** The directory runs first as a container of its own: its files only, and every node points at its container IP. */
+function expectDirectoryContainer(state: string, processes: { id: string; container?: string }[]): void {
+  const id = processes.find((p) => p.id === 'directory')?.container as string;
+  expect(id).toBeTruthy();
+  expect(run(['inspect', '-f', '{{.Config.User}}', id]).stdout.trim()).toMatch(/^[1-9]\d*:\d+$/);
+  const mounts = JSON.parse(run(['inspect', '-f', '{{json .Mounts}}', id]).stdout) as { Source: string; RW: boolean }[];
+  const rw = Object.fromEntries(mounts.map((m) => [m.Source, m.RW]));
+  expect(rw).toEqual({
+    [join(state, 'configs', 'directory.json')]: false,
+    [join(state, 'keys', 'directory')]: false,
+    [join(state, 'data', 'directory')]: true,
+    [join(state, 'logs', 'directory.log')]: true,
+    [join(state, 'topology.json')]: false,
+  });
+  const ip = run(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id]).stdout.trim();
+  expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  const mix = JSON.parse(readFileSync(join(state, 'configs', 'mix-1-1.json'), 'utf8')) as {
+    directory: { url: string };
+  };
+  expect(mix.directory.url).toMatch(new RegExp(`^http://${ip.replaceAll('.', '\\.')}:\\d+$`));
 }
