@@ -11,7 +11,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type BackendName, processPacket, SphinxError, type SphinxErrorCode } from '@mixnet/sphinx';
+import {
+  type BackendName,
+  type ProcessPacketOptions,
+  processPacket,
+  SphinxError,
+  type SphinxErrorCode,
+} from '@mixnet/sphinx';
 import { decodeOutcomes, encodePackets } from './batch-codec.js';
 
 export type ProcessOutcome =
@@ -65,6 +71,18 @@ export interface PacketProcessor {
   close(): Promise<void>;
 }
 
+export interface ProcessingOptions {
+  backend?: BackendName | undefined;
+  allowLegacyVersions?: boolean | undefined;
+}
+
+/** processPacket's options for a processor, built once: nothing is allocated per packet for them. */
+export function packetOptions(p: ProcessingOptions = {}): ProcessPacketOptions {
+  return { ...(p.backend ? { backend: p.backend } : {}), allowLegacyVersions: p.allowLegacyVersions ?? false };
+}
+
+const DEFAULT_PACKET_OPTIONS = packetOptions();
+
 /**
  * Runs processPacket with each key in turn until one opens the packet, and turns the result or the
  * SphinxError into an outcome (shared with the worker). Only a MAC failure means "another key may".
@@ -72,13 +90,9 @@ export interface PacketProcessor {
 export function processOne(
   packet: Uint8Array,
   keys: readonly ProcessingKey[],
-  processing: { backend?: BackendName | undefined; allowLegacyVersions?: boolean | undefined } = {},
+  opts: ProcessPacketOptions = DEFAULT_PACKET_OPTIONS,
 ): ProcessOutcome {
   const t0 = process.hrtime.bigint();
-  const opts = {
-    ...(processing.backend ? { backend: processing.backend } : {}),
-    allowLegacyVersions: processing.allowLegacyVersions ?? false,
-  };
   let code: SphinxErrorCode = 'INVALID_HEADER';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as ProcessingKey;
@@ -138,8 +152,9 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
     keys.map((k) => ({ rotation: k.rotation, privateKey: Uint8Array.from(k.privateKey) }));
   if (opts.workers === 0) {
     let keys = copyKeys(opts.keys);
+    const inline = packetOptions(processing);
     return {
-      process: (packet, done) => done(processOne(packet, keys, processing)),
+      process: (packet, done) => done(processOne(packet, keys, inline)),
       setKeys(next) {
         keys = copyKeys(next);
       },

@@ -2,10 +2,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from '@mixnet/sphinx';
 import { decodePackets, encodeOutcomes } from './batch-codec.js';
-import { type ProcessingKey, type ProcessOutcome, processOne, type WorkerKeysMessage } from './packet-processor.js';
+import {
+  type ProcessingKey,
+  type ProcessOutcome,
+  packetOptions,
+  processOne,
+  type WorkerKeysMessage,
+} from './packet-processor.js';
 
 const data = workerData as { keys: ProcessingKey[]; backend?: BackendName; allowLegacyVersions: boolean };
-const processing = { backend: data.backend, allowLegacyVersions: data.allowLegacyVersions };
+const options = packetOptions(data);
 let keys = data.keys;
 
 parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
@@ -13,7 +19,7 @@ parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
     keys = message.keys;
     return;
   }
-  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, processing));
+  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, options));
   const out = encodeOutcomes(outcomes);
   parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
 });
