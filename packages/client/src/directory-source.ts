@@ -10,6 +10,7 @@ import {
   type DocumentErrorCode,
   hex,
   MAX_DOCUMENT_SIZE,
+  readBodyCapped,
   type Topology,
   type TopologyDocument,
   verifyTopologyDocument,
@@ -131,25 +132,10 @@ function resolveRefresh(r: Partial<TopologyRefreshOptions> | undefined): Topolog
   return out;
 }
 
-/** Reads at most `max` bytes of a response body (a document has a bound; a hostile server does not). */
+/** The body as text, or undefined when it is unreadable or over `max` bytes (a hostile server has no bound). */
 async function readBounded(res: Response, max: number): Promise<string | undefined> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > max) return undefined;
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBodyCapped(res, max).catch(() => undefined);
+  return body && 'bytes' in body ? new TextDecoder().decode(body.bytes) : undefined;
 }
 
 type Poll = { kind: 'new' | 'same' } | { kind: 'failed'; reason: string };
@@ -238,7 +224,7 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
       healthy();
       return { kind: 'same' };
     }
-    const body = await readBounded(res, MAX_DOCUMENT_SIZE + 4096).catch(() => undefined);
+    const body = await readBounded(res, MAX_DOCUMENT_SIZE + 4096);
     if (res.status !== 200 || body === undefined) {
       const reason =
         res.status === 404 && body?.includes('NO_EPOCH')

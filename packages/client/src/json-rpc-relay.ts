@@ -5,6 +5,7 @@
  *
  * A relay request is JSON: `{ "upstream"?: name or URL, "rpc": request | [requests] }`.
  */
+import { readBodyCapped } from '@mixnet/sphinx/wire';
 
 export interface RelayPolicy {
   /** Allowed upstreams, name → URL. The first is the default. */
@@ -82,21 +83,10 @@ function isRequest(x: unknown): x is JsonRpcRequest {
 }
 
 async function readLimited(res: Response, max: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw Object.assign(new Error(`upstream response exceeds ${max} bytes`), { code: RelayErrorCode.TooLarge });
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readBodyCapped(res, max);
+  if ('over' in body)
+    throw Object.assign(new Error(`upstream response exceeds ${max} bytes`), { code: RelayErrorCode.TooLarge });
+  return new TextDecoder().decode(body.bytes);
 }
 
 /**

@@ -4,7 +4,7 @@
  * server cannot fill the node's memory; every call has a timeout. Network errors, timeouts and 5xx
  * answers throw DirectoryUnreachable; everything else is a result the caller counts.
  */
-import { MAX_DOCUMENT_SIZE, type SignedDescriptor } from '@mixnet/sphinx/wire';
+import { type CappedBody, MAX_DOCUMENT_SIZE, readBodyCapped, type SignedDescriptor } from '@mixnet/sphinx/wire';
 
 export class DirectoryUnreachable extends Error {
   constructor(message: string) {
@@ -49,34 +49,11 @@ async function call(url: string, init: RequestInit, timeoutMs: number): Promise<
   }
 }
 
-/** The body as bytes, or undefined when it passes `max` (the rest is not read). */
-async function readCapped(res: Response, max: number): Promise<{ bytes: Uint8Array } | { over: number }> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > max) {
-    await res.body?.cancel();
-    return { over: declared };
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.length;
-        if (total > max) {
-          await reader.cancel();
-          return { over: total };
-        }
-        chunks.push(value);
-      }
-    } catch (err) {
-      throw new DirectoryUnreachable(`reading the answer failed: ${(err as Error).message}`);
-    }
-  }
-  return { bytes: Buffer.concat(chunks) };
-}
+/** The body, capped; a failed read is the directory being unreachable. */
+const readCapped = (res: Response, max: number): Promise<CappedBody> =>
+  readBodyCapped(res, max).catch((err: Error) => {
+    throw new DirectoryUnreachable(`reading the answer failed: ${err.message}`);
+  });
 
 const parseJson = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
 
