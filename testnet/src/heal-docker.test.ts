@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, downDocker } from './docker.js';
 import { type HealTimeline, runHealScenario } from './heal.js';
 import { type FaultSummary, healSummary, LATENCY_TOLERANCE } from './heal-summary.js';
+import { expectEachMessageOnce, expectLatencyBack, expectMixesHealed, faultLine } from './test-support/heal-expect.js';
 
 const EPOCH_MS = 5_000;
 const available = dockerAvailable();
@@ -37,9 +38,7 @@ describe.runIf(available || process.env.CI)('self-healing in the docker runtime:
     f = healSummary(t).faults[0] as FaultSummary;
     // Kept for a look when an assertion fails (the testnet itself is already down).
     writeFileSync(join(dir, 'heal-timeline.json'), JSON.stringify(t));
-    process.stderr.write(
-      `heal-docker: killed ${f.targets.join(', ')} in epoch ${f.record.killEpoch}, healed in ${f.epochsToHeal ?? '—'} epochs; p50 ${f.preMedianMs.toFixed(1)} → ${f.postMedianMs.toFixed(1)} ms (×${f.ratio.toFixed(2)})\n`,
-    );
+    process.stderr.write(`heal-docker: ${faultLine(f)}\n`);
   }, 240_000);
   afterAll(async () => {
     await downDocker(dir).catch(() => {});
@@ -48,28 +47,14 @@ describe.runIf(available || process.env.CI)('self-healing in the docker runtime:
 
   it('every message arrives exactly once', () => {
     expect(t.messages.length).toBeGreaterThan(2 * t.phaseMessages);
-    const bad = t.messages.filter((m) => m.deliveries !== 1 || m.error !== undefined);
-    expect(bad.map((m) => `#${m.seq} ${m.phase}: ${m.deliveries} deliveries${m.error ? `, ${m.error}` : ''}`)).toEqual(
-      [],
-    );
+    expectEachMessageOnce(t);
   });
 
   it('two dead mixes are out of the active set within two epochs, the standby mixes in', () => {
-    expect(f.kind).toBe('mixes');
-    expect(f.targets).toHaveLength(2);
-    expect(f.record.timedOut).toBeUndefined();
-    expect(f.epochsToHeal).toBeGreaterThanOrEqual(1);
-    expect(f.epochsToHeal).toBeLessThanOrEqual(2);
-    const after = f.record.activeAfter ?? [];
-    for (const dead of f.targets) expect(after).not.toContain(dead);
-    expect(f.record.standbyBefore).toHaveLength(2);
-    for (const standby of f.record.standbyBefore) expect(after).toContain(standby);
-    expect(after).toHaveLength(6);
+    expectMixesHealed(f);
   });
 
   it(`latency is back within ${Math.round((LATENCY_TOLERANCE - 1) * 100)}% of its pre-fault median`, () => {
-    const post = t.messages.filter((m) => m.phase === 'mixes:post' && m.receivedAt !== undefined);
-    expect(post.length).toBeGreaterThanOrEqual(t.phaseMessages);
-    expect(f.postMedianMs).toBeLessThanOrEqual(f.preMedianMs * LATENCY_TOLERANCE);
+    expectLatencyBack(t, f);
   });
 });

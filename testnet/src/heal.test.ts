@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HealTimeline, runHealScenario } from './heal.js';
 import { type FaultSummary, type HealSummary, healSummary, LATENCY_TOLERANCE } from './heal-summary.js';
+import { expectEachMessageOnce, expectLatencyBack, expectMixesHealed, faultLine } from './test-support/heal-expect.js';
 import { downTestnet } from './testnet.js';
 
 const EPOCH_MS = 5_000;
@@ -20,15 +21,13 @@ describe('self-healing: mixes, a gateway and the directory killed while messages
   let t: HealTimeline;
   let s: HealSummary;
   const fault = (kind: string) => s.faults.find((f) => f.kind === kind) as FaultSummary;
-  const line = (f: FaultSummary) =>
-    `${f.kind}: killed ${f.targets.join(', ')} in epoch ${f.record.killEpoch}, healed in ${f.epochsToHeal ?? '—'} epochs; p50 ${f.preMedianMs.toFixed(1)} → ${f.postMedianMs.toFixed(1)} ms (×${f.ratio.toFixed(2)})${f.record.timedOut ? `; timed out: ${f.record.timedOut}` : ''}`;
 
   beforeAll(async () => {
     t = await runHealScenario({ dir, epochMs: EPOCH_MS, log: (l) => process.stderr.write(`heal: ${l}\n`) });
     s = healSummary(t);
     // Kept for a look when an assertion fails (the testnet itself is already down).
     writeFileSync(join(dir, 'heal-timeline.json'), JSON.stringify(t));
-    for (const f of s.faults) process.stderr.write(`heal: ${line(f)}\n`);
+    for (const f of s.faults) process.stderr.write(`heal: ${faultLine(f)}\n`);
   }, 600_000);
   afterAll(async () => {
     await downTestnet(dir);
@@ -37,24 +36,11 @@ describe('self-healing: mixes, a gateway and the directory killed while messages
 
   it('every message arrives exactly once', () => {
     expect(s.messages).toBeGreaterThan(6 * t.phaseMessages);
-    const bad = t.messages.filter((m) => m.deliveries !== 1 || m.error !== undefined);
-    expect(bad.map((m) => `#${m.seq} ${m.phase}: ${m.deliveries} deliveries${m.error ? `, ${m.error}` : ''}`)).toEqual(
-      [],
-    );
+    expectEachMessageOnce(t);
   });
 
   it('two dead mixes are out of the active set within two epochs, the standby mixes in', () => {
-    const f = fault('mixes');
-    expect(f.targets).toHaveLength(2);
-    expect(f.record.timedOut).toBeUndefined();
-    expect(f.epochsToHeal).toBeGreaterThanOrEqual(1);
-    expect(f.epochsToHeal).toBeLessThanOrEqual(2);
-    const after = f.record.activeAfter ?? [];
-    for (const dead of f.targets) expect(after).not.toContain(dead);
-    expect(f.record.standbyBefore).toHaveLength(2);
-    for (const standby of f.record.standbyBefore) expect(after).toContain(standby);
-    // Every layer is whole again: 3 × 2 active.
-    expect(after).toHaveLength(6);
+    expectMixesHealed(fault('mixes'));
   });
 
   it('the sender moves to another gateway; the dead one is out of the active set within two epochs', () => {
@@ -84,10 +70,6 @@ describe('self-healing: mixes, a gateway and the directory killed while messages
   });
 
   it(`latency is back within ${Math.round((LATENCY_TOLERANCE - 1) * 100)}% of its pre-fault median after each fault`, () => {
-    for (const f of s.faults) {
-      const post = t.messages.filter((m) => m.phase === `${f.kind}:post` && m.receivedAt !== undefined);
-      expect(post.length).toBeGreaterThanOrEqual(t.phaseMessages);
-      expect(f.postMedianMs, line(f)).toBeLessThanOrEqual(f.preMedianMs * LATENCY_TOLERANCE);
-    }
+    for (const f of s.faults) expectLatencyBack(t, f);
   });
 });
