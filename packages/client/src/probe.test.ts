@@ -1,57 +1,21 @@
 /** Probe clients on real relays (in this process): a probe comes back over a live route, and only then. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createGateway, createMixNode, generateNodeKeys, parseNodeConfig } from '@mixnet/node';
 import { encodeNodeAddress, type RouteNode } from '@mixnet/sphinx';
-import type { TopologyGateway } from '@mixnet/sphinx/wire';
+import { routeHop, type TopologyGateway } from '@mixnet/sphinx/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProbeClient, type ProbeClient } from './probe.js';
-import { joinMesh } from './test-support/relays.js';
+import { startGateway, startMix } from './test-support/relays.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mixnet-probe-'));
 const stops: (() => Promise<void>)[] = [];
 let mix: RouteNode;
 let gateways: TopologyGateway[] = [];
 let client: ProbeClient;
 
-async function relay(id: string, role: 'mix' | 'gateway') {
-  const keys = {
-    sphinxPrivateKeyFile: join(dir, id, 'sphinx.key'),
-    identityPrivateKeyFile: join(dir, id, 'identity.key'),
-  };
-  const pub = generateNodeKeys(keys);
-  const common = {
-    id,
-    listen: { host: '127.0.0.1', port: 0 },
-    keys,
-    dataDir: join(dir, id),
-    workers: 0,
-    log: { level: 'silent' },
-  };
-  const config = parseNodeConfig(
-    role === 'mix' ? { ...common, role, layer: 1 } : { ...common, role, websocket: { host: '127.0.0.1', port: 0 } },
-  );
-  const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
-  const { port, websocketPort } = (await node.start()) as { port: number; websocketPort?: number };
-  joinMesh(node, { id, address: `127.0.0.1:${port}`, role });
-  stops.push(() => node.stop());
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-  return {
-    hop: { address: encodeNodeAddress({ host: '127.0.0.1', port }), publicKey: pub.sphinxPublicKey },
-    gateway: {
-      id,
-      address: `127.0.0.1:${port}`,
-      sphinxKey: hex(pub.sphinxPublicKey),
-      identityKey: hex(pub.identityPublicKey),
-      clientUrl: `ws://127.0.0.1:${websocketPort}`,
-    },
-  };
-}
-
 beforeAll(async () => {
-  mix = (await relay('mix-1', 'mix')).hop;
-  gateways = [(await relay('gw-1', 'gateway')).gateway, (await relay('gw-2', 'gateway')).gateway];
+  const m = await startMix('mix-1', 1);
+  mix = routeHop(m.entry);
+  const gws = [await startGateway('gw-1'), await startGateway('gw-2')];
+  stops.push(m.stop, ...gws.map((g) => g.stop));
+  gateways = gws.map((g) => g.entry);
   client = createProbeClient({ gateway: gateways[0] as TopologyGateway, muMs: 1 });
   await client.ready;
 }, 30_000);

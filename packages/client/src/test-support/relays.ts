@@ -25,7 +25,7 @@ export interface RunningRelay<E extends TopologyNode> {
  * of every other (a directory would tell them; these tests have none, or a test one).
  */
 const mesh: { node: { membership: Membership }; member: MembershipNode }[] = [];
-export function joinMesh(node: { membership: Membership }, member: MembershipNode): void {
+function joinMesh(node: { membership: Membership }, member: MembershipNode): void {
   mesh.push({ node, member });
   const all = mesh.map((m) => m.member);
   for (const m of mesh) m.node.membership.update(all);
@@ -41,59 +41,34 @@ function keysFor(base: string, id: string) {
   return { keys, pub: generateNodeKeys(keys) };
 }
 
-export async function startMix(id: string, layer: number): Promise<RunningRelay<TopologyNode>> {
+/** A relay of either role, started on loopback with fresh keys, and a member of the mesh. */
+async function startRelay(id: string, role: 'mix' | 'gateway', layer = 1) {
   const base = dir();
   const { keys, pub } = keysFor(base, id);
-  const config = parseNodeConfig({
-    role: 'mix',
+  const common = { id, listen: { host: '127.0.0.1', port: 0 }, keys, dataDir: join(base, id, 'data'), workers: 0 };
+  const config = parseNodeConfig(
+    role === 'mix'
+      ? { ...common, role, layer, log: { level: 'silent' } }
+      : { ...common, role, websocket: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } },
+  );
+  const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
+  const { port, websocketPort } = (await node.start()) as { port: number; websocketPort?: number };
+  joinMesh(node, { id, address: `127.0.0.1:${port}`, role });
+  const entry: TopologyNode = {
     id,
-    layer,
-    listen: { host: '127.0.0.1', port: 0 },
-    keys,
-    dataDir: join(base, id, 'data'),
-    workers: 0,
-    log: { level: 'silent' },
-  });
-  if (config.role !== 'mix') throw new Error('unreachable');
-  const node = await createMixNode(config);
-  const { port } = await node.start();
-  joinMesh(node, { id, address: `127.0.0.1:${port}`, role: 'mix' });
-  return {
-    entry: {
-      id,
-      address: `127.0.0.1:${port}`,
-      sphinxKey: hex.encode(pub.sphinxPublicKey),
-      identityKey: hex.encode(pub.identityPublicKey),
-    },
-    stop: () => node.stop(),
+    address: `127.0.0.1:${port}`,
+    sphinxKey: hex.encode(pub.sphinxPublicKey),
+    identityKey: hex.encode(pub.identityPublicKey),
   };
+  return { entry, websocketPort, stop: () => node.stop() };
+}
+
+export async function startMix(id: string, layer: number): Promise<RunningRelay<TopologyNode>> {
+  const { entry, stop } = await startRelay(id, 'mix', layer);
+  return { entry, stop };
 }
 
 export async function startGateway(id: string): Promise<RunningRelay<TopologyGateway>> {
-  const base = dir();
-  const { keys, pub } = keysFor(base, id);
-  const config = parseNodeConfig({
-    role: 'gateway',
-    id,
-    listen: { host: '127.0.0.1', port: 0 },
-    websocket: { host: '127.0.0.1', port: 0 },
-    keys,
-    dataDir: join(base, id, 'data'),
-    workers: 0,
-    log: { level: 'silent' },
-  });
-  if (config.role !== 'gateway') throw new Error('unreachable');
-  const node = await createGateway(config);
-  const { port, websocketPort } = await node.start();
-  joinMesh(node, { id, address: `127.0.0.1:${port}`, role: 'gateway' });
-  return {
-    entry: {
-      id,
-      address: `127.0.0.1:${port}`,
-      sphinxKey: hex.encode(pub.sphinxPublicKey),
-      identityKey: hex.encode(pub.identityPublicKey),
-      clientUrl: `ws://127.0.0.1:${websocketPort}`,
-    },
-    stop: () => node.stop(),
-  };
+  const { entry, websocketPort, stop } = await startRelay(id, 'gateway');
+  return { entry: { ...entry, clientUrl: `ws://127.0.0.1:${websocketPort}` }, stop };
 }
