@@ -89,7 +89,8 @@ describe('directory with real relays', () => {
     // Once it scores 0 it is no companion: the others' next round is clean.
     await directory.runMonitorRound();
     const at = Date.now();
-    for (const n of directory.nodes()) if (n.kind === 'node' && n.id !== victim) expect(n.score, n.id).toBeGreaterThan(0);
+    for (const n of directory.nodes())
+      if (n.kind === 'node' && n.id !== victim) expect(n.score, n.id).toBeGreaterThan(0);
 
     const after = await until(
       async () => {
