@@ -17,6 +17,8 @@ export interface Marker {
   label?: string;
   color?: string;
   dashed?: boolean;
+  /** Shades from `x` to `until` (an interval: a fault that lasts), labelled the same way. */
+  until?: number;
 }
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -59,6 +61,10 @@ function chart(
   }
   for (const m of markers) {
     const mx = x(m.x).toFixed(1);
+    if (m.until !== undefined)
+      out.push(
+        `<rect x="${mx}" y="${M.t}" width="${Math.max(1, x(m.until) - x(m.x)).toFixed(1)}" height="${H}" fill="${m.color ?? '#999'}" fill-opacity="0.12"/>`,
+      );
     out.push(
       `<line x1="${mx}" y1="${M.t}" x2="${mx}" y2="${M.t + H}" stroke="${m.color ?? '#999'}"${m.dashed ? ' stroke-dasharray="3,3"' : ' stroke-width="1.5"'}/>`,
     );
@@ -127,7 +133,8 @@ export function timelineSvg(
   markers: readonly Marker[],
   yMax?: number,
 ): string {
-  const xMax = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])), ...markers.map((m) => m.x)) * 1.02;
+  const xMax =
+    Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])), ...markers.map((m) => m.until ?? m.x)) * 1.02;
   const top = yMax ?? Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1]))) * 1.1;
   const curves = series.map((s) => ({
     label: s.label,
