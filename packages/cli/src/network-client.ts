@@ -63,15 +63,43 @@ export function resolveNetwork(f: NetworkFlags): Network {
   return { state, directory, topologyPath: state.topologyPath };
 }
 
-/** One stderr line per outage or move: the command's own output stays clean. */
+const RETRANSMIT_REASONS = {
+  'ack-timeout': 'no acknowledgement within the timeout',
+  'gateway-moved': 'we moved gateway, so acks would go to the old one',
+  'reply-stalled': 'the reply stopped coming',
+} as const;
+
+const WAITING_FOR = {
+  gateway: () => 'for a gateway connection',
+  'send-queue': () => 'in the send queue',
+  acks: (pending: number, of: number) => `for the acknowledgement of ${pending} of ${of} fragment(s)`,
+  reply: () => 'for the reply',
+} as const;
+
+/** The stderr line for a client event (undefined: nothing worth saying). */
+export function describeEvent(e: ClientEvent): string | undefined {
+  switch (e.type) {
+    case 'directory-unreachable':
+      return `directory unreachable (${e.reason}), keeping ${e.epoch === undefined ? 'the topology file' : `epoch ${e.epoch}`}`;
+    case 'document-refused':
+      return `refused a topology document: ${e.message}`;
+    case 'gateway-changed':
+      return `gateway ${e.from} ${e.reason}, moved to ${e.to} (address ${e.address})`;
+    case 'retransmit':
+      return e.fragment === 'reply'
+        ? `reply to request ${e.messageId.slice(0, 8)} asked for again (attempt ${e.attempt}): ${RETRANSMIT_REASONS[e.reason]}`
+        : `message ${e.messageId.slice(0, 8)} fragment ${e.fragment} sent again (attempt ${e.attempt}): ${RETRANSMIT_REASONS[e.reason]}`;
+    case 'slow':
+      return `${e.waitingFor === 'reply' ? 'request' : 'message'} ${e.messageId.slice(0, 8)} still waiting after ${(e.elapsedMs / 1000).toFixed(1)} s, ${WAITING_FOR[e.waitingFor](e.pending, e.fragments)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** One stderr line per outage, move, retransmission or slow message: the command's own output stays clean. */
 function reportEvent(e: ClientEvent): void {
-  if (e.type === 'directory-unreachable')
-    process.stderr.write(
-      `mixnet: directory unreachable (${e.reason}), keeping ${e.epoch === undefined ? 'the topology file' : `epoch ${e.epoch}`}\n`,
-    );
-  else if (e.type === 'document-refused') process.stderr.write(`mixnet: refused a topology document: ${e.message}\n`);
-  else if (e.type === 'gateway-changed')
-    process.stderr.write(`mixnet: gateway ${e.from} ${e.reason}, moved to ${e.to} (address ${e.address})\n`);
+  const line = describeEvent(e);
+  if (line) process.stderr.write(`mixnet: ${line}\n`);
 }
 
 export async function connectClient(

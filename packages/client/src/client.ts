@@ -32,6 +32,7 @@ import { createReplies, type RequestOptions } from './replies.js';
 import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
+import type { ProgressEvent } from './progress.js';
 import { createLivePlanner, type TopologySource } from './topology.js';
 import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';
@@ -79,7 +80,9 @@ export type ClientEvent =
   /** We registered with another gateway: our address is now `address`. */
   | { type: 'gateway-changed'; from: string; to: string; reason: GatewayMoveReason; address: string }
   /** Our gateway should be left, but no other would take us: we stay and try again. */
-  | { type: 'gateway-move-failed'; from: string; reason: GatewayMoveReason; tried: string[] };
+  | { type: 'gateway-move-failed'; from: string; reason: GatewayMoveReason; tried: string[] }
+  /** A fragment sent again and why; a message (or request) still waiting after 2 s, and for what. */
+  | ProgressEvent;
 
 export interface TopologyStatus {
   source: 'directory' | 'static';
@@ -218,8 +221,8 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       return ourGateway();
     },
   };
-  const sender = createSender(core);
-  const replies = createReplies(core, sender, replyLimits);
+  const sender = createSender(core, { onProgress: emitEvent, connected: () => !!link?.connected });
+  const replies = createReplies(core, sender, replyLimits, emitEvent);
   const gatewayLink = createGatewayLink({
     identitySecret,
     gateway,

@@ -36,6 +36,7 @@ export type { Recipient } from './recipient.js';
 export { AddressError, formatRecipient, parseRecipient } from './recipient.js';
 export type { RetentionBudget } from './retention.js';
 export { createRetentionBudget, ReplyRefusedError } from './retention.js';
+export type { ProgressEvent, RetransmitReason, WaitingFor } from './progress.js';
 export { MessageTooLargeError } from './sender.js';
 export type {
   ServiceProvider,

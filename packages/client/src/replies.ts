@@ -13,6 +13,7 @@ import { openReply, PAYLOAD_SIZE, REPLY_CAPACITY, type ReplyContent, sealReply }
 import { type Fragment, splitMessage } from './fragment.js';
 import { encodeMessage, type IndexedSurb, MAX_SURBS_PER_MESSAGE, type Message } from './message.js';
 import { createReassembler } from './reassembly.js';
+import { type ProgressSink, SLOW_AFTER_MS } from './progress.js';
 import type { Recipient } from './recipient.js';
 import { type ReplyLimits, ReplyRefusedError } from './retention.js';
 import { replyKey } from './seal.js';
@@ -34,6 +35,8 @@ interface Outstanding {
   acked: boolean;
   lastProgress: number;
   nudges: number;
+  started: number;
+  slowAt?: number;
   /** We moved to another gateway while this request was unacknowledged: fresh SURBs once it is. */
   moved: boolean;
   timer: NodeJS.Timeout;
@@ -71,7 +74,12 @@ export interface Replies {
 
 const MAX_NUDGES = 5;
 
-export function createReplies(core: ClientCore, sender: Sender, limits: Required<ReplyLimits>): Replies {
+export function createReplies(
+  core: ClientCore,
+  sender: Sender,
+  limits: Required<ReplyLimits>,
+  onProgress: ProgressSink = () => {},
+): Replies {
   const outstanding = new Map<string, Outstanding>();
   const bySurb = new Map<string, { req: Outstanding; index: number }>();
   const incoming = new Map<string, Incoming>();
@@ -187,6 +195,7 @@ export function createReplies(core: ClientCore, sender: Sender, limits: Required
           identifiers: [],
           acked: false,
           lastProgress: performance.now(),
+          started: performance.now(),
           nudges: 0,
           moved: false,
           timer: setTimeout(() => {
@@ -298,8 +307,21 @@ export function createReplies(core: ClientCore, sender: Sender, limits: Required
         }
       }
       for (const req of outstanding.values()) {
+        // Unacknowledged requests are the sender's to report; acknowledged ones wait for their reply.
+        if (req.acked && now - req.started >= SLOW_AFTER_MS && now - (req.slowAt ?? 0) >= SLOW_AFTER_MS) {
+          req.slowAt = now;
+          onProgress({
+            type: 'slow',
+            messageId: req.hexId,
+            elapsedMs: Math.round(now - req.started),
+            waitingFor: 'reply',
+            pending: 0,
+            fragments: 0,
+          });
+        }
         if (!req.acked || now - req.lastProgress < stallMs || req.nudges >= MAX_NUDGES) continue;
         req.nudges++;
+        onProgress({ type: 'retransmit', messageId: req.hexId, fragment: 'reply', attempt: req.nudges + 1, reason: 'reply-stalled' });
         req.lastProgress = now;
         const missing = reassembler.missing(req.id);
         topUp(req, missing ? missing.length : core.traffic.replySurbs, missing ?? 'all');

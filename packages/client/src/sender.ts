@@ -9,6 +9,7 @@ import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
 import { type Fragment, splitMessage } from './fragment.js';
+import { type ProgressSink, type RetransmitReason, SLOW_AFTER_MS } from './progress.js';
 import type { Recipient } from './recipient.js';
 import { sealPublicKey } from './seal.js';
 
@@ -53,6 +54,8 @@ interface Outbound {
   resolve(r: SendResult): void;
   reject(err: Error): void;
   fragments: number;
+  /** When the last `slow` event for it went out. */
+  slowAt?: number;
 }
 
 interface InFlight {
@@ -82,7 +85,14 @@ export interface Sender {
   resendUnacked(): number;
 }
 
-export function createSender(core: ClientCore): Sender {
+export interface SenderProgress {
+  onProgress?: ProgressSink;
+  /** Whether a gateway connection is up now (for `slow`'s waitingFor). */
+  connected?: () => boolean;
+}
+
+export function createSender(core: ClientCore, progress: SenderProgress = {}): Sender {
+  const emit = progress.onProgress ?? (() => {});
   const byAck = new Map<string, InFlight>();
   const inFlight = new Set<InFlight>();
 
@@ -140,7 +150,7 @@ export function createSender(core: ClientCore): Sender {
           acked(f);
           return;
         }
-        f.timer = setTimeout(() => retransmit(f), core.retransmitAfterMs);
+        f.timer = setTimeout(() => retransmit(f, 'ack-timeout'), core.retransmitAfterMs);
         f.timer.unref();
       },
     });
@@ -163,7 +173,7 @@ export function createSender(core: ClientCore): Sender {
     }
   };
 
-  const retransmit = (f: InFlight) => {
+  const retransmit = (f: InFlight, reason: RetransmitReason) => {
     if (f.acked || f.out.done) return;
     if (f.attempts >= core.traffic.maxAttempts) {
       fail(
@@ -172,6 +182,7 @@ export function createSender(core: ClientCore): Sender {
       );
       return;
     }
+    emit({ type: 'retransmit', messageId: f.out.id, fragment: f.fragment.index, attempt: f.attempts + 1, reason });
     enqueue(f);
   };
 
@@ -216,6 +227,27 @@ export function createSender(core: ClientCore): Sender {
     },
     sweep(now) {
       for (const [id, f] of byAck) if (f.ackedAt !== undefined && now - f.ackedAt > 120_000) byAck.delete(id);
+      const outs = new Map<Outbound, InFlight[]>();
+      for (const f of inFlight) outs.set(f.out, [...(outs.get(f.out) ?? []), f]);
+      for (const [out, frags] of outs) {
+        if (out.done || now - out.started < SLOW_AFTER_MS || now - (out.slowAt ?? 0) < SLOW_AFTER_MS) continue;
+        out.slowAt = now;
+        const pending = frags.filter((f) => !f.acked);
+        const waitingFor =
+          progress.connected && !progress.connected()
+            ? 'gateway'
+            : pending.some((f) => f.queued || f.attempts === 0)
+              ? 'send-queue'
+              : 'acks';
+        emit({
+          type: 'slow',
+          messageId: out.id,
+          elapsedMs: Math.round(now - out.started),
+          waitingFor,
+          pending: pending.length,
+          fragments: out.fragments,
+        });
+      }
     },
     abort(err) {
       const outs = new Set([...inFlight].map((f) => f.out));
@@ -226,7 +258,7 @@ export function createSender(core: ClientCore): Sender {
       for (const f of inFlight) {
         if (f.acked || f.queued || f.out.done || f.attempts === 0) continue;
         clearTimeout(f.timer);
-        retransmit(f);
+        retransmit(f, 'gateway-moved');
         n++;
       }
       return n;
