@@ -67,7 +67,11 @@ export function delivered(records: readonly MessageRecord[]): MessageRecord[] {
 function metricVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {
   return (spec.metrics ?? []).map((m) => {
     const ids = f.resolve(m.on);
-    const labels = m.labels ? `{${Object.entries(m.labels).map(([k, v]) => `${k}="${v}"`).join(',')}}` : '';
+    const labels = m.labels
+      ? `{${Object.entries(m.labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(',')}}`
+      : '';
     const name = `${m.metric}${labels} on ${m.on.join(', ')}`;
     let before = 0;
     let after = 0;
@@ -99,7 +103,12 @@ function activeSetVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {
       const from = step?.epoch ?? f.documents[0]?.epoch;
       const name = `${id} out of the active set`;
       if (from === undefined) {
-        out.push({ expectation: name, pass: false, expected: `within ${o.withinEpochs} epochs`, actual: 'no epoch seen' });
+        out.push({
+          expectation: name,
+          pass: false,
+          expected: `within ${o.withinEpochs} epochs`,
+          actual: 'no epoch seen',
+        });
         continue;
       }
       const by = from + o.withinEpochs;
@@ -108,7 +117,9 @@ function activeSetVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {
         expectation: name,
         pass: out1 !== undefined,
         expected: `by epoch ${by} (fault in ${from})`,
-        actual: out1 ? `out in epoch ${out1.epoch}` : `still active through epoch ${Math.min(by, f.documents.at(-1)?.epoch ?? from)}`,
+        actual: out1
+          ? `out in epoch ${out1.epoch}`
+          : `still active through epoch ${Math.min(by, f.documents.at(-1)?.epoch ?? from)}`,
       });
     }
   }
@@ -132,7 +143,12 @@ export function evaluate(spec: ExpectSpec, f: RunFacts): Verdict[] {
   }
   if (spec.noDuplicates) {
     const twice = f.records.filter((r) => r.deliveries > 1).length;
-    verdicts.push({ expectation: 'no message delivered twice', pass: twice === 0, expected: '0', actual: String(twice) });
+    verdicts.push({
+      expectation: 'no message delivered twice',
+      pass: twice === 0,
+      expected: '0',
+      actual: String(twice),
+    });
   }
   if (spec.deliveryRatio !== undefined) {
     const ratio = sent ? got.length / sent : 0;

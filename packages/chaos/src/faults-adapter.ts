@@ -3,8 +3,9 @@
  * /admin/faults on the metrics port, loopback allowed) and process signals. One seam, so the
  * engine does not care whether a node runs as a process or a container.
  */
-import type { FaultRule } from './fault-rule.js';
+
 import { readState, type TestnetState } from '@mixnet/testnet';
+import type { FaultRule } from './fault-rule.js';
 
 export interface FaultControl {
   /** Replaces the node's whole rule set. */
@@ -27,7 +28,8 @@ async function admin(url: string, method: 'PUT' | 'DELETE', body?: unknown): Pro
     ...(body ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(3_000),
   });
-  if (!res.ok) throw new Error(`${method} ${url}/admin/faults answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(`${method} ${url}/admin/faults answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
 }
 
 function signal(dir: string, id: string, sig: NodeJS.Signals): void {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type Scenario, scenarioSchema, type Step } from './scenario-schema.js';
+import { type Scenario, type Step, scenarioSchema } from './scenario-schema.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -24,9 +24,7 @@ export class ScenarioError extends Error {
 type Path = readonly PropertyKey[];
 
 export function formatPath(path: Path): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
 /** The YAML node at `path`, or the deepest one on the way (a missing key points at its parent). */
@@ -73,8 +71,7 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
   }
   const root = doc.contents as Node | null;
   const errorAt = (path: Path, reason: string, keyName?: string): ScenarioError => {
-    const target =
-      (keyName ? keyAt(root, path.slice(0, -1), keyName) : undefined) ?? nodeAt(root, path).node ?? root;
+    const target = (keyName ? keyAt(root, path.slice(0, -1), keyName) : undefined) ?? nodeAt(root, path).node ?? root;
     const { line, col } = where(target?.range?.[0] ?? 0);
     return new ScenarioError(formatPath(path), reason, line, col, file);
   };

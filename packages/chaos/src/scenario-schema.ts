@@ -32,12 +32,10 @@ const duration = z.string().transform((v, ctx) => {
 export const SELECTOR =
   /^(?:[a-z][a-z0-9-]*|mix of layer \d+|mixes of layer \d+|all mixes|all gateways|all nodes|gateway of (?:sender|receiver)|@[a-z][a-z0-9-]*)$/;
 
-const selector = z
-  .string()
-  .refine((s) => SELECTOR.test(s), {
-    message:
-      'must be a node id (mix-2-1, gateway-1), "mix of layer N", "mixes of layer N", "all mixes", "all gateways", "all nodes", "gateway of sender|receiver" or "@name"',
-  });
+const selector = z.string().refine((s) => SELECTOR.test(s), {
+  message:
+    'must be a node id (mix-2-1, gateway-1), "mix of layer N", "mixes of layer N", "all mixes", "all gateways", "all nodes", "gateway of sender|receiver" or "@name"',
+});
 const selectors = z.union([selector, z.array(selector).min(1)]).transform((s) => (Array.isArray(s) ? s : [s]));
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -90,7 +88,13 @@ export const trafficSchema = z
   })
   .strict();
 
-const base = { at: duration, as: z.string().regex(/^[a-z][a-z0-9-]*$/).optional() };
+const base = {
+  at: duration,
+  as: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .optional(),
+};
 const lasting = { ...base, for: duration.optional() };
 const linkScope = { on: selectors, peers: selectors.optional(), direction: z.enum(['in', 'out', 'both']).optional() };
 
@@ -164,9 +168,7 @@ export const expectSchema = z
     p50Latency: duration.optional(),
     metrics: z.array(metricExpectation).optional(),
     /** Nodes no longer in the directory's active set within N epochs of the step that named them. */
-    outOfActiveSet: z
-      .array(z.object({ node: selectors, withinEpochs: int(1, 20).default(2) }).strict())
-      .optional(),
+    outOfActiveSet: z.array(z.object({ node: selectors, withinEpochs: int(1, 20).default(2) }).strict()).optional(),
   })
   .strict();
 

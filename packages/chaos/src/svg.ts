@@ -39,10 +39,14 @@ export function scenarioSvg(
   // The top: a little above the slowest delivered message, at least 1 s; lost ones sit on it.
   const top = Math.max(1_000, quantile(lat, 1) || 0) * 1.1;
   const series: XySeries[] = [
-    { label: 'delivered', points: got.map((r) => [(r.sentAt - startedAt) / 1000, (r.receivedAt as number) - r.sentAt]) },
+    {
+      label: 'delivered',
+      points: got.map((r) => [(r.sentAt - startedAt) / 1000, (r.receivedAt as number) - r.sentAt]),
+    },
   ];
   const lost = records.filter((r) => r.receivedAt === undefined);
-  if (lost.length) series.push({ label: 'not delivered', points: lost.map((r) => [(r.sentAt - startedAt) / 1000, top]) });
+  if (lost.length)
+    series.push({ label: 'not delivered', points: lost.map((r) => [(r.sentAt - startedAt) / 1000, top]) });
   return timelineSvg(
     `chaos: ${name}`,
     'send time (s from the traffic start)',

@@ -6,8 +6,8 @@
  */
 import { controlNode } from '@mixnet/testnet';
 import type { StepRecord } from './expectations.js';
-import type { FaultControl } from './faults-adapter.js';
 import type { FaultRule } from './fault-rule.js';
+import type { FaultControl } from './faults-adapter.js';
 import type { Step } from './scenario-schema.js';
 import { resolve, type SelectorContext } from './selectors.js';
 
@@ -84,7 +84,10 @@ export function startTimeline(o: TimelineOptions): Timeline {
         sleep(forMs).then(async () => {
           rec.endMs = Date.now() - started;
           for (const t of targets) {
-            rules.set(t, (rules.get(t) ?? []).filter((r) => r.id !== id));
+            rules.set(
+              t,
+              (rules.get(t) ?? []).filter((r) => r.id !== id),
+            );
             await pushRules(t).catch(() => {});
           }
         }),

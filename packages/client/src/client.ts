@@ -25,6 +25,7 @@ import {
 } from './gateway-link.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
+import type { ProgressEvent } from './progress.js';
 import { pick } from './random.js';
 import { createReassembler } from './reassembly.js';
 import { formatRecipient, parseRecipient, type Recipient } from './recipient.js';
@@ -32,7 +33,6 @@ import { createReplies, type RequestOptions } from './replies.js';
 import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
-import type { ProgressEvent } from './progress.js';
 import { createLivePlanner, type TopologySource } from './topology.js';
 import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';

@@ -30,13 +30,13 @@ export { DEFAULT_ALLOWED_METHODS, RelayErrorCode, relayJsonRpc } from './json-rp
 export { ClientOptionsError, DEFAULT_TRAFFIC } from './options.js';
 export type { ProbeClient, ProbeClientOptions } from './probe.js';
 export { createProbeClient } from './probe.js';
+export type { ProgressEvent, RetransmitReason, WaitingFor } from './progress.js';
 export type { Eip1193RequestArguments, MixnetEip1193Provider, MixnetProviderOptions } from './provider.js';
 export { createMixnetProvider, mixnetTransport, ProviderRpcError } from './provider.js';
 export type { Recipient } from './recipient.js';
 export { AddressError, formatRecipient, parseRecipient } from './recipient.js';
 export type { RetentionBudget } from './retention.js';
 export { createRetentionBudget, ReplyRefusedError } from './retention.js';
-export type { ProgressEvent, RetransmitReason, WaitingFor } from './progress.js';
 export { MessageTooLargeError } from './sender.js';
 export type {
   ServiceProvider,

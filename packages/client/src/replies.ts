@@ -12,8 +12,8 @@ import type { ClientCore } from './core.js';
 import { openReply, PAYLOAD_SIZE, REPLY_CAPACITY, type ReplyContent, sealReply } from './envelope.js';
 import { type Fragment, splitMessage } from './fragment.js';
 import { encodeMessage, type IndexedSurb, MAX_SURBS_PER_MESSAGE, type Message } from './message.js';
-import { createReassembler } from './reassembly.js';
 import { type ProgressSink, SLOW_AFTER_MS } from './progress.js';
+import { createReassembler } from './reassembly.js';
 import type { Recipient } from './recipient.js';
 import { type ReplyLimits, ReplyRefusedError } from './retention.js';
 import { replyKey } from './seal.js';
@@ -321,7 +321,13 @@ export function createReplies(
         }
         if (!req.acked || now - req.lastProgress < stallMs || req.nudges >= MAX_NUDGES) continue;
         req.nudges++;
-        onProgress({ type: 'retransmit', messageId: req.hexId, fragment: 'reply', attempt: req.nudges + 1, reason: 'reply-stalled' });
+        onProgress({
+          type: 'retransmit',
+          messageId: req.hexId,
+          fragment: 'reply',
+          attempt: req.nudges + 1,
+          reason: 'reply-stalled',
+        });
         req.lastProgress = now;
         const missing = reassembler.missing(req.id);
         topUp(req, missing ? missing.length : core.traffic.replySurbs, missing ?? 'all');

@@ -84,9 +84,7 @@ describe('send progress events', () => {
     sender.sweep(t0 + 500);
     expect(events).toEqual([]);
     sender.sweep(t0 + 2_500);
-    expect(events).toEqual([
-      expect.objectContaining({ type: 'slow', waitingFor: 'acks', pending: 1, fragments: 1 }),
-    ]);
+    expect(events).toEqual([expect.objectContaining({ type: 'slow', waitingFor: 'acks', pending: 1, fragments: 1 })]);
     expect((events[0] as { elapsedMs: number }).elapsedMs).toBeGreaterThanOrEqual(2_500);
     sender.sweep(t0 + 3_000);
     expect(events).toHaveLength(1);

@@ -19,7 +19,9 @@ function load(file: string): Scenario {
 }
 
 export function registerChaos(program: Command): void {
-  const chaos = program.command('chaos').description('fault scenarios: faults, traffic and expectations in one YAML file');
+  const chaos = program
+    .command('chaos')
+    .description('fault scenarios: faults, traffic and expectations in one YAML file');
   chaos
     .command('check')
     .description('validate scenario files without starting anything')
@@ -29,9 +31,11 @@ export function registerChaos(program: Command): void {
     });
   chaos
     .command('run')
-    .description('run a scenario: start its network (or use the running one), inject its faults, judge its expectations')
+    .description(
+      'run a scenario: start its network (or use the running one), inject its faults, judge its expectations',
+    )
     .argument('<scenario>', 'scenario YAML file')
-    .option('--state <dir>', 'state folder: the running testnet (network: running), or where to start the scenario\'s')
+    .option('--state <dir>', "state folder: the running testnet (network: running), or where to start the scenario's")
     .option('--out <dir>', 'write <name>.json and <name>.svg (the timeline) here')
     .option('--json', 'print the report as JSON instead of the table')
     .action(async (file: string, f: { state?: string; out?: string; json?: boolean }) => {
@@ -53,11 +57,20 @@ export function registerChaos(program: Command): void {
             stepTable(report.steps) || '  (no faults)',
             '',
             verdictTable(report.verdicts),
-            ...(f.out ? ['', `report: ${resolve(f.out, `${report.scenario}.json`)}`, `timeline: ${resolve(f.out, `${report.scenario}.svg`)}`] : []),
+            ...(f.out
+              ? [
+                  '',
+                  `report: ${resolve(f.out, `${report.scenario}.json`)}`,
+                  `timeline: ${resolve(f.out, `${report.scenario}.svg`)}`,
+                ]
+              : []),
             '',
           ].join('\n'),
         );
       }
-      if (!report.pass) throw new CliError(`scenario ${report.scenario}: ${report.verdicts.filter((v) => !v.pass).length} expectation(s) failed`);
+      if (!report.pass)
+        throw new CliError(
+          `scenario ${report.scenario}: ${report.verdicts.filter((v) => !v.pass).length} expectation(s) failed`,
+        );
     });
 }
