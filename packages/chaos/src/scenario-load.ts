@@ -75,7 +75,13 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     const { line, col } = where(target?.range?.[0] ?? 0);
     return new ScenarioError(formatPath(path), reason, line, col, file);
   };
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    // An unresolved or runaway alias (`*x`): the YAML parses but does not resolve.
+    throw errorAt([], `not valid YAML: ${(err as Error).message}`);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw errorAt([], 'a scenario is a mapping with name, network, traffic, timeline and expect');
   const r = scenarioSchema.safeParse(value);
@@ -94,12 +100,14 @@ export function loadScenario(file: string): Scenario {
   return parseScenario(readFileSync(file, 'utf8'), file);
 }
 
-const selectorsOf = (s: Step): string[] => {
-  const out: string[] = [];
-  for (const k of ['kill', 'stop', 'start', 'pause', 'resume', 'restart', 'partition', 'clear', 'on', 'peers', 'from'])
-    out.push(...(((s as Record<string, unknown>)[k] as string[] | undefined) ?? []));
-  return out;
-};
+const SELECTOR_KEYS = ['kill', 'stop', 'start', 'pause', 'resume', 'restart', 'partition', 'clear', 'on', 'peers', 'from'];
+
+/** The step's selector fields: key and value. */
+const selectorsOf = (s: Step): [string, string[]][] =>
+  SELECTOR_KEYS.flatMap((k) => {
+    const v = (s as Record<string, unknown>)[k];
+    return Array.isArray(v) ? [[k, v as string[]] as [string, string[]]] : [];
+  });
 
 /** Node ids a planned network will have (mix-L-N, gateway-G and the fixed ones). */
 export function plannedIds(n: Exclude<Scenario['network'], 'running'>): Set<string> {
@@ -132,8 +140,10 @@ function crossCheck(s: Scenario): { path: Path; reason: string } | undefined {
   for (const [i, step] of s.timeline.entries()) {
     if (step.at > s.traffic.duration)
       return { path: ['timeline', i, 'at'], reason: `after the traffic's end (duration ${s.traffic.duration} ms)` };
-    const bad = checkSelectors(selectorsOf(step), ['timeline', i, step.action]);
-    if (bad) return bad;
+    for (const [key, list] of selectorsOf(step)) {
+      const bad = checkSelectors(list, ['timeline', i, key]);
+      if (bad) return bad;
+    }
     if (step.action === 'outage' && step.outage === 'chain' && s.network !== 'running' && !s.network.chain)
       return { path: ['timeline', i, 'outage'], reason: 'a chain outage needs `network.chain: true`' };
     if (step.as) names.add(step.as);
