@@ -8,11 +8,13 @@
  * round-robin over the layers. The layer is only the generated layout: the directory reshuffles the
  * active mixes into layers every epoch.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateNodeKeys } from '@mixnet/node';
 import type { Topology } from '@mixnet/sphinx/wire';
 import { announceMsFor, directoryConfig, writeDirectorySecrets } from './directory-files.js';
+import { assignRegions, geoRules, type LatencyModel } from './geo.js';
 import { type ProcessEntry, paths, type TestnetState } from './layout.js';
 import { freePort } from './ports.js';
 
@@ -45,6 +47,18 @@ export interface TestnetPlan {
   trace?: string;
   /** Per-hop link emulation (latency, jitter, loss), for experiments. */
   emulation?: { latencyMs?: number; jitterMs?: number; lossRate?: number };
+  /** 'geo': nodes in regions, inter-region delays on every link (geo.ts); default 'none'. */
+  latency?: LatencyModel;
+}
+
+/** The mix and gateway ids a plan generates, in generation order. */
+export function relayIds(plan: TestnetPlan): string[] {
+  const ids: string[] = [];
+  for (let l = 1; l <= plan.layers; l++) for (let n = 1; n <= plan.nodesPerLayer; n++) ids.push(`mix-${l}-${n}`);
+  for (let s = 0; s < plan.standby; s++)
+    ids.push(`mix-${(s % plan.layers) + 1}-${plan.nodesPerLayer + Math.floor(s / plan.layers) + 1}`);
+  for (let g = 1; g <= plan.gateways; g++) ids.push(`gateway-${g}`);
+  return ids;
 }
 
 /** Where one process listens (`listenHost`) and is reached (`host`): loopback ports, or a container's IP. */
@@ -126,6 +140,13 @@ export async function generateTestnet(
   const processes: ProcessEntry[] = [];
   const topology: Topology = { layers: [], gateways: [], serviceProviders: [] };
   const admission: string[] = [];
+  // One admin token for the nodes' /admin/faults: the CLI's copy here, each node's in its key folder
+  // (a container mounts only its own), all 0600.
+  const adminToken = randomBytes(32).toString('hex');
+  mkdirSync(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const adminTokenFile = join(dir, 'keys', 'admin.token');
+  writeFileSync(adminTokenFile, `${adminToken}\n`, { mode: 0o600, flag: 'wx' });
+  const regions = plan.latency === 'geo' ? assignRegions(relayIds(plan)) : undefined;
 
   // The directory first: everything else is configured with its URL and key.
   let directory: TestnetState['directory'];
@@ -182,6 +203,13 @@ export async function generateTestnet(
       identityPrivateKeyFile: join(keyDir, 'identity.key'),
     };
     const pub = generateNodeKeys(keys);
+    const tokenFile = join(keyDir, 'admin.token');
+    writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o600, flag: 'wx' });
+    const faults = regions ? geoRules(id, regions) : [];
+    const links = {
+      ...(plan.emulation ? { emulation: plan.emulation } : {}),
+      ...(faults.length > 0 ? { faults } : {}),
+    };
     const config = {
       role,
       id,
@@ -197,7 +225,8 @@ export async function generateTestnet(
       log: { level: plan.logLevel },
       // The members it forwards to and takes packets from: every mix and gateway (issue 14 #1).
       network: { topologyFile: rel(p.topology) },
-      ...(plan.emulation ? { links: { emulation: plan.emulation } } : {}),
+      ...(Object.keys(links).length > 0 ? { links } : {}),
+      admin: { tokenFile: rel(tokenFile) },
       ...nodeDirectory,
       ...(plan.trace ? { trace: { dir: rel(plan.trace), topologyFile: rel(p.topology) } } : {}),
       ...(role === 'mix'
@@ -217,6 +246,7 @@ export async function generateTestnet(
       id,
       role,
       ...(layer ? { layer } : {}),
+      ...(regions?.has(id) ? { region: regions.get(id) } : {}),
       address,
       metricsUrl: `http://${ep.host}:${metricsPort}`,
       ...(websocketPort ? { url: `ws://${ep.host}:${websocketPort}` } : {}),
@@ -308,6 +338,8 @@ export async function generateTestnet(
       : {}),
     mu: plan.mu,
     topologyPath: p.topology,
+    nodeAdminTokenFile: adminTokenFile,
+    ...(plan.latency === 'geo' ? { latency: 'geo' as const } : {}),
     ...(chainUrl ? { chainUrl } : {}),
     ...(serviceProvider ? { serviceProvider } : {}),
     ...(plan.trace ? { trace: plan.trace } : {}),

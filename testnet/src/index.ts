@@ -19,8 +19,22 @@ export {
 } from './directory-api.js';
 export type { ExperimentOptions, ExperimentResult } from './experiment.js';
 export { runExperiment } from './experiment.js';
+export type { FaultRule, FaultsAnswer, NodeFaultsResult, ProcessFaultResult } from './faults.js';
+export {
+  checkFaultRules,
+  clearNodeFaults,
+  FaultRuleError,
+  getNodeFaults,
+  pauseNode,
+  relayIdsOf,
+  restartNode,
+  resumeNode,
+  setNodeFaults,
+} from './faults.js';
 export type { GeneratedTestnet, TestnetPlan } from './generate.js';
-export { checkPlan, generateTestnet, PlanError } from './generate.js';
+export { checkPlan, generateTestnet, PlanError, relayIds } from './generate.js';
+export type { LatencyModel, Region } from './geo.js';
+export { assignRegions, geoRules, oneWayMs, REGIONS, RTT_MS } from './geo.js';
 export type { DocumentRecord, FaultRecord, HealFault, HealOptions, HealTimeline } from './heal.js';
 export { runHealScenario } from './heal.js';
 export type { FaultSummary, HealSummary } from './heal-summary.js';

@@ -22,6 +22,8 @@ export interface ProcessEntry {
   id: string;
   role: Role;
   layer?: number;
+  /** Its region under `--latency geo` (geo.ts). */
+  region?: string;
   /** host:port of its packet listener (mixes, gateways). */
   address?: string;
   /** Where its health and metrics are served. */
@@ -59,6 +61,10 @@ export interface TestnetState {
    * it is published); without: the generated layout.
    */
   topologyPath: string;
+  /** The token of the nodes' /admin/faults (0600), for `testnet fault` from any shell or container host. */
+  nodeAdminTokenFile?: string;
+  /** The latency model of `up` (absent: none). */
+  latency?: 'geo';
   /** The directory every process and client learns the network from (absent: static topology only). */
   directory?: { url: string; publicKey: string; adminTokenFile?: string };
   chainUrl?: string;

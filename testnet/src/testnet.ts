@@ -206,6 +206,7 @@ export function stripUndefined(o: object): Partial<TestnetPlan> {
     'workers',
     'logLevel',
     'emulation',
+    'latency',
   ];
   const out: Record<string, unknown> = {};
   const alias = (o as { activePerLayer?: number }).activePerLayer;

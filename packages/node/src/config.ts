@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { faultRuleSchema } from './faults.js';
 
 /** pino's levels. */
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -65,6 +66,8 @@ const common = {
         .strict()
         .default({ initialMs: 50, maxMs: 5_000 }),
       emulation: emulation.optional(),
+      /** Fault rules in force from the start (faults.ts), e.g. the testnet's wide-area latencies. */
+      faults: z.array(faultRuleSchema).max(1_000).optional(),
     })
     .strict()
     .default({
@@ -111,6 +114,14 @@ const common = {
   /** Trace mode (ANONYMITY.md §1): a JSON line per packet into `dir`; node names from the topology. */
   trace: z
     .object({ dir: z.string().min(1), topologyFile: z.string().min(1) })
+    .strict()
+    .optional(),
+  /**
+   * The admin routes on the metrics port (/admin/faults): from loopback, or with this file's token
+   * as `Authorization: Bearer` (the file must be 0600).
+   */
+  admin: z
+    .object({ tokenFile: z.string().min(1) })
     .strict()
     .optional(),
   log: z
@@ -294,6 +305,7 @@ export function loadNodeConfig(path: string): NodeConfig {
   config.dataDir = abs(config.dataDir);
   if (config.role === 'mix' && config.cover?.topologyFile) config.cover.topologyFile = abs(config.cover.topologyFile);
   if (config.network) config.network = { topologyFile: abs(config.network.topologyFile) };
+  if (config.admin) config.admin = { tokenFile: abs(config.admin.tokenFile) };
   if (config.trace) config.trace = { dir: abs(config.trace.dir), topologyFile: abs(config.trace.topologyFile) };
   return config;
 }

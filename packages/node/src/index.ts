@@ -18,12 +18,16 @@ export type {
   DocumentListener,
 } from './directory-agent.js';
 export { createDirectoryAgent } from './directory-agent.js';
+export type { FaultsAnswer, RouteHandler } from './fault-admin.js';
+export { createFaultAdmin, FAULTS_PATH } from './fault-admin.js';
+export type { FaultDirection, FaultRule, FaultTable, FaultTableOptions, LinkEffect } from './faults.js';
+export { createFaultTable, faultRuleSchema, faultRulesBodySchema, mergeEffects } from './faults.js';
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
 export type { NodeKeys } from './keys.js';
-export { generateNodeKeys, KeyFileError, loadNodeKeys, readKey, writeKey } from './keys.js';
+export { generateNodeKeys, KeyFileError, loadNodeKeys, readKey, readTokenFile, writeKey } from './keys.js';
 export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';
-export { createLink, createLinkPool } from './link.js';
+export { createLink, createLinkPool, emulationRule } from './link.js';
 export type { Logger } from './logger.js';
 export { createLogger } from './logger.js';
 export type { Membership, MembershipNode, MembershipOptions } from './membership.js';

@@ -24,21 +24,32 @@ export interface NodeKeys {
 }
 
 /** Reads a 32-byte hex key file, refusing one that group or others can read. */
-export function readKey(path: string): Uint8Array {
+/** A private file's text, trimmed; refused when group or others may read it. */
+function readPrivateText(path: string, what: string): string {
   let mode: number;
   try {
     mode = statSync(path).mode;
   } catch (err) {
-    throw new KeyFileError(`${path}: cannot read key file: ${(err as Error).message}`);
+    throw new KeyFileError(`${path}: cannot read ${what}: ${(err as Error).message}`);
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    throw new KeyFileError(
-      `${path}: key file is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
-    );
+    throw new KeyFileError(`${path}: ${what} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
   }
-  const text = readFileSync(path, 'utf8').trim();
+  return readFileSync(path, 'utf8').trim();
+}
+
+export function readKey(path: string): Uint8Array {
+  const text = readPrivateText(path, 'key file');
   if (!/^[0-9a-f]{64}$/.test(text)) throw new KeyFileError(`${path}: expected 32 bytes of lowercase hex`);
   return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+/** An admin token (admin.tokenFile): one word of at least 16 characters, in a 0600 file. */
+export function readTokenFile(path: string): string {
+  const text = readPrivateText(path, 'token file');
+  if (text.length < 16 || /\s/.test(text))
+    throw new KeyFileError(`${path}: the admin token must be one word of at least 16 characters`);
+  return text;
 }
 
 export function writeKey(path: string, key: Uint8Array): void {

@@ -70,7 +70,8 @@ function link(opts: LinkOptions): Link & { drops: Record<DropReason, number>; st
     queue_full: 0,
     queue_bytes: 0,
     expired: 0,
-    emulated_loss: 0,
+    fault_loss: 0,
+    fault_partition: 0,
     closed: 0,
     departed: 0,
   };
@@ -337,8 +338,8 @@ describe('link emulation', () => {
     const n = 2_000;
     for (const i of range(0, n)) l.send(packet(i));
     await l.flush(5_000);
-    await waitFor(() => rx.seqs.length === n - l.drops.emulated_loss);
-    const measured = l.drops.emulated_loss / n;
+    await waitFor(() => rx.seqs.length === n - l.drops.fault_loss);
+    const measured = l.drops.fault_loss / n;
     expect(Math.abs(measured - lossRate)).toBeLessThan(0.03); // ~3.4 sigma
     expect(rx.seqs).toEqual([...rx.seqs].sort((a, b) => a - b));
     console.info(`emulated loss: configured ${lossRate}, measured ${measured.toFixed(4)} over ${n} packets`);

@@ -2,12 +2,23 @@
  * The outbound side of node ↔ node TCP (ARCHITECTURE.md, "Wire between processes"): one long-lived
  * connection per next hop, opened on first use and reopened with exponential backoff; a bounded
  * FIFO queue while the hop is down or slow; backpressure from `write()`/'drain'; writes batched
- * with cork/uncork once per tick; and user-space link emulation (latency, jitter, loss) because the
- * kernel here has no netem. `createLinkPool` keeps one such link per host:port.
+ * with cork/uncork once per tick; and user-space link faults (faults.ts: latency, jitter, loss,
+ * corruption, bandwidth cap, partition) because the kernel here has no netem. `createLinkPool` keeps
+ * one such link per host:port.
  */
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encodeFrame, FRAME_HEADER_SIZE, FrameKind } from '@mixnet/sphinx/wire';
+import {
+  corruptPacket,
+  createFaultTable,
+  createTokenBucket,
+  type FaultRule,
+  type FaultTable,
+  type LinkEffect,
+  NO_EFFECT,
+  type TokenBucket,
+} from './faults.js';
 import { createFifo } from './link-fifo.js';
 
 export const DEFAULT_MAX_QUEUE = 10_000;
@@ -35,6 +46,7 @@ export interface Backoff {
   jitter?: number;
 }
 
+/** Static emulation (the config's links.emulation): the first rule of the link's fault table. */
 export interface LinkEmulation {
   latencyMs?: number;
   jitterMs?: number;
@@ -44,7 +56,28 @@ export interface LinkEmulation {
   random?: () => number;
 }
 
-export type DropReason = 'queue_full' | 'queue_bytes' | 'expired' | 'emulated_loss' | 'closed' | 'departed';
+/** The fault rule that static emulation stands for (outbound, every link). */
+export function emulationRule(e: LinkEmulation): FaultRule {
+  return {
+    id: 'emulation',
+    direction: 'out',
+    ...(e.latencyMs ? { latencyMs: e.latencyMs } : {}),
+    ...(e.jitterMs ? { jitterMs: e.jitterMs } : {}),
+    ...(e.lossRate ? { lossRate: e.lossRate } : {}),
+  };
+}
+
+export type DropReason =
+  | 'queue_full'
+  | 'queue_bytes'
+  | 'expired'
+  | 'fault_loss'
+  | 'fault_partition'
+  | 'closed'
+  | 'departed';
+
+/** A bandwidth cap lets this long a burst through at full speed. */
+const BANDWIDTH_BURST_MS = 20;
 
 /** A byte budget that several links share: frames count from queueing until handed to the socket. */
 export interface QueueBudget {
@@ -67,7 +100,14 @@ export interface LinkOptions {
   maxQueueAgeMs?: number;
   /** default { initialMs: 50, maxMs: 5_000 } */
   backoff?: Backoff;
+  /** shorthand for `faults` with one base rule (emulationRule); ignored when `faults` is given */
   emulation?: LinkEmulation;
+  /** live fault rules (shared by a pool's links); matched by `peer` */
+  faults?: FaultTable;
+  /** the hop's node id, for fault rules naming peers (may be unknown until membership has it) */
+  peer?: () => string | undefined;
+  /** for seeded experiments (loss, jitter, corruption); default emulation.random, else Math.random */
+  random?: () => number;
   /** `count` is the number of packets dropped by this event (1, or the whole queue at close) */
   onDrop?: (reason: DropReason, count: number) => void;
   onStateChange?: (state: LinkState) => void;
@@ -112,11 +152,14 @@ export function createLink(opts: LinkOptions): Link {
   const maxAgeMs = opts.maxQueueAgeMs ?? DEFAULT_MAX_QUEUE_AGE_MS;
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
   const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const random = opts.emulation?.random ?? Math.random;
-  const latencyMs = opts.emulation?.latencyMs ?? 0;
-  const jitterMs = opts.emulation?.jitterMs ?? 0;
-  const lossRate = opts.emulation?.lossRate ?? 0;
-  const delayed = latencyMs > 0 || jitterMs > 0;
+  const random = opts.random ?? opts.emulation?.random ?? Math.random;
+  const faults =
+    opts.faults ?? (opts.emulation ? createFaultTable({ base: [emulationRule(opts.emulation)] }) : undefined);
+  // The effect of the fault rules on this link, recomputed when the table changes.
+  let effect: LinkEffect = NO_EFFECT;
+  let effectVersion = -1;
+  let effectPeer: string | undefined;
+  let bucket: TokenBucket | undefined;
 
   // Emulated latency: packets wait here, sorted by due time (dues never decrease), behind one timer.
   const held = createFifo<Held>();
@@ -138,7 +181,8 @@ export function createLink(opts: LinkOptions): Link {
     queue_full: 0,
     queue_bytes: 0,
     expired: 0,
-    emulated_loss: 0,
+    fault_loss: 0,
+    fault_partition: 0,
     closed: 0,
     departed: 0,
   };
@@ -156,8 +200,30 @@ export function createLink(opts: LinkOptions): Link {
     opts.onStateChange?.(next);
   }
 
-  function hold(frame: Uint8Array, at: number): void {
-    const delay = Math.max(0, latencyMs + (random() * 2 - 1) * jitterMs);
+  function currentEffect(table: FaultTable): LinkEffect {
+    if (effectVersion !== table.version || effectPeer === undefined) {
+      const peer = opts.peer?.();
+      if (effectVersion !== table.version || peer !== effectPeer) {
+        effect = table.effect(peer, 'out');
+        effectVersion = table.version;
+        effectPeer = peer;
+      }
+    }
+    return effect;
+  }
+
+  /** Bandwidth cap, then latency ± jitter: how long a frame waits before it is written. */
+  function delayOf(e: LinkEffect, bytes: number, at: number): number {
+    let wait = 0;
+    if (Number.isFinite(e.bandwidthBps)) {
+      if (bucket?.rate !== e.bandwidthBps)
+        bucket = createTokenBucket(e.bandwidthBps, (e.bandwidthBps * BANDWIDTH_BURST_MS) / 1000, at);
+      wait = bucket.take(bytes, at);
+    }
+    return Math.max(0, wait + e.latencyMs + (random() * 2 - 1) * e.jitterMs);
+  }
+
+  function hold(frame: Uint8Array, at: number, delay: number): void {
     // Never let a short delay overtake a long one: links keep order, jitter or not.
     const due = Math.max(lastDue, at + delay);
     lastDue = due;
@@ -310,17 +376,28 @@ export function createLink(opts: LinkOptions): Link {
   return {
     send(packet, framed) {
       if (state === 'closed') return drop('closed', 1);
-      if (lossRate > 0 && random() < lossRate) return drop('emulated_loss', 1);
+      // The one check a node without fault rules makes.
+      const e = faults?.active ? currentEffect(faults) : NO_EFFECT;
+      if (e !== NO_EFFECT) {
+        if (e.partition) return drop('fault_partition', 1);
+        if (e.lossRate > 0 && random() < e.lossRate) return drop('fault_loss', 1);
+      }
       if (held.length + queue.length >= maxQueue) return drop('queue_full', 1);
       if (budget.bytes + (framed?.length ?? packet.length + FRAME_OVERHEAD) > budget.max) return drop('queue_bytes', 1);
+      // Packets still held (rules just cleared) keep their place: nothing overtakes them.
+      const delayed = e.delayed || held.length > 0;
       // A ready-made frame is a view into a worker's whole outcome batch. Going out now or soon it
       // costs nothing; one that may wait long (hop down, emulated latency, a long queue) is copied
       // so that a backlog cannot keep thousands of batches alive.
       const soon = !delayed && state === 'connected' && queue.length < MAX_PINNING_FRAMES;
-      const frame = framed ? (soon ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
+      let frame = framed ? (soon ? framed : framed.slice()) : encodeFrame(FrameKind.Packet, packet);
+      if (e.corruptRate > 0 && random() < e.corruptRate) {
+        if (frame === framed) frame = framed.slice();
+        corruptPacket(frame.subarray(FRAME_OVERHEAD), random);
+      }
       budget.bytes += frame.length;
       const at = performance.now();
-      if (delayed) hold(frame, at);
+      if (delayed) hold(frame, at, e.delayed ? delayOf(e, frame.length, at) : 0);
       else {
         queue.push(frame);
         queuedAt.push(at);
@@ -404,15 +481,20 @@ export interface LinkPool {
   readonly queuedBytes: number;
 }
 
-export type LinkPoolOptions = Omit<LinkOptions, 'host' | 'port' | 'budget'> & {
+export type LinkPoolOptions = Omit<LinkOptions, 'host' | 'port' | 'budget' | 'peer'> & {
   /** bytes queued across all links; default DEFAULT_MAX_QUEUED_BYTES */
   maxQueuedBytes?: number;
+  /** the node id at host:port (membership), for fault rules naming peers */
+  peerOf?: (host: string, port: number) => string | undefined;
 };
 
 /** One Link per host:port, created on first use and kept until its hop departs or the pool closes. */
 export function createLinkPool(opts: LinkPoolOptions): LinkPool {
   const links = new Map<string, Link>();
-  const { maxQueuedBytes, ...linkOpts } = opts;
+  const { maxQueuedBytes, peerOf, ...linkOpts } = opts;
+  // One table for all links, so an emulation shorthand is not one table per link.
+  if (linkOpts.faults === undefined && linkOpts.emulation)
+    linkOpts.faults = createFaultTable({ base: [emulationRule(linkOpts.emulation)] });
   const budget: QueueBudget = { bytes: 0, max: maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES };
   let closed = false;
   // Expiry of frames queued for hops that are down (a live link expires as it writes).
@@ -435,7 +517,14 @@ export function createLinkPool(opts: LinkPoolOptions): LinkPool {
       const key = keyOf(to);
       let link = links.get(key);
       if (link === undefined) {
-        link = createLink({ ...linkOpts, budget, host: to.host, port: to.port });
+        const { host, port } = to;
+        link = createLink({
+          ...linkOpts,
+          budget,
+          host,
+          port,
+          ...(peerOf ? { peer: () => peerOf(host, port) } : {}),
+        });
         links.set(key, link);
       }
       link.send(packet, frame);

@@ -24,6 +24,8 @@ export interface Membership {
   allowsNextHop(host: string, port: number): boolean;
   /** Whether an inbound peer IP belongs to a member (for the packet port's inbound filter). */
   isMemberHost(ip: string): boolean;
+  /** The node id of a current or in-grace member at host:port (fault rules name peers by id). */
+  idOf(host: string, port: number): string | undefined;
   readonly size: number;
   /** Called when members leave for good (after grace), so links to them can be closed. */
   onDeparted(cb: (departed: readonly { host: string; port: number }[]) => void): void;
@@ -66,6 +68,8 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
   const grace = new Map<string, { host: string; port: number; until: number }>();
   /** host → how many current or in-grace endpoints it has. */
   const hostRefs = new Map<string, number>();
+  /** "host port" → node id, for current and in-grace members. */
+  let ids = new Map<string, string>();
   const departedListeners: ((d: readonly Endpoint[]) => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -83,6 +87,7 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
     for (const [key, g] of grace) {
       if (g.until <= t) {
         grace.delete(key);
+        ids.delete(key);
         ref(g.host, -1);
         gone.push({ host: g.host, port: g.port });
       } else next = Math.min(next, g.until);
@@ -100,10 +105,12 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
     update(nodes, updateOpts = {}) {
       const graceMs = Math.max(0, updateOpts.graceMs ?? DEFAULT_GRACE_MS);
       const next = new Map<string, Set<number>>();
+      const nextIds = new Map<string, string>();
       let count = 0;
       for (const n of nodes) {
         const { host, port } = parseHostPort(n.address);
         const h = canonicalHost(host);
+        nextIds.set(`${h} ${port}`, n.id);
         let ports = next.get(h);
         if (ports === undefined) {
           ports = new Set();
@@ -122,6 +129,8 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
             grace.set(key, { host, port, until });
             ref(host, 1);
           }
+          const id = ids.get(key);
+          if (id !== undefined) nextIds.set(key, id);
           ref(host, -1);
         }
       }
@@ -134,6 +143,7 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
         }
       }
       current = next;
+      ids = nextIds;
       size = count;
       sweep();
     },
@@ -143,6 +153,10 @@ export function createMembership(opts: MembershipOptions = {}): Membership {
       if (grace.size === 0) return false;
       const g = grace.get(`${host} ${port}`);
       return g !== undefined && g.until > now();
+    },
+
+    idOf(host, port) {
+      return ids.get(`${host} ${port}`);
     },
 
     isMemberHost(ip) {

@@ -2,7 +2,7 @@
  * Prometheus metrics of one node (prom-client), in a registry of its own so several nodes can
  * share a process (tests), served with a health check on the node's metrics port.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type DropReason =
@@ -26,7 +26,9 @@ export type DropReason =
   | 'scheduler_full'
   /** Sphinx versions 1 and 257, refused unless allowLegacyVersions (#13). */
   | 'legacy_version'
-  | 'emulated_loss'
+  /** Live link faults (faults.ts, issue 17): a loss rule, a partition. */
+  | 'fault_loss'
+  | 'fault_partition'
   | 'closed'
   | 'mailbox_full'
   /** Mailbox caps over all clients, and final-hop packets for addresses never seen here (#4). */
@@ -49,6 +51,7 @@ export interface MetricSources {
   mailboxMessages: () => number;
   registered: () => number;
   pendingWrites: () => number;
+  faultRules: () => number;
 }
 
 export function createNodeMetrics(labels: { role: string; id: string }) {
@@ -63,6 +66,7 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
     mailboxMessages: () => 0,
     registered: () => 0,
     pendingWrites: () => 0,
+    faultRules: () => 0,
   };
   const sampled = (name: string, help: string, source: keyof MetricSources) =>
     new Gauge({
@@ -136,6 +140,7 @@ export function createNodeMetrics(labels: { role: string; id: string }) {
       'Messages whose mailbox write failed, kept in memory for a retry',
       'pendingWrites',
     ),
+    faultRules: sampled('mixnet_fault_rules', 'Link fault rules in force (config and live)', 'faultRules'),
     mailboxWriteErrors: new Counter({
       name: 'mixnet_mailbox_write_errors_total',
       help: 'Mailbox writes that failed (the message is retried or counted as dropped)',
@@ -202,6 +207,8 @@ export interface ObservabilityEndpoints {
   contentType?: string;
   /** GET /health: 200 when ok, else 503, with `body` as JSON. */
   health(): { ok: boolean; body: Record<string, unknown> };
+  /** Other routes (the node's /admin/faults): true if it took the request. */
+  route?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** GET /metrics and GET /health on their own port, for every process the project runs. */
@@ -219,7 +226,7 @@ export async function serveObservability(
     } else if (req.url === '/health') {
       const { ok, body } = endpoints.health();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    } else {
+    } else if (!endpoints.route?.(req, res)) {
       res.writeHead(404).end('not found\n');
     }
   });
@@ -237,10 +244,12 @@ export function serveMetrics(
   metrics: NodeMetrics,
   listen: { host: string; port: number },
   health: () => Record<string, unknown>,
+  route?: ObservabilityEndpoints['route'],
 ): ReturnType<typeof serveObservability> {
   return serveObservability(listen, {
     metrics: () => metrics.registry.metrics(),
     contentType: metrics.registry.contentType,
     health: () => ({ ok: true, body: health() }),
+    ...(route ? { route } : {}),
   });
 }

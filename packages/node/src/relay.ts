@@ -6,9 +6,11 @@ import { mkdirSync } from 'node:fs';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import type { DirectoryAgent } from './directory-agent.js';
+import { createFaultAdmin } from './fault-admin.js';
+import { createFaultTable, type FaultTable } from './faults.js';
 import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
-import { loadNodeKeys, type NodeKeys } from './keys.js';
-import { createLinkPool, type LinkPool } from './link.js';
+import { loadNodeKeys, type NodeKeys, readTokenFile } from './keys.js';
+import { createLinkPool, emulationRule, type LinkPool } from './link.js';
 import { createLogger, type Logger, throttledWarn } from './logger.js';
 import { createMembership, type Membership } from './membership.js';
 import { loadTopologyMembers } from './membership-topology.js';
@@ -48,6 +50,8 @@ export interface Relay {
   logger: Logger;
   metrics: NodeMetrics;
   links: LinkPool;
+  /** Link faults: the config's (links.emulation, links.faults) and those set at run time. */
+  faults: FaultTable;
   /**
    * The network's members: the only next hops `forward` takes and the only hosts the packet port
    * serves. Loaded from `network.topologyFile` at start; the directory will call `update` later.
@@ -95,16 +99,23 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   };
   const sphinx = createRelayKeys({ config, keys, logger, metrics });
 
+  // Static emulation is the first base rule of the same table live faults go into.
+  const faults = createFaultTable({
+    base: [...(config.links.emulation ? [emulationRule(config.links.emulation)] : []), ...(config.links.faults ?? [])],
+  });
+  const adminToken = config.admin ? readTokenFile(config.admin.tokenFile) : undefined;
+  const membership = createMembership();
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
     maxQueuedBytes: config.links.maxQueuedBytes,
     maxQueueAgeMs: config.links.maxQueueAgeMs,
     backoff: config.links.backoff,
     hello: config.id,
-    ...(config.links.emulation ? { emulation: config.links.emulation } : {}),
+    faults,
+    peerOf: (host, port) => membership.idOf(host, port),
     onDrop: (reason, count) => drop(reason, count),
   });
-  const membership = createMembership();
+  metrics.sources.faultRules = () => faults.base.length + faults.rules().length;
   membership.onDeparted((hops) => void links.closeLinks(hops));
   metrics.sources.members = () => membership.size;
   metrics.sources.linkQueue = () => links.queued;
@@ -169,6 +180,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
     logger,
     metrics,
     links,
+    faults,
     membership,
     get address() {
       return address;
@@ -250,6 +262,11 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         onError: throttledWarn(logger, 'packet server error'),
         onPacket: (packet, _from, peer) => {
           metrics.received.inc();
+          if (faults.active) {
+            const e = faults.effect(peer, 'in');
+            if (e.partition) return drop('fault_partition');
+            if (e.lossRate > 0 && Math.random() < e.lossRate) return drop('fault_loss');
+          }
           ingest(packet, peer);
         },
         onBadFrame: (code, from) => {
@@ -261,7 +278,8 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       const bound = await server.listen();
       if (!config.announce) address = encodeNodeAddress({ host: config.listen.host, port: bound.port });
       if (config.metrics) {
-        metricsServer = await serveMetrics(metrics, config.metrics, health);
+        const route = createFaultAdmin({ table: faults, ...(adminToken ? { token: adminToken } : {}), logger });
+        metricsServer = await serveMetrics(metrics, config.metrics, health, route);
       }
       logger.info(
         {
@@ -290,6 +308,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
       await links.close();
       await sphinx.close();
       await metricsServer?.close();
+      faults.close();
       await tracer?.close();
       logger.info('stopped');
     },

@@ -27,6 +27,7 @@ import {
   usageError,
 } from '../output.js';
 import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
+import { registerTestnetFaults } from './testnet-faults.js';
 
 interface UpFlags {
   layers: string;
@@ -46,6 +47,7 @@ interface UpFlags {
   workers: string;
   mixCover: string;
   loss?: string;
+  latency: string;
   trace?: string;
 }
 
@@ -134,6 +136,11 @@ export function registerTestnet(program: Command): void {
     .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
     .option('--mix-cover <hz>', 'loop cover rate of each mix in packets/s (Loopix λ_M), 0 = off', '0')
     .option('--loss <rate>', 'emulated packet loss on every hop (0–1), for experiments')
+    .option(
+      '--latency <model>',
+      'none, or geo: nodes in 6 regions with inter-region delays (testnet/README.md)',
+      'none',
+    )
     .option('--trace <dir>', 'trace mode: every node and the service provider write JSON lines here (ANONYMITY.md)')
     .option('--state <dir>', 'state folder (default .mixnet/testnet)')
     .option('--detach', 'return once ready and leave the network running')
@@ -142,6 +149,9 @@ export function registerTestnet(program: Command): void {
       const dir = stateDir(f.state);
       if (f.runtime !== 'process' && f.runtime !== 'docker')
         throw usageError(`--runtime must be process or docker, got "${f.runtime}"`);
+      const latency = f.latency.toLowerCase();
+      if (latency !== 'none' && latency !== 'geo')
+        throw usageError(`--latency must be none or geo, got "${f.latency}"`);
       const loss = f.loss === undefined ? undefined : parseNumberFlag(f.loss, '--loss', { min: 0, max: 1 });
       const heartbeat = progressWithHeartbeat();
       const options = {
@@ -162,6 +172,7 @@ export function registerTestnet(program: Command): void {
         workers: parseIntFlag(f.workers, '--workers', { min: 0, max: 64 }),
         mixCoverHz: parseNumberFlag(f.mixCover, '--mix-cover', { min: 0, max: 10_000 }),
         ...(loss !== undefined ? { emulation: { lossRate: loss } } : {}),
+        ...(latency === 'geo' ? { latency: 'geo' as const } : {}),
         ...(f.trace ? { trace: resolve(f.trace) } : {}),
         onProgress: heartbeat.report,
       };
@@ -254,4 +265,5 @@ export function registerTestnet(program: Command): void {
     });
 
   registerTestnetControl(testnet);
+  registerTestnetFaults(testnet);
 }

@@ -33,3 +33,23 @@ export async function readBodyCapped(res: Response, max: number): Promise<Capped
   }
   return { bytes: concatBytes(...chunks) };
 }
+
+/**
+ * The same bound for a request body read as a byte stream (a Node IncomingMessage is one):
+ * `{ over }` once past `max`, or at once if the declared length (content-length) is over it.
+ */
+export async function readStreamCapped(
+  source: AsyncIterable<Uint8Array>,
+  max: number,
+  declaredLength?: number,
+): Promise<CappedBody> {
+  if (declaredLength !== undefined && declaredLength > max) return { over: declaredLength };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) return { over: total };
+    chunks.push(chunk);
+  }
+  return { bytes: concatBytes(...chunks) };
+}

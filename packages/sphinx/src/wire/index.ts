@@ -2,6 +2,7 @@
 
 /** Byte helpers every package needs the same way (constant-time compare for MACs). */
 export { concatBytes, constantTimeEqual, xorInto } from '../bytes.js';
+export * from './admin-auth.js';
 export * from './capped-body.js';
 export * from './directory-descriptor.js';
 export * from './directory-document.js';
