@@ -1,7 +1,6 @@
 /** @mixnet/chaos: declarative fault scenarios (network, traffic, timeline, expectations) run against a testnet. */
 export type { DocumentSeen, RunFacts, StepRecord, Verdict } from './expectations.js';
 export { evaluate, quantile } from './expectations.js';
-export type { FaultRule } from './fault-rule.js';
 export type { Sample } from './metrics.js';
 export { parseMetrics, sumMetric } from './metrics.js';
 export type { ChaosReport } from './report.js';

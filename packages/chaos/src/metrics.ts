@@ -41,3 +41,21 @@ export async function scrape(metricsUrl: string, timeoutMs = 1_500): Promise<Sam
     return undefined;
   }
 }
+
+/** Per node and reason, how much mixnet_packets_dropped_total grew between two scrapes (non-zero only). */
+export function dropDeltas(
+  before: ReadonlyMap<string, Sample[] | undefined>,
+  after: ReadonlyMap<string, Sample[] | undefined>,
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [id, a] of after) {
+    const b = before.get(id);
+    if (!a || !b) continue;
+    for (const s of a) {
+      if (s.name !== 'mixnet_packets_dropped_total' || !s.labels.reason) continue;
+      const d = s.value - sumMetric(b, s.name, { reason: s.labels.reason });
+      if (d > 0) (out[id] ??= {})[s.labels.reason] = (out[id]?.[s.labels.reason] ?? 0) + d;
+    }
+  }
+  return out;
+}

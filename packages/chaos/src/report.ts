@@ -15,6 +15,8 @@ export interface ChaosReport {
   documents: { epoch: number; seenAt: number; active: string[] }[];
   messages: MessageRecord[];
   chainCount?: number;
+  /** Per node, drops counted during the run by reason (non-zero only): what to write expectations on. */
+  drops: Record<string, Record<string, number>>;
 }
 
 export function verdictTable(verdicts: readonly Verdict[]): string {

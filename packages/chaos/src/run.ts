@@ -13,7 +13,7 @@ import { downTestnet, fetchDocument, readState, type TestnetState, upTestnet } f
 import { type DocumentSeen, evaluate } from './expectations.js';
 import { createFaultControl } from './faults-adapter.js';
 import type { Sample } from './metrics.js';
-import { scrape } from './metrics.js';
+import { dropDeltas, scrape } from './metrics.js';
 import type { ChaosReport } from './report.js';
 import type { Scenario } from './scenario-schema.js';
 import { resolve } from './selectors.js';
@@ -102,7 +102,8 @@ async function startNetwork(s: Scenario, o: ChaosRunOptions, log: (l: string) =>
     mu: n.mu,
     chain: n.chain ? 'hardhat' : 'none',
     logLevel: 'warn',
-    ...(n.latency !== 'none'
+    ...(n.latency === 'geo' ? { latency: 'geo' as const } : {}),
+    ...(typeof n.latency === 'object'
       ? {
           emulation: {
             latencyMs: n.latency.delay,
@@ -215,6 +216,7 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
       steps: tl.records,
       documents: [...watcher.documents],
       messages: records,
+      drops: dropDeltas(metricsBefore, metricsAfter),
       ...(chainCount !== undefined ? { chainCount } : {}),
     };
     if (o.outDir) {

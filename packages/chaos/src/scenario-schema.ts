@@ -50,10 +50,10 @@ export const networkSchema = z
     standbyGateways: int(0, 7).default(0),
     epoch: duration.default(5_000),
     mu: duration.default(10),
-    /** Link emulation on every hop from the start (`none`: loopback speed). */
+    /** Link delays from the start: `none` (loopback speed), `geo` (regions, testnet/src/geo.ts) or fixed emulation. */
     latency: z
       .union([
-        z.literal('none'),
+        z.enum(['none', 'geo']),
         z.object({ delay: duration, jitter: duration.optional(), loss: probability.optional() }).strict(),
       ])
       .default('none'),

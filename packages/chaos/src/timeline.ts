@@ -4,9 +4,8 @@
  * of several steps on one node are merged into the node's one rule set; a failed step is recorded
  * (and shown in the report), it does not stop the run.
  */
-import { controlNode } from '@mixnet/testnet';
+import { controlNode, type FaultRule } from '@mixnet/testnet';
 import type { StepRecord } from './expectations.js';
-import type { FaultRule } from './fault-rule.js';
 import type { FaultControl } from './faults-adapter.js';
 import type { Step } from './scenario-schema.js';
 import { resolve, type SelectorContext } from './selectors.js';
@@ -106,8 +105,10 @@ export function startTimeline(o: TimelineOptions): Timeline {
       case 'restart':
         rec.targets = sel(s.restart);
         for (const t of rec.targets) {
-          await controlNode(o.dir, t, 'stop');
-          await controlNode(o.dir, t, 'start');
+          paused.delete(t);
+          // Live rules are not kept across a restart: forget ours too.
+          rules.delete(t);
+          await o.faults.restart(t);
         }
         return;
       case 'pause':

@@ -56,6 +56,12 @@ export function registerChaos(program: Command): void {
             'timeline:',
             stepTable(report.steps) || '  (no faults)',
             '',
+            `drops: ${
+              Object.entries(report.drops)
+                .map(([id, r]) => `${id} ${Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+                .join('; ') || 'none'
+            }`,
+            '',
             verdictTable(report.verdicts),
             ...(f.out
               ? [
