@@ -3,14 +3,7 @@
  * nodes' /admin/faults with the testnet's token; SIGSTOP/SIGCONT or docker pause). One seam, so
  * the timeline is tested without a network.
  */
-import {
-  clearNodeFaults,
-  type FaultRule,
-  pauseNode,
-  restartNode,
-  resumeNode,
-  setNodeFaults,
-} from '@mixnet/testnet';
+import { clearNodeFaults, type FaultRule, pauseNode, restartNode, resumeNode, setNodeFaults } from '@mixnet/testnet';
 
 export interface FaultControl {
   /** Replaces the node's whole live rule set. */

@@ -155,7 +155,12 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
     log(`traffic: ${t.kind}, ${t.rate}/s for ${t.duration / 1000} s; ${s.timeline.length} steps`);
     if (t.kind === 'messages') traffic = startMessages({ spec: t, senders, receiver: receiver as MixnetClient });
     else {
-      const sp = state.serviceProvider?.id ?? first.topology.serviceProviders[0]?.id;
+      // Its full address (identity@gateway), not its id: an id is looked up in each new document,
+      // and a document that drops the service provider would fail every request at the sender.
+      const listed =
+        first.topology.serviceProviders.find((p) => p.id === state.serviceProvider?.id) ??
+        first.topology.serviceProviders[0];
+      const sp = listed ? `${listed.address}@${listed.gateway}` : undefined;
       if (!sp) throw new ChaosError('relay-tx traffic needs a service provider in the network');
       traffic = await startRelayTx({ spec: t, senders, serviceProvider: sp });
     }

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { parseScenario, ScenarioError } from './scenario-load.js';
 
 const GOOD = `# a comment
@@ -59,10 +59,31 @@ describe('parseScenario', () => {
     ['an unknown field', GOOD.replace('  rate: 5', '  rte: 5'), 'traffic.rte', 9, 3, /unknown field "rte"/],
     ['a missing field', GOOD.replace('  duration: 20s\n', ''), 'traffic.duration', 9, 3, /required/],
     ['a probability above 1', GOOD.replace('loss: 0.1', 'loss: 1.5'), 'timeline[1].loss', 16, 11, /1/],
-    ['two actions in a step', GOOD.replace('    as: victim\n', '    stop: mix-1-1\n'), 'timeline[0]', 12, 5, /kill and stop/],
+    [
+      'two actions in a step',
+      GOOD.replace('    as: victim\n', '    stop: mix-1-1\n'),
+      'timeline[0]',
+      12,
+      5,
+      /kill and stop/,
+    ],
     ['an unknown node', GOOD.replace('on: gateway-1', 'on: gateway-9'), 'timeline[1].on', 17, 9, /no node "gateway-9"/],
-    ['a name used before it is given', GOOD.replace('"@victim"', '"@other"'), 'expect.outOfActiveSet[0].node', 23, 13, /not named/],
-    ['a selector of no form', GOOD.replace('kill: mix of layer 2', 'kill: Mix Two'), 'timeline[0].kill', 13, 11, /node id/],
+    [
+      'a name used before it is given',
+      GOOD.replace('"@victim"', '"@other"'),
+      'expect.outOfActiveSet[0].node',
+      23,
+      13,
+      /not named/,
+    ],
+    [
+      'a selector of no form',
+      GOOD.replace('kill: mix of layer 2', 'kill: Mix Two'),
+      'timeline[0].kill',
+      13,
+      11,
+      /node id/,
+    ],
     ['a step after the traffic', GOOD.replace('at: 8s', 'at: 80s'), 'timeline[1].at', 15, 9, /after the traffic/],
   ])('%s: names the field and its line:column', (_, text, field, line, col, reason) => {
     const e = errorOf(text);
@@ -105,7 +126,10 @@ describe('parseScenario on random input (fast-check)', () => {
   };
 
   it('arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => void outcome(t)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (t) => void outcome(t)),
+      { numRuns: 300 },
+    );
   });
 
   it('the good file with a line replaced, dropped or duplicated', () => {

@@ -100,7 +100,19 @@ export function loadScenario(file: string): Scenario {
   return parseScenario(readFileSync(file, 'utf8'), file);
 }
 
-const SELECTOR_KEYS = ['kill', 'stop', 'start', 'pause', 'resume', 'restart', 'partition', 'clear', 'on', 'peers', 'from'];
+const SELECTOR_KEYS = [
+  'kill',
+  'stop',
+  'start',
+  'pause',
+  'resume',
+  'restart',
+  'partition',
+  'clear',
+  'on',
+  'peers',
+  'from',
+];
 
 /** The step's selector fields: key and value. */
 const selectorsOf = (s: Step): [string, string[]][] =>

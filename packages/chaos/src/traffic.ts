@@ -52,6 +52,9 @@ export async function startRelayTx(o: TrafficOptions & { serviceProvider: string
   const records: MessageRecord[] = [];
   const pending = new Set<Promise<void>>();
   let stopped = false;
+  // A transfer that failed may or may not have reached the chain: until the account's nonce is read
+  // again, later transfers would carry a gap the chain refuses (hardhat automines, it queues nothing).
+  let resync: Promise<void> | undefined;
   const sendOne = async (r: MessageRecord, n: number) => {
     const tx = await account.signTransaction({
       chainId,
@@ -69,11 +72,20 @@ export async function startRelayTx(o: TrafficOptions & { serviceProvider: string
       r.deliveries = 1;
     } catch (err) {
       r.error = (err as Error).message;
+      resync ??= nonceOf().then(
+        (n) => {
+          nonce = n;
+          resync = undefined;
+        },
+        () => {
+          resync = undefined;
+        },
+      );
     }
   };
   const gapMs = 1000 / o.spec.rate;
   const timer = setInterval(() => {
-    if (stopped || pending.size >= 50) return;
+    if (stopped || pending.size >= 50 || resync) return;
     const r: MessageRecord = { seq: records.length, phase: 'run', bytes: 0, sentAt: Date.now(), deliveries: 0 };
     records.push(r);
     const p = sendOne(r, nonce++);

@@ -58,7 +58,12 @@ export function registerChaos(program: Command): void {
             '',
             `drops: ${
               Object.entries(report.drops)
-                .map(([id, r]) => `${id} ${Object.entries(r).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+                .map(
+                  ([id, r]) =>
+                    `${id} ${Object.entries(r)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(' ')}`,
+                )
                 .join('; ') || 'none'
             }`,
             '',
