@@ -53,8 +53,11 @@ function describe(issue: z.core.$ZodIssue): { path: Path; reason: string } {
     const key = issue.keys[0] as string;
     return { path: [...issue.path, key], reason: `unknown field "${key}"` };
   }
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined'))
-    return { path: issue.path, reason: `required (${issue.expected})` };
+  if (issue.code === 'invalid_type') {
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    if (received === 'undefined') return { path: issue.path, reason: `required (${issue.expected})` };
+    return { path: issue.path, reason: `must be a ${issue.expected}${received ? `, not a ${received}` : ''}` };
+  }
   if (issue.code === 'invalid_union') return { path: issue.path, reason: 'not one of the accepted forms' };
   return { path: issue.path, reason: issue.message };
 }
