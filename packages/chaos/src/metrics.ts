@@ -54,7 +54,10 @@ export function dropDeltas(
     for (const s of a) {
       if (s.name !== 'mixnet_packets_dropped_total' || !s.labels.reason) continue;
       const d = s.value - sumMetric(b, s.name, { reason: s.labels.reason });
-      if (d > 0) (out[id] ??= {})[s.labels.reason] = (out[id]?.[s.labels.reason] ?? 0) + d;
+      if (d <= 0) continue;
+      const node = out[id] ?? {};
+      node[s.labels.reason] = (node[s.labels.reason] ?? 0) + d;
+      out[id] = node;
     }
   }
   return out;
