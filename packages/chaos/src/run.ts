@@ -29,6 +29,8 @@ export interface ChaosRunOptions {
   /** Where report.json and timeline.svg go (default: none written). */
   outDir?: string;
   log?: (line: string) => void;
+  /** Aborting (Ctrl-C) ends the traffic at once, undoes the faults and takes down what it started. */
+  signal?: AbortSignal;
 }
 
 export class ChaosError extends Error {
@@ -178,7 +180,14 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
       log,
     });
     timeline = tl;
-    await sleep(t.duration);
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, o.signal?.aborted ? 0 : t.duration);
+      o.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    if (o.signal?.aborted) throw new ChaosError('interrupted: faults undone, nothing judged');
     log(`traffic stopped at ${t.duration / 1000} s; waiting for the last messages and faults`);
     await Promise.all([traffic.stop(t.drain), tl.done]);
     const trafficMs = Date.now() - startedAt;

@@ -40,7 +40,14 @@ export function registerChaos(program: Command): void {
     .option('--json', 'print the report as JSON instead of the table')
     .action(async (file: string, f: { state?: string; out?: string; json?: boolean }) => {
       const scenario = load(file);
+      // Ctrl-C: undo the faults and take the network down before exiting (a second one exits at once).
+      const stop = new AbortController();
+      process.once('SIGINT', () => {
+        progress('interrupted: undoing faults…');
+        stop.abort();
+      });
       const report = await runScenario({
+        signal: stop.signal,
         scenario,
         file,
         ...(f.state ? { stateDir: f.state } : {}),
