@@ -25,7 +25,18 @@ export const faultRuleSchema = z
     /** epoch ms */
     expiresAt: z.number().int().nonnegative().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // Delay, caps and corruption act where packets leave; an 'in' rule would silently do nothing.
+    if (r.direction !== 'in') return;
+    for (const field of ['latencyMs', 'jitterMs', 'bandwidthBps', 'corruptRate'] as const)
+      if (r[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `applies where packets leave: use direction 'out' or 'both' (an 'in' rule takes lossRate and partition)`,
+        });
+  });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultDirection = 'out' | 'in';
