@@ -12,7 +12,7 @@ import { createClient, type MixnetClient } from '@mixnet/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientNetwork } from './client-network.js';
 import { clearNodeFaults, getNodeFaults, pauseNode, resumeNode, setNodeFaults } from './faults.js';
-import { probe } from './health.js';
+import { healthOf, probe } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState } from './layout.js';
 import { downTestnet, upTestnet } from './testnet.js';
 
@@ -140,11 +140,13 @@ describe('live faults on a process testnet', () => {
     try {
       expect(readFileSync(`/proc/${mix.pid}/stat`, 'utf8').split(' ')[2]).toBe('T');
       expect(await probe(mix)).toBe(false);
+      expect(await healthOf(mix)).toBe('paused');
       await roundTrips(client, 10);
     } finally {
       await resumeNode(dir, 'mix-2-2');
     }
     expect(await probe(mix)).toBe(true);
+    expect(await healthOf(mix)).toBe('up');
   });
 
   it('--latency geo: every link carries its regions’ delay, end-to-end latency well above none', async () => {
