@@ -39,3 +39,10 @@ export function containerRunning(id: string): boolean {
   const r = spawnSync(dockerBin(), ['inspect', '-f', '{{.State.Running}}', id], { encoding: 'utf8', timeout: 10_000 });
   return r.status === 0 && r.stdout.trim() === 'true';
 }
+
+/** Frozen by `docker pause` (`testnet pause`). */
+export function containerPaused(id: string): boolean {
+  useDockerEngine();
+  const r = spawnSync(dockerBin(), ['inspect', '-f', '{{.State.Paused}}', id], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 && r.stdout.trim() === 'true';
+}

@@ -6,8 +6,8 @@
  *
  * RTT_MS: round trips between the AWS regions us-east-1, us-west-1, eu-west-1, eu-central-1,
  * ap-southeast-1 and sa-east-1: medians (p50) as published in the inter-region ping matrix of
- * https://www.cloudping.co (AWS, "Latency between regions"), rounded to 5 ms, written down in
- * December 2026 from that matrix's usual values, NOT fetched or re-measured from this machine
+ * https://www.cloudping.co (AWS, "Latency between regions"), rounded to 5 ms, written down from
+ * memory of that matrix in December 2026, NOT fetched or re-measured from this machine
  * (it has no internet access). They give latencies of the right size for a network spread over
  * continents, not a replica of AWS on any day. The same region: 2 ms (two zones of one region).
  */

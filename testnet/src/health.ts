@@ -1,10 +1,24 @@
 /** Health and counters of a running testnet's processes, read over HTTP from their metrics ports. */
+import { readFileSync } from 'node:fs';
 import { chainReady } from './chain.js';
-import { containerRunning } from './docker-inspect.js';
+import { containerPaused, containerRunning } from './docker-inspect.js';
 import type { ProcessEntry } from './layout.js';
 import { isOurs } from './process-runtime.js';
 
-export type Health = 'up' | 'down' | 'starting';
+export type Health = 'up' | 'down' | 'starting' | 'paused';
+
+/** Frozen by `testnet pause`: SIGSTOPped (state T in /proc/<pid>/stat), or a paused container. */
+export function isPaused(p: ProcessEntry): boolean {
+  if (p.container !== undefined) return containerPaused(p.container);
+  if (p.pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: the state follows the last ')'.
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'T';
+  } catch {
+    return false;
+  }
+}
 
 export async function probe(p: ProcessEntry): Promise<boolean> {
   if (p.role === 'chain') return chainReady(p.metricsUrl);
@@ -19,7 +33,9 @@ export async function probe(p: ProcessEntry): Promise<boolean> {
 export async function healthOf(p: ProcessEntry): Promise<Health> {
   if (p.pid !== undefined && !isOurs(p)) return 'down';
   if (p.container !== undefined && !containerRunning(p.container)) return 'down';
-  return (await probe(p)) ? 'up' : p.pid === undefined && p.container === undefined ? 'down' : 'starting';
+  if (await probe(p)) return 'up';
+  if (p.pid === undefined && p.container === undefined) return 'down';
+  return isPaused(p) ? 'paused' : 'starting';
 }
 
 export async function waitHealthy(p: ProcessEntry, timeoutMs: number, alive: () => boolean): Promise<void> {

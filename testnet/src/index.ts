@@ -42,7 +42,7 @@ export { healSummary, LATENCY_TOLERANCE } from './heal-summary.js';
 export type { MessageRecord, TrafficFlow, TrafficFlowOptions } from './heal-traffic.js';
 export { createTrafficFlow, latencies, median } from './heal-traffic.js';
 export type { Health } from './health.js';
-export { counters, healthOf, probe } from './health.js';
+export { counters, healthOf, isPaused, probe } from './health.js';
 export type { IdleClientOptions, IdleClientResult } from './idle-client.js';
 export { measureIdleClient } from './idle-client.js';
 export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';

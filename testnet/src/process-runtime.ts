@@ -80,6 +80,8 @@ export async function stopProcess(target: number | TrackedProcess | undefined, g
   if (!pid || !alive()) return;
   const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
   signal('SIGTERM');
+  // A paused process (`testnet pause`, SIGSTOP) handles SIGTERM only once it runs again.
+  signal('SIGCONT');
   const deadline = Date.now() + graceMs;
   while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (alive()) signal('SIGKILL');

@@ -9,12 +9,13 @@
  * directory keeps its registrations, scores and epoch history across the restart, and while it is
  * down every node and client keeps its last good document.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateNodeKeys } from '@mixnet/node';
 import { adminScale, fetchStatus } from './directory-api.js';
 import { admitIdentities } from './directory-files.js';
 import { loopbackAllocator } from './generate.js';
+import { assignRegions, geoRules } from './geo.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
 import { isOurs, startRole, stopProcess } from './process-runtime.js';
@@ -46,6 +47,8 @@ interface MixConfig {
   keys: { sphinxPrivateKeyFile: string; identityPrivateKeyFile: string };
   dataDir: string;
   metrics: { host: string; port: number } | null;
+  links?: { faults?: unknown[] } & Record<string, unknown>;
+  admin?: { tokenFile: string };
 }
 
 /** The next mix id on the layer with the fewest mixes (the generated layout stays balanced). */
@@ -57,6 +60,12 @@ function nextMixId(state: TestnetState): { id: string; layer: number } {
   let n = 1;
   while (mixes.some((m) => m.id === `mix-${layer}-${n}`)) n++;
   return { id: `mix-${layer}-${n}`, layer };
+}
+
+/** A config's links with its geo:… base rules replaced (other base rules kept). */
+function withGeoRules(links: MixConfig['links'], geo: unknown[]): NonNullable<MixConfig['links']> {
+  const kept = (links?.faults ?? []).filter((r) => !String((r as { id?: unknown }).id ?? '').startsWith('geo:'));
+  return { ...links, faults: [...kept, ...geo] };
 }
 
 /** Writes keys and a config for one more mix, cloned from `template`'s; returns its entry and identity. */
@@ -85,11 +94,34 @@ async function addMix(dir: string, state: TestnetState, template: ProcessEntry) 
     metrics: { host: ep.listenHost, port: ep.metricsPort },
   };
   delete config.announce;
+  // Its own copy of the admin token (a container mounts only its own key folder).
+  if (state.nodeAdminTokenFile) {
+    const tokenFile = join(p.keys(id), 'admin.token');
+    copyFileSync(state.nodeAdminTokenFile, tokenFile);
+    chmodSync(tokenFile, 0o600);
+    config.admin = { tokenFile: rel(tokenFile) };
+  }
+  // Under --latency geo its own region's delays, not its template's; the other relays' configs
+  // name it too, which running ones read at their next start (testnet/README.md).
+  let region: string | undefined;
+  if (state.latency === 'geo') {
+    const relays = state.processes.filter((x) => x.role === 'mix' || x.role === 'gateway');
+    const regions = assignRegions([...relays.map((x) => x.id), id]);
+    region = regions.get(id);
+    config.links = withGeoRules(config.links, geoRules(id, regions));
+    for (const x of relays) {
+      if (!x.configPath) continue;
+      const c = JSON.parse(readFileSync(x.configPath, 'utf8')) as MixConfig;
+      c.links = withGeoRules(c.links, geoRules(x.id, regions));
+      writeFileSync(x.configPath, `${JSON.stringify(c, null, 2)}\n`);
+    }
+  }
   writeFileSync(p.config(id), `${JSON.stringify(config, null, 2)}\n`);
   const entry: ProcessEntry = {
     id,
     role: 'mix',
     layer,
+    ...(region ? { region } : {}),
     address: `${ep.host}:${ep.port}`,
     metricsUrl: `http://${ep.host}:${ep.metricsPort}`,
     configPath: p.config(id),

@@ -39,7 +39,7 @@ export function createFaultAdmin(opts: FaultAdminOptions): RouteHandler {
   const now = opts.now ?? Date.now;
   const answer = (): FaultsAnswer => ({ rules: table.rules(), base: [...table.base], now: now() });
 
-  const put = async (req: IncomingMessage, res: ServerResponse) => {
+  const put = async (req: IncomingMessage, res: ServerResponse, via: string) => {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     const body = await readStreamCapped(req, MAX_FAULTS_BODY, Number.isFinite(declared) ? declared : undefined);
     if ('over' in body)
@@ -57,7 +57,7 @@ export function createFaultAdmin(opts: FaultAdminOptions): RouteHandler {
       return json(res, 400, { error: `${field}: ${issue?.message ?? 'invalid'}`, field });
     }
     table.set(parsed.data.rules);
-    opts.logger?.info({ rules: parsed.data.rules.length }, 'fault rules set');
+    opts.logger?.info({ rules: parsed.data.rules, via }, 'fault rules set');
     json(res, 200, answer());
   };
 
@@ -78,10 +78,10 @@ export function createFaultAdmin(opts: FaultAdminOptions): RouteHandler {
     if (method === 'GET') json(res, 200, answer());
     else if (method === 'DELETE') {
       table.clear();
-      opts.logger?.info('fault rules cleared');
+      opts.logger?.info({ via: decision.via }, 'fault rules cleared');
       json(res, 200, answer());
     } else if (method === 'PUT')
-      put(req, res).catch((err: Error) => {
+      put(req, res, decision.via).catch((err: Error) => {
         if (!res.headersSent) json(res, 500, { error: err.message });
         else res.destroy();
       });

@@ -111,6 +111,9 @@ describe('faultRulesBodySchema', () => {
       0,
       'direction',
     ]);
+    const inDelay = faultRulesBodySchema.safeParse({ rules: [{ direction: 'in', lossRate: 0.1, latencyMs: 5 }] });
+    expect(inDelay.error?.issues[0]?.path).toEqual(['rules', 0, 'latencyMs']);
+    expect(faultRulesBodySchema.safeParse({ rules: [{ direction: 'in', partition: true }] }).success).toBe(true);
   });
 });
 

@@ -25,7 +25,18 @@ export const faultRuleSchema = z
     /** epoch ms */
     expiresAt: z.number().int().nonnegative().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // Delay, caps and corruption act where packets leave; an 'in' rule would silently do nothing.
+    if (r.direction !== 'in') return;
+    for (const field of ['latencyMs', 'jitterMs', 'bandwidthBps', 'corruptRate'] as const)
+      if (r[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `applies where packets leave: use direction 'out' or 'both' (an 'in' rule takes lossRate and partition)`,
+        });
+  });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultDirection = 'out' | 'in';
@@ -118,11 +129,13 @@ export function createFaultTable(opts: FaultTableOptions = {}): FaultTable {
   let version = 0;
   let active = base.length > 0;
   let timer: NodeJS.Timeout | undefined;
-  const cache = new Map<string, LinkEffect>();
+  // Effects by peer id ('' unknown), one map per direction: a lookup allocates nothing.
+  const cache = { in: new Map<string, LinkEffect>(), out: new Map<string, LinkEffect>() };
 
   const changed = () => {
     version++;
-    cache.clear();
+    cache.in.clear();
+    cache.out.clear();
     active = base.length > 0 || live.length > 0;
   };
 
@@ -154,15 +167,15 @@ export function createFaultTable(opts: FaultTableOptions = {}): FaultTable {
     },
     base,
     effect(peer, direction) {
-      const key = `${direction} ${peer ?? ''}`;
-      let e = cache.get(key);
+      const key = peer ?? '';
+      let e = cache[direction].get(key);
       if (e === undefined) {
         const t = now();
         const matching = [...base, ...live].filter(
           (r) => (r.expiresAt === undefined || r.expiresAt > t) && ruleMatches(r, peer, direction),
         );
         e = mergeEffects(matching);
-        cache.set(key, e);
+        cache[direction].set(key, e);
       }
       return e;
     },

@@ -218,8 +218,11 @@ export function registerTestnet(program: Command): void {
       if (status.epoch) process.stdout.write(`${epochLine(status.epoch, status.state)}\n`);
       else if (status.directoryError) process.stdout.write(`directory: ${status.directoryError}\n`);
       process.stdout.write(`${table(statusRows(status.processes))}\n`);
-      const down = status.processes.filter((p) => p.health !== 'up').length;
-      process.stdout.write(`${status.processes.length - down} up, ${down} down (${dir})\n`);
+      const paused = status.processes.filter((p) => p.health === 'paused').length;
+      const down = status.processes.filter((p) => p.health !== 'up').length - paused;
+      process.stdout.write(
+        `${status.processes.length - down - paused} up, ${paused ? `${paused} paused, ` : ''}${down} down (${dir})\n`,
+      );
     });
 
   testnet
