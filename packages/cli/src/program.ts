@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerBench } from './commands/bench.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerReceive } from './commands/receive.js';
 import { registerRelayTx } from './commands/relay-tx.js';
@@ -38,5 +39,6 @@ export function createProgram(): Command {
   registerKeygen(program);
   registerBench(program);
   registerAnalyze(program);
+  registerDashboard(program);
   return program;
 }

@@ -71,16 +71,19 @@ export function createProbe(o: ProbeOptions): Probe {
     sentAt.set(n, Date.now());
     f.sent++;
     outstanding++;
-    o.client.send(o.client.address, data).then(
-      () => {
-        f.acked++;
-      },
-      () => {
-        f.failed++;
-      },
-    ).finally(() => {
-      outstanding--;
-    });
+    o.client
+      .send(o.client.address, data)
+      .then(
+        () => {
+          f.acked++;
+        },
+        () => {
+          f.failed++;
+        },
+      )
+      .finally(() => {
+        outstanding--;
+      });
   };
 
   const timer =

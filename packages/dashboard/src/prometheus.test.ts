@@ -40,7 +40,7 @@ describe('Prometheus text reader', () => {
   it('reads back any sample it is given (property)', () => {
     const name = fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,20}$/);
     const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,10}$/);
-    const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     fc.assert(
       fc.property(
         name,
@@ -48,7 +48,7 @@ describe('Prometheus text reader', () => {
         fc.double({ noNaN: true, noDefaultInfinity: true }),
         (n, labels, value) => {
           const body = Object.entries(labels)
-            .map(([k, v]) => `${k}="${escape(v)}"`)
+            .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
             .join(',');
           const line = `${n}${body ? `{${body}}` : ''} ${String(value)}`;
           const { samples, skipped } = parsePrometheus(`# c\n${line}\n`);

@@ -112,6 +112,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/events') return events(req, res, feed);
     if (path === '/api/snapshot') return json(res, 200, feed.latest() ?? null);
     if (path === '/api/config') return json(res, 200, config(o.stateDir));
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path.startsWith('/directory/v1/')) return void proxyDirectory(o.stateDir, path.slice('/directory'.length), res);
     const file = FILES[path];
     if (file) return sendFile(res, file);

@@ -30,7 +30,8 @@ function render() {
   scheduled = false;
   const s = rows.at(-1);
   if (!s) return;
-  $('where').textContent = `${s.stateDir} · ${s.runtime ?? ''} · ${s.layers} layers · μ ${s.mu ?? '–'} ms${s.traced ? ' · traced' : ''}`;
+  $('where').textContent =
+    `${s.stateDir} · ${s.runtime ?? ''} · ${s.layers} layers · μ ${s.mu ?? '–'} ms${s.traced ? ' · traced' : ''}`;
   $('epoch').textContent = s.epoch ? `epoch ${s.epoch.epoch ?? '–'}` : 'no directory';
   $('countdown').dataset.nextAt = s.epoch?.nextEpochAt ?? '';
   $('directory-error').textContent = s.error ?? s.directoryError ?? '';
@@ -39,7 +40,8 @@ function render() {
   const totalOut = s.nodes.reduce((a, n) => a + (n.counters?.packetsOut ?? 0), 0);
   const drops = s.nodes.reduce((a, n) => a + Object.values(n.counters?.drops ?? {}).reduce((x, y) => x + y, 0), 0);
   const up = s.nodes.filter((n) => n.status !== 'down').length;
-  $('totals').innerHTML = `<span>packets in <b id="total-in">${totalIn}</b></span><span>out <b id="total-out">${totalOut}</b></span><span>dropped <b id="total-drops">${drops}</b></span><span>nodes up <b>${up}/${s.nodes.length}</b></span>`;
+  $('totals').innerHTML =
+    `<span>packets in <b id="total-in">${totalIn}</b></span><span>out <b id="total-out">${totalOut}</b></span><span>dropped <b id="total-drops">${drops}</b></span><span>nodes up <b>${up}/${s.nodes.length}</b></span>`;
   const c = s.clients;
   $('latency-now').innerHTML = c
     ? `<span>p50 <b id="p50">${c.latency.p50 === null ? '–' : c.latency.p50.toFixed(0)}</b> ms</span><span>p95 <b id="p95">${c.latency.p95 === null ? '–' : c.latency.p95.toFixed(0)}</b> ms</span><span>${c.latency.n} messages in ${c.windowMs / 1000} s</span>`
@@ -60,7 +62,9 @@ function render() {
 
 setInterval(() => {
   const at = Number($('countdown').dataset.nextAt);
-  $('countdown').textContent = at ? `next epoch in ${Math.max(0, (at - Date.now()) / 1000).toFixed(1)} s` : 'next epoch –';
+  $('countdown').textContent = at
+    ? `next epoch in ${Math.max(0, (at - Date.now()) / 1000).toFixed(1)} s`
+    : 'next epoch –';
 }, 200);
 
 const events = new EventSource('/events');

@@ -51,9 +51,23 @@ export function createCharts(getFaultBands) {
       width: WIDTH(),
       height: 200,
       scales: { x: { time: false } },
-      series: [{}, { label: 'messages', fill: '#2f6fdb88', stroke: '#2f6fdb', paths: uPlot.paths.bars({ size: [0.8] }) }],
+      series: [
+        {},
+        { label: 'messages', fill: '#2f6fdb88', stroke: '#2f6fdb', paths: uPlot.paths.bars({ size: [0.8] }) },
+      ],
       axes: [
-        { values: (_u, ticks) => ticks.map((i) => (Number.isInteger(i) ? (edges[i] === undefined ? (edges.length ? `>${edges.at(-1)}` : '') : `≤${edges[i]}`) : '')) },
+        {
+          values: (_u, ticks) =>
+            ticks.map((i) =>
+              Number.isInteger(i)
+                ? edges[i] === undefined
+                  ? edges.length
+                    ? `>${edges.at(-1)}`
+                    : ''
+                  : `≤${edges[i]}`
+                : '',
+            ),
+        },
         { label: 'count' },
       ],
     },
@@ -75,8 +89,17 @@ export function createCharts(getFaultBands) {
     update(rows) {
       const t = rows.map((r) => r.at / 1000);
       const sum = (r, k) => r.nodes.reduce((a, n) => a + (n.rates?.[k] ?? 0), 0);
-      traffic.setData([t, rows.map((r) => sum(r, 'inPerSec')), rows.map((r) => sum(r, 'outPerSec')), rows.map((r) => sum(r, 'dropsPerSec'))]);
-      latency.setData([t, rows.map((r) => r.clients?.latency.p50 ?? null), rows.map((r) => r.clients?.latency.p95 ?? null)]);
+      traffic.setData([
+        t,
+        rows.map((r) => sum(r, 'inPerSec')),
+        rows.map((r) => sum(r, 'outPerSec')),
+        rows.map((r) => sum(r, 'dropsPerSec')),
+      ]);
+      latency.setData([
+        t,
+        rows.map((r) => r.clients?.latency.p50 ?? null),
+        rows.map((r) => r.clients?.latency.p95 ?? null),
+      ]);
       anonymity.setData([t, rows.map((r) => r.anonymity?.hOut ?? null), rows.map((r) => r.anonymity?.degree ?? null)]);
       const last = rows.at(-1)?.clients?.latency.histogram;
       if (last) {

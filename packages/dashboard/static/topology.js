@@ -81,7 +81,8 @@ export function renderTopology(root, snapshot) {
       el.querySelector('.id').textContent = n.id;
       el.querySelector('.rates').textContent = `in ${fmt(n.rates.inPerSec, 1)}/s · out ${fmt(n.rates.outPerSec, 1)}/s`;
       el.querySelector('.rates').dataset.in = String(n.counters?.packetsIn ?? 0);
-      el.querySelector('.queue').textContent = `queue ${fmt(n.counters?.queue)} · score ${n.score === null ? '–' : fmt(n.score, 2)}`;
+      el.querySelector('.queue').textContent =
+        `queue ${fmt(n.counters?.queue)} · score ${n.score === null ? '–' : fmt(n.score, 2)}`;
       el.querySelector('.drops').textContent = dropsText(n.counters?.drops);
       el.querySelector('.fault').textContent = faultText(n.faults);
     }

@@ -61,7 +61,9 @@ export function setupTxPanel() {
       log(`tx ${hash}\n  from ${account.address} sent in ${sentMs.toFixed(0)} ms`);
       const receipt = await reader.waitForTransactionReceipt({ hash, timeout: 60_000 });
       const totalMs = performance.now() - t0;
-      log(`receipt: ${receipt.status} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}\nlatency: receipt after ${totalMs.toFixed(0)} ms`);
+      log(
+        `receipt: ${receipt.status} in block ${receipt.blockNumber}, gas ${receipt.gasUsed}\nlatency: receipt after ${totalMs.toFixed(0)} ms`,
+      );
       const card = document.getElementById('tx-card');
       card.dataset.result = receipt.status;
       card.dataset.hash = hash;
