@@ -27,7 +27,7 @@ export interface Dashboard {
 
 const STATIC = fileURLToPath(new URL('../static/', import.meta.url));
 const UPLOT = dirname(createRequire(import.meta.url).resolve('uplot'));
-/** The browser build of @mixnet/client (packages/client builds it) and the viem bundle beside it. */
+/** The browser build of @mixnet/client (packages/client builds it); viem's is this package's (scripts/bundle-viem.mjs). */
 const SDK_DIR = fileURLToPath(new URL('../../client/dist/browser/', import.meta.url));
 
 const TYPES: Record<string, string> = {
@@ -47,7 +47,7 @@ const FILES: Record<string, string> = {
   '/vendor/uPlot.esm.js': join(UPLOT, 'uPlot.esm.js'),
   '/vendor/uPlot.min.css': join(UPLOT, 'uPlot.min.css'),
   '/sdk/mixnet-client.js': join(SDK_DIR, 'mixnet-client.js'),
-  '/sdk/viem.js': join(SDK_DIR, 'viem.js'),
+  '/sdk/viem.js': fileURLToPath(new URL('../dist/browser/viem.js', import.meta.url)),
 };
 
 function sendFile(res: ServerResponse, path: string): void {
