@@ -3,7 +3,7 @@
  * of each, lines whose time falls in the newest `windowS` seconds) copied to a scratch folder with a
  * meta header (writeTraceMeta, as `down` writes it), then analysed by @mixnet/analyze.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,11 +59,33 @@ const timeOf = (line: string): number => {
   }
 };
 
+/**
+ * writeTraceMeta knows clients by the testnet's `c-` names; any other file that is neither a mix
+ * nor a gateway is a client too (e.g. a simulator's `c0`).
+ */
+function includeAllClients(metaPath: string, ids: string[]): void {
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as {
+    clients: string[];
+    gateways: string[];
+    layers: string[][];
+  };
+  const relays = new Set([...meta.gateways, ...meta.layers.flat()]);
+  const clients = new Set([...meta.clients, ...ids.filter((id) => !relays.has(id))]);
+  meta.clients = [...clients].sort();
+  writeFileSync(metaPath, `${JSON.stringify(meta)}\n`);
+}
+
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 export async function windowAnonymity(o: AnonymityOptions): Promise<AnonymityFigures> {
   const windowS = o.windowS ?? 30;
-  const files = readdirSync(o.traceDir).filter((f) => f.endsWith('.jsonl') && f !== 'meta.jsonl');
+  let names: string[];
+  try {
+    names = readdirSync(o.traceDir);
+  } catch {
+    names = [];
+  }
+  const files = names.filter((f) => f.endsWith('.jsonl') && f !== 'meta.jsonl');
   const empty = (error: string): AnonymityFigures => ({
     hOut: null,
     degree: null,
@@ -92,7 +114,11 @@ export async function windowAnonymity(o: AnonymityOptions): Promise<AnonymityFig
       if (recent.length > 0) writeFileSync(join(scratch, f), `${recent.join('\n')}\n`);
     }
     if (kept === 0) return empty('no traffic in the window');
-    await writeTraceMeta(scratch, { mu: o.mu, topologyPath: o.topologyPath });
+    const metaPath = await writeTraceMeta(scratch, { mu: o.mu, topologyPath: o.topologyPath });
+    includeAllClients(
+      metaPath,
+      [...byFile.keys()].map((f) => f.slice(0, -'.jsonl'.length)),
+    );
     const r = await analyzeTraces([scratch]);
     return {
       hOut: finite(r.hOut.mean),
