@@ -25,6 +25,7 @@ import {
 } from './gateway-link.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
+import { unref } from './platform/timers.js';
 import { pick } from './random.js';
 import { createReassembler } from './reassembly.js';
 import { formatRecipient, parseRecipient, type Recipient } from './recipient.js';
@@ -334,7 +335,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       }
     }
   }, SWEEP_MS);
-  sweeper.unref();
+  unref(sweeper);
 
   try {
     await gatewayLink.ready;
