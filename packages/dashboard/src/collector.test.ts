@@ -2,9 +2,10 @@
  * The collector on a fake state folder: a real directory stand-in and real metrics servers on
  * loopback, named only by state.json, as a running testnet's would be.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readState, type TestnetState, writeState } from '@mixnet/testnet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCollector } from './collector.js';
 import { type FakeTestnet, startFakeTestnet } from './test-support/fake-testnet.js';
@@ -48,6 +49,18 @@ describe('collector', () => {
     expect(g).toMatchObject({ role: 'gateway', status: 'active', faults: [] });
     // A node without the fault API is not asked again on every tick.
     expect(m2.faultCalls).toBe(1);
+  });
+
+  it("sends the testnet's admin token to the fault API (needed from outside a container)", async () => {
+    const { dir, m1 } = await setup();
+    m1.token = 'secret-token';
+    expect((await createCollector({ stateDir: dir }).collect()).nodes[0]?.faults).toBeUndefined();
+    const tokenFile = join(dir, 'node-admin.token');
+    writeFileSync(tokenFile, 'secret-token\n', { mode: 0o600 });
+    writeState(dir, { ...(readState(dir) as TestnetState), nodeAdminTokenFile: tokenFile } as TestnetState);
+    expect((await createCollector({ stateDir: dir }).collect()).nodes[0]?.faults).toEqual([
+      { id: 'slow', latencyMs: 200, peers: ['mix-2-1'] },
+    ]);
   });
 
   it('shows a relay whose metrics stop answering as down, at once', async () => {

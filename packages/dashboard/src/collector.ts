@@ -5,6 +5,7 @@
  * directory for the epoch and each node's state and score, and each relay for /metrics and
  * /admin/faults, and turns counters into rates.
  */
+import { readFileSync } from 'node:fs';
 import {
   type DirectoryNode,
   type DirectoryStatus,
@@ -72,9 +73,27 @@ export interface Collector {
 const relay = (p: ProcessEntry): p is ProcessEntry & { role: 'mix' | 'gateway' } =>
   p.role === 'mix' || p.role === 'gateway';
 
-async function getText(url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+async function getText(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, text: await res.text() };
+}
+
+/**
+ * The nodes' admin token, when the testnet has one (the fault API answers only loopback peers
+ * without it: a container's peer is not loopback). Sent, never logged.
+ */
+function adminAuth(state: TestnetState): Record<string, string> {
+  const file = (state as TestnetState & { nodeAdminTokenFile?: string }).nodeAdminTokenFile;
+  if (!file) return {};
+  try {
+    return { authorization: `Bearer ${readFileSync(file, 'utf8').trim()}` };
+  } catch {
+    return {};
+  }
 }
 
 export function createCollector(o: CollectorOptions): Collector {
@@ -93,11 +112,11 @@ export function createCollector(o: CollectorOptions): Collector {
     }
   }
 
-  async function faults(p: ProcessEntry): Promise<FaultRule[] | undefined> {
+  async function faults(p: ProcessEntry, auth: Record<string, string>): Promise<FaultRule[] | undefined> {
     const skipUntil = noFaults.get(p.id);
     if (skipUntil !== undefined && Date.now() < skipUntil) return undefined;
     try {
-      const { status, text } = await getText(`${p.metricsUrl}/admin/faults`, timeoutMs);
+      const { status, text } = await getText(`${p.metricsUrl}/admin/faults`, timeoutMs, auth);
       if (status !== 200) {
         noFaults.set(p.id, Date.now() + 30_000);
         return undefined;
@@ -139,10 +158,11 @@ export function createCollector(o: CollectorOptions): Collector {
           error: `no testnet in ${o.stateDir}`,
         };
       const relays = state.processes.filter(relay);
+      const auth = adminAuth(state);
       const [dir, scrapes, faultSets] = await Promise.all([
         directoryView(state),
         Promise.all(relays.map(scrape)),
-        Promise.all(relays.map(faults)),
+        Promise.all(relays.map((p) => faults(p, auth))),
       ]);
       const nodes: NodeView[] = relays.map((p, i) => {
         const s = scrapes[i] ?? null;

@@ -9,10 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../testnet/src/test-support/browser.js';
 import { CLI, runCli } from '../../cli/src/test-support/cli.js';
+
+// playwright-core's types through the harness (it is testnet's dependency, not this package's).
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = Awaited<ReturnType<Browser['newPage']>>;
 
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/dashboard.png', import.meta.url));
 

@@ -15,12 +15,14 @@ export interface FakeNode {
   drops: Record<string, number>;
   /** undefined: GET /admin/faults answers 404 (a node without the fault API). */
   faults?: unknown[];
+  /** When set, GET /admin/faults wants `Authorization: Bearer <token>` (else 401), as from a container. */
+  token?: string;
   faultCalls: number;
   close(): Promise<void>;
 }
 
 export async function fakeNode(faults?: unknown[]): Promise<FakeNode> {
-  const node = { received: 0, drops: {} as Record<string, number>, faults, faultCalls: 0 };
+  const node: Omit<FakeNode, 'url' | 'close'> = { received: 0, drops: {}, faults, faultCalls: 0 };
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
       const drops = Object.entries(node.drops).map(([r, v]) => `mixnet_packets_dropped_total{reason="${r}"} ${v}`);
@@ -36,6 +38,7 @@ export async function fakeNode(faults?: unknown[]): Promise<FakeNode> {
     } else if (req.url === '/admin/faults') {
       node.faultCalls++;
       if (node.faults === undefined) res.writeHead(404).end();
+      else if (node.token && req.headers.authorization !== `Bearer ${node.token}`) res.writeHead(401).end();
       else res.end(JSON.stringify({ rules: node.faults, now: Date.now() }));
     } else res.writeHead(404).end();
   });
