@@ -50,7 +50,7 @@ export function createCharts(getFaultBands) {
     {
       width: WIDTH(),
       height: 200,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] } },
       series: [
         {},
         { label: 'messages', fill: '#2f6fdb88', stroke: '#2f6fdb', paths: uPlot.paths.bars({ size: [0.8] }) },
