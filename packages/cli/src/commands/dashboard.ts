@@ -52,9 +52,10 @@ export function registerDashboard(program: Command): void {
     .option('--host <address>', 'address to bind (default 127.0.0.1: the page can send devnet transactions)')
     .option('--probe-rate <hz>', "messages per second of the dashboard's own probe client (0 = none)", '2')
     .action(async (f: DashboardFlags & { state?: string }) => {
+      const flags = parseDashboardFlags(f);
       const dir = stateDir(f.state);
       if (!readState(dir)) throw new CliError(`no testnet in ${dir} (start one with \`mixnet testnet up\`)`);
-      const dashboard = await serveDashboard(dir, parseDashboardFlags(f));
+      const dashboard = await serveDashboard(dir, flags);
       process.stdout.write(`dashboard: ${dashboard.url}\n`);
       progress('serving; Ctrl-C stops it (the testnet keeps running)');
       const stop = async () => {
