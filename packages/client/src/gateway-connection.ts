@@ -152,7 +152,7 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
       return ws?.bufferedAmount ?? 0;
     },
     send(firstHop, packet) {
-      if (!connected || !ws || !ws.open) return false;
+      if (!connected || !ws?.open) return false;
       ws.send(encodeSend(firstHop, packet));
       return true;
     },
