@@ -46,7 +46,16 @@ describe('dashboard server', () => {
     const page = await fetch(dashboard.url);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(await page.text()).toContain('<script type="module" src="/app.js">');
-    for (const path of ['app.js', 'charts.js', 'topology.js', 'tx-panel.js', 'style.css', 'vendor/uPlot.esm.js'])
+    for (const path of [
+      'app.js',
+      'charts.js',
+      'topology.js',
+      'tx-panel.js',
+      'style.css',
+      'vendor/uPlot.esm.js',
+      'sdk/mixnet-client.js',
+      'sdk/viem.js',
+    ])
       expect((await fetch(`${dashboard.url}${path}`)).status, path).toBe(200);
 
     testnet.m1.received = 10;

@@ -27,8 +27,14 @@ export interface Dashboard {
 
 const STATIC = fileURLToPath(new URL('../static/', import.meta.url));
 const UPLOT = dirname(createRequire(import.meta.url).resolve('uplot'));
-/** The browser build of @mixnet/client (packages/client builds it); viem's is this package's (scripts/bundle-viem.mjs). */
-const SDK_DIR = fileURLToPath(new URL('../../client/dist/browser/', import.meta.url));
+/** The browser build of @mixnet/client, resolved on request (it exists once packages/client is built). */
+function sdkBundle(): string {
+  try {
+    return createRequire(import.meta.url).resolve('@mixnet/client/browser/mixnet-client.js');
+  } catch {
+    return '@mixnet/client/browser/mixnet-client.js (build packages/client)';
+  }
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,7 +52,7 @@ const FILES: Record<string, string> = {
   '/style.css': join(STATIC, 'style.css'),
   '/vendor/uPlot.esm.js': join(UPLOT, 'uPlot.esm.js'),
   '/vendor/uPlot.min.css': join(UPLOT, 'uPlot.min.css'),
-  '/sdk/mixnet-client.js': join(SDK_DIR, 'mixnet-client.js'),
+  // viem for the transaction panel, bundled by this package (scripts/bundle-viem.mjs).
   '/sdk/viem.js': fileURLToPath(new URL('../dist/browser/viem.js', import.meta.url)),
 };
 
@@ -114,6 +120,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/api/config') return json(res, 200, config(o.stateDir));
     if (path === '/favicon.ico') return void res.writeHead(204).end();
     if (path.startsWith('/directory/v1/')) return void proxyDirectory(o.stateDir, path.slice('/directory'.length), res);
+    if (path === '/sdk/mixnet-client.js') return sendFile(res, sdkBundle());
     const file = FILES[path];
     if (file) return sendFile(res, file);
     json(res, 404, { error: `no ${path}` });
