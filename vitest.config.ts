@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
+import { browserTestsDecision } from './testnet/src/test-support/chromium.js';
 
 // Vite's default server conditions (vite DEFAULT_SERVER_CONDITIONS), after our source condition.
 const defaultServerConditions = ['module', 'node', 'development|production'];
@@ -15,12 +16,23 @@ if (withoutRust) {
   );
 }
 
+// The browser tests drive the system Chromium: in CI always (a missing one fails them by name), else
+// only where it is installed (testnet/scripts/chromium-up.sh), loudly left out otherwise.
+const browserTests = browserTestsDecision();
+if (browserTests.warning) process.stderr.write(browserTests.warning);
+
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources in tests (node runs tests as "ssr").
   ssr: { resolve: { conditions: ['@mixnet/source', ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'testnet/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', '**/target/**', ...(withoutRust ? ['bench/peers/**'] : [])],
+    exclude: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/target/**',
+      ...(withoutRust ? ['bench/peers/**'] : []),
+      ...(browserTests.run ? [] : ['**/*.browser.test.ts']),
+    ],
     reporters: ['default', './scripts/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 900_000,

@@ -19,7 +19,8 @@ export interface BenchEntry {
 export interface BenchReport {
   suite: string;
   date: string;
-  machine: { node: string; platform: string; cpus: number; cpu: string };
+  /** `browser`: the browser a suite ran in (the browser suite). */
+  machine: { node: string; platform: string; cpus: number; cpu: string; browser?: string };
   /** What `value` is for this suite's entries (the table's column name), e.g. "median". */
   statistic?: string;
   entries: BenchEntry[];

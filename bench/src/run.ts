@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAnonymitySuite } from './anonymity-suite.js';
+import { runBrowserSuite } from './browser-suite.js';
 import { runClientSuite } from './client-suite.js';
 import { type E2eRun, runE2eSuite } from './e2e-suite.js';
 import { DEFAULT_THRESHOLDS, parseThresholds, resolveRule, type Thresholds } from './gate.js';
@@ -24,8 +25,11 @@ import {
 } from './results.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal'] as const;
-/** What `--suite all` runs: the anonymity sweep and the heal experiment are long and run on their own. */
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal', 'browser'] as const;
+/**
+ * What `--suite all` runs: the anonymity sweep and the heal experiment are long, and the browser
+ * suite needs Chromium (testnet/scripts/chromium-up.sh): they run on their own.
+ */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
@@ -99,6 +103,8 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       report = (await runAnonymitySuite({ out: o.out, log, ...(o.quick ? { mus: [2, 30], seconds: 8 } : {}) })).report;
     else if (suite === 'heal')
       report = (await runHealSuite({ out: o.out, log, ...(o.quick ? { phaseMessages: 100 } : {}) })).report;
+    else if (suite === 'browser')
+      report = (await runBrowserSuite({ timeMs: o.timeMs ?? (o.quick ? 250 : 1000), log })).report;
     else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({

@@ -32,6 +32,9 @@ describe('exit codes and error lines', () => {
     [['analyze', '/tmp', '--sample', '2'], /--sample must be in \(0, 1\]/],
     [['receive', '--count', '0', '--state', nowhere], /--count must be an integer from 1/],
     [['relay-tx', '--to', 'bob', '--state', nowhere], /--to must be a 0x address/],
+    [['testnet', 'up', '--dashboard-port', 'x', '--state', nowhere], /--dashboard-port must be a whole number/],
+    [['dashboard', '--port', '70000', '--state', nowhere], /--port must be an integer from 0 to 65535/],
+    [['dashboard', '--probe-rate', 'fast', '--state', nowhere], /--probe-rate must be a number/],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code, r.stderr).toBe(2);
@@ -41,6 +44,7 @@ describe('exit codes and error lines', () => {
   it.each([
     [['testnet', 'status', '--state', nowhere], /^mixnet: no testnet in /],
     [['send', '--to', 'self', '--message', 'x', '--state', nowhere], /^mixnet: no testnet in /],
+    [['dashboard', '--state', nowhere], /^mixnet: no testnet in /],
     [['analyze', join(nowhere, 'trace')], /^mixnet: \S*mixnet-no-such-testnet\/trace: no such file or folder$/],
     [['run', 'mix', '--config', join(nowhere, 'mix.json')], /mix\.json: no such file or folder/],
   ])('runtime failure %j exits 1 with one readable line', async (args, message) => {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerBench } from './commands/bench.js';
 import { registerChaos } from './commands/chaos.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerReceive } from './commands/receive.js';
 import { registerRelayTx } from './commands/relay-tx.js';
@@ -40,5 +41,6 @@ export function createProgram(): Command {
   registerBench(program);
   registerAnalyze(program);
   registerChaos(program);
+  registerDashboard(program);
   return program;
 }

@@ -25,6 +25,7 @@ import {
 } from './gateway-link.js';
 import { decodeMessage, encodeMessage } from './message.js';
 import { resolveTraffic, type TrafficOptions } from './options.js';
+import { unref } from './platform/timers.js';
 import type { ProgressEvent } from './progress.js';
 import { pick } from './random.js';
 import { createReassembler } from './reassembly.js';
@@ -337,7 +338,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       }
     }
   }, SWEEP_MS);
-  sweeper.unref();
+  unref(sweeper);
 
   try {
     await gatewayLink.ready;

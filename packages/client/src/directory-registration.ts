@@ -7,6 +7,7 @@ import { type ServiceProviderDescriptor, signDescriptor } from '@mixnet/sphinx/w
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { toHex } from './bytes.js';
 import { type DirectoryOptions, parseDirectoryOptions } from './directory-source.js';
+import { unref } from './platform/timers.js';
 
 export interface RegistrationOptions {
   directory: DirectoryOptions;
@@ -98,7 +99,7 @@ export function createRegistration(opts: RegistrationOptions): Registration {
   };
 
   const timer = setInterval(() => void announce(), intervalMs);
-  timer.unref();
+  unref(timer);
   return {
     announce,
     close() {

@@ -16,6 +16,7 @@ import {
   verifyTopologyDocument,
 } from '@mixnet/sphinx/wire';
 import { ClientOptionsError } from './options.js';
+import { unref } from './platform/timers.js';
 import { uniform } from './random.js';
 import { loadTopology, type TopologySource } from './topology.js';
 
@@ -288,7 +289,7 @@ export async function createTopologySource(opts: TopologySourceOptions): Promise
     clearTimeout(timer);
     if (closed) return;
     timer = setTimeout(() => void poll().then((p) => schedule(nextDelay(p))), ms);
-    timer.unref();
+    unref(timer);
   };
 
   // The start: a first document, or the fallback, or retries until startTimeoutMs.

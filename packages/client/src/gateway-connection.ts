@@ -9,8 +9,9 @@
  */
 import { authPayload, decodeDeliver, encodeSend, hex, parseControl, verifyReadyProof } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import WebSocket from 'ws';
 import { randomBytes } from './bytes.js';
+import { unref } from './platform/timers.js';
+import { type GatewaySocket, openGatewaySocket } from './platform/websocket.js';
 
 export interface GatewayConnectionOptions {
   url: string;
@@ -43,7 +44,7 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
     throw new TypeError('gatewayIdentity must be a 32-byte Ed25519 public key');
   const pinned = hex.encode(opts.gatewayIdentity);
   const backoff = opts.backoff ?? { initialMs: 100, maxMs: 5_000 };
-  let ws: WebSocket | undefined;
+  let ws: GatewaySocket | undefined;
   let connected = false;
   let closed = false;
   let delay = backoff.initialMs;
@@ -69,22 +70,20 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
 
   const open = () => {
     if (closed) return;
-    const socket = new WebSocket(opts.url, { maxPayload: 64 * 1024 });
+    const socket = openGatewaySocket(opts.url, { maxPayload: 64 * 1024 });
     ws = socket;
-    socket.binaryType = 'nodebuffer';
     /** This connection's nonces, once we answered its challenge. */
     let session: { gatewayNonce: Uint8Array; clientNonce: Uint8Array } | undefined;
     const refuse = (reason: string) => {
       if (!everReady) rejectReady(new Error(`gateway ${opts.url}: ${reason}`));
       socket.close(1008, reason.slice(0, 100));
     };
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) {
+    socket.onMessage((data) => {
+      if (typeof data !== 'string') {
         if (!connected) return;
         try {
-          const frame = new Uint8Array(data.buffer, data.byteOffset, data.length);
-          const { identifier, payload } = decodeDeliver(frame);
-          opts.onDeliver(identifier, payload, frame);
+          const { identifier, payload } = decodeDeliver(data);
+          opts.onDeliver(identifier, payload, data);
         } catch {
           // A malformed DELIVER from our own gateway: drop it, keep the connection.
         }
@@ -92,7 +91,7 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
       }
       let msg: ReturnType<typeof parseControl>;
       try {
-        msg = parseControl(data.toString('utf8'));
+        msg = parseControl(data);
       } catch (err) {
         socket.close(1002, (err as Error).message.slice(0, 100));
         return;
@@ -134,12 +133,9 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
         if (!everReady) rejectReady(new Error(`gateway ${opts.url} refused us: ${msg.message}`));
       }
     });
-    socket.on('error', () => {
-      // 'close' follows; reconnecting is handled there.
-    });
-    socket.on('close', (_code, reason) => {
+    socket.onClose((reason) => {
       if (ws === socket) ws = undefined;
-      setConnected(false, reason.toString() || 'closed');
+      setConnected(false, reason || 'closed');
       if (closed) return;
       retryTimer = setTimeout(open, delay);
       delay = Math.min(delay * 2, backoff.maxMs);
@@ -156,7 +152,7 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
       return ws?.bufferedAmount ?? 0;
     },
     send(firstHop, packet) {
-      if (!connected || !ws || ws.readyState !== WebSocket.OPEN) return false;
+      if (!connected || !ws?.open) return false;
       ws.send(encodeSend(firstHop, packet));
       return true;
     },
@@ -166,14 +162,16 @@ export function connectGateway(opts: GatewayConnectionOptions): GatewayConnectio
       clearTimeout(firstTimeout);
       if (!everReady) rejectReady(new Error('client closed'));
       const socket = ws;
-      if (!socket || socket.readyState === WebSocket.CLOSED) return;
+      if (!socket || socket.closed) return;
       await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
+        socket.onClose(() => resolve());
         socket.close(1000, 'client closing');
-        setTimeout(() => {
-          socket.terminate();
-          resolve();
-        }, 2_000).unref();
+        unref(
+          setTimeout(() => {
+            socket.terminate();
+            resolve();
+          }, 2_000),
+        );
       });
     },
   };

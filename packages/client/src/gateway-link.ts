@@ -6,6 +6,7 @@
  */
 import { hex, type Topology, type TopologyGateway } from '@mixnet/sphinx/wire';
 import { connectGateway, type GatewayConnection } from './gateway-connection.js';
+import { unref } from './platform/timers.js';
 import { uniform } from './random.js';
 
 export interface FailoverOptions {
@@ -89,7 +90,7 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
             downTimer = undefined;
             void move('unreachable');
           }, failover.afterMs);
-          downTimer.unref();
+          unref(downTimer);
         }
       },
     });
@@ -138,7 +139,7 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
       }
       if (tried.length > 0) opts.onMoveFailed?.({ from, reason, tried });
       retryTimer = setTimeout(check, failover.afterMs);
-      retryTimer.unref();
+      unref(retryTimer);
     } finally {
       moving = false;
     }

@@ -12,6 +12,7 @@ import type { ClientCore } from './core.js';
 import { openReply, PAYLOAD_SIZE, REPLY_CAPACITY, type ReplyContent, sealReply } from './envelope.js';
 import { type Fragment, splitMessage } from './fragment.js';
 import { encodeMessage, type IndexedSurb, MAX_SURBS_PER_MESSAGE, type Message } from './message.js';
+import { unref } from './platform/timers.js';
 import { type ProgressSink, SLOW_AFTER_MS } from './progress.js';
 import { createReassembler } from './reassembly.js';
 import type { Recipient } from './recipient.js';
@@ -205,7 +206,7 @@ export function createReplies(
           resolve,
           reject,
         };
-        req.timer.unref();
+        unref(req.timer);
         outstanding.set(hexId, req);
         const surbs = newSurbs(req, opts.surbs ?? core.traffic.replySurbs);
         const message = encodeMessage({ kind: 'request', requestId: id, secret: req.secret, surbs, body });

@@ -9,6 +9,7 @@ import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
 import { type Fragment, splitMessage } from './fragment.js';
+import { unref } from './platform/timers.js';
 import { type ProgressSink, type RetransmitReason, SLOW_AFTER_MS } from './progress.js';
 import type { Recipient } from './recipient.js';
 import { sealPublicKey } from './seal.js';
@@ -151,7 +152,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           return;
         }
         f.timer = setTimeout(() => retransmit(f, 'ack-timeout'), core.retransmitAfterMs);
-        f.timer.unref();
+        unref(f.timer);
       },
     });
   };

@@ -2,7 +2,6 @@
  * Topology for clients: loaded from the testnet's file or a URL, validated by the shared schema
  * (`@mixnet/sphinx/wire`), with each node's route hop decoded once.
  */
-import { readFile } from 'node:fs/promises';
 import type { RouteNode } from '@mixnet/sphinx';
 import {
   routeHop,
@@ -12,6 +11,7 @@ import {
   type TopologyNode,
   validateTopology,
 } from '@mixnet/sphinx/wire';
+import { readTextFile } from './platform/files.js';
 
 export type TopologySource = Topology | string | URL;
 
@@ -27,7 +27,7 @@ export async function loadTopology(source: TopologySource): Promise<Topology> {
   } else {
     const path = text.startsWith('file:') ? new URL(text) : text;
     try {
-      raw = await readFile(path, 'utf8');
+      raw = await readTextFile(path);
     } catch (err) {
       throw new TopologyError(`topology ${text}: ${(err as Error).message}`);
     }

@@ -6,6 +6,8 @@
  * Packets are built when they leave, not when queued, so each gets a fresh route and delays and a
  * retransmission timer that starts at the real send time.
  */
+
+import { unref } from './platform/timers.js';
 import { exponential } from './random.js';
 
 export interface OutgoingPacket {
@@ -84,7 +86,7 @@ export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
       },
       exponential(opts.sendGapMs > 0 ? opts.sendGapMs : 20),
     );
-    sendTimer.unref();
+    unref(sendTimer);
   };
 
   const scheduleLoop = () => {
@@ -97,7 +99,7 @@ export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
       }
       scheduleLoop();
     }, exponential(opts.loopGapMs));
-    loopTimer.unref();
+    unref(loopTimer);
   };
 
   /** Unpaced: drain in slices so a large message does not block the event loop. */

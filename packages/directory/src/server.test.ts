@@ -183,6 +183,36 @@ describe('directory HTTP API', () => {
   });
 });
 
+describe('directory HTTP API for pages (CORS)', () => {
+  it('lets any origin read the GET routes, with the ETag, and answers their preflight', async () => {
+    const origin = { origin: 'http://127.0.0.1:1' };
+    for (const path of ['/v1/topology', '/v1/topology/epoch/0', '/v1/nodes', '/v1/status', '/health']) {
+      const res = await get(path, origin);
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      await res.body?.cancel();
+    }
+    expect((await get('/v1/topology', origin)).headers.get('access-control-expose-headers')).toBe('etag');
+    const pre = await fetch(`${directory.url}/v1/topology`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')).toBe('if-none-match');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+  });
+
+  it('grants no origin on the routes that change state', async () => {
+    for (const path of ['/v1/descriptors', '/v1/admin/scale']) {
+      const pre = await fetch(`${directory.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:1', 'access-control-request-method': 'POST' },
+      });
+      expect(pre.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(pre.status, path).toBe(405);
+    }
+  });
+});
+
 describe('admin authorization', () => {
   it('knows loopback addresses', () => {
     for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a)).toBe(true);

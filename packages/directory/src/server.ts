@@ -8,7 +8,9 @@
  *   POST /v1/admin/scale          loopback or Bearer token (auth.ts)
  *   GET  /health, /metrics
  *
- * Every refusal of a descriptor is answered with its code, counted and logged.
+ * Every refusal of a descriptor is answered with its code, counted and logged. The read-only GET
+ * routes answer any origin (CORS), so a page (the browser client, a dashboard) can read them; the
+ * POST routes grant no origin.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Descriptor, DescriptorError, type DescriptorErrorCode, type SignedDocument } from '@mixnet/sphinx/wire';
@@ -125,6 +127,24 @@ const error = (res: ServerResponse, status: number, code: string, message: strin
 /** Closes the connection after answering: the rest of an oversize body is not read. */
 const closeAfter = { connection: 'close' };
 
+/** The routes a page of any origin may read: all GET, none changes anything. */
+const READ_ONLY = /^\/(?:v1\/(?:topology(?:\/epoch\/[^/]*)?|nodes|status)|health|metrics)$/;
+
+/** Lets any page read a read-only route; answers its preflight (If-None-Match is not CORS-safelisted). */
+function allowCors(req: IncomingMessage, res: ServerResponse): boolean {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', 'etag');
+  if (req.method !== 'OPTIONS') return false;
+  res
+    .writeHead(204, {
+      'access-control-allow-methods': 'GET, HEAD',
+      'access-control-allow-headers': 'if-none-match',
+      'access-control-max-age': '600',
+    })
+    .end();
+  return true;
+}
+
 /** Whether If-None-Match names this ETag (weak or strong, or "*"). */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
@@ -209,6 +229,7 @@ export async function startDirectoryServer(opts: DirectoryServerOptions): Promis
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] as string;
     const method = req.method ?? 'GET';
+    if (READ_ONLY.test(path) && allowCors(req, res)) return;
     const only = (m: string) => {
       if (method === m || (m === 'GET' && method === 'HEAD')) return true;
       error(res, 405, 'METHOD_NOT_ALLOWED', `${path} takes ${m}`, { allow: m });

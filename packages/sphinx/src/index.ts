@@ -5,8 +5,8 @@ export { decodeNodeAddress, encodeNodeAddress, formatNodeAddress } from './addre
 export * from './constants.js';
 export type { BackendName, CryptoBackend, Primitive } from './crypto/backend.js';
 export type { NativeBackendOptions } from './crypto/native.js';
-export { createNativeBackend } from './crypto/native.js';
 export { createNobleBackend } from './crypto/noble.js';
+export { createNativeBackend } from './crypto/platform.js';
 export { defaultBackendName, getBackend } from './crypto/select.js';
 export type { SphinxErrorCode } from './errors.js';
 export { SphinxError } from './errors.js';

@@ -8,10 +8,12 @@ import { CliError } from '../output.js';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, or all')
+    .description(
+      'run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, browser (Chromium), or all',
+    )
     .option(
       '--suite <suites>',
-      'sphinx|peers|node|client|e2e|anonymity|heal|all (all = every suite but anonymity and heal), or a comma list',
+      'sphinx|peers|node|client|e2e|anonymity|heal|browser|all (all = every suite but anonymity, heal and browser), or a comma list',
       'sphinx',
     )
     .option('--quick', 'short runs (the CI perf gate)')

@@ -26,6 +26,7 @@ import {
   table,
   usageError,
 } from '../output.js';
+import { DEFAULT_DASHBOARD_PORT, serveDashboard } from './dashboard.js';
 import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
 import { registerTestnetFaults } from './testnet-faults.js';
 
@@ -49,6 +50,8 @@ interface UpFlags {
   loss?: string;
   latency: string;
   trace?: string;
+  dashboard: boolean;
+  dashboardPort?: string;
 }
 
 /** What a runtime runs: processes, or containers. */
@@ -76,13 +79,14 @@ function summaryRows(state: TestnetState) {
   }));
 }
 
-async function liveLoop(dir: string, state: TestnetState): Promise<void> {
+async function liveLoop(dir: string, state: TestnetState, onStop?: () => Promise<void>): Promise<void> {
   const relays = state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway');
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     progress('stopping the testnet…');
+    await onStop?.().catch(() => {});
     const { stopped } =
       state.runtime === 'docker'
         ? await (await import('@mixnet/testnet/docker')).downDocker(dir)
@@ -143,6 +147,8 @@ export function registerTestnet(program: Command): void {
     )
     .option('--trace <dir>', 'trace mode: every node and the service provider write JSON lines here (ANONYMITY.md)')
     .option('--state <dir>', 'state folder (default .mixnet/testnet)')
+    .option('--dashboard-port <n>', `port of the live dashboard (default ${DEFAULT_DASHBOARD_PORT}, else any free one)`)
+    .option('--no-dashboard', 'no live dashboard (with --detach there is none: run `mixnet dashboard`)')
     .option('--detach', 'return once ready and leave the network running')
     .option('--json', 'machine-readable output')
     .action(async (f: UpFlags) => {
@@ -152,6 +158,10 @@ export function registerTestnet(program: Command): void {
       const latency = f.latency.toLowerCase();
       if (latency !== 'none' && latency !== 'geo')
         throw usageError(`--latency must be none or geo, got "${f.latency}"`);
+      const dashboardPort =
+        f.dashboardPort === undefined
+          ? undefined
+          : parseIntFlag(f.dashboardPort, '--dashboard-port', { min: 0, max: 65_535 });
       const loss = f.loss === undefined ? undefined : parseNumberFlag(f.loss, '--loss', { min: 0, max: 1 });
       const heartbeat = progressWithHeartbeat();
       const options = {
@@ -185,15 +195,25 @@ export function registerTestnet(program: Command): void {
       } finally {
         heartbeat.stop();
       }
-      if (f.json) printJson({ ...state, stateDir: dir });
+      // In the foreground the CLI serves the dashboard itself; it stops with the testnet.
+      const dashboard =
+        f.dashboard && !f.detach
+          ? await serveDashboard(dir, {
+              ...(dashboardPort !== undefined ? { port: dashboardPort } : {}),
+              fallback: dashboardPort === undefined,
+            })
+          : undefined;
+      if (f.json) printJson({ ...state, stateDir: dir, ...(dashboard ? { dashboard: dashboard.url } : {}) });
       else {
         process.stdout.write(`\n${table(summaryRows(state))}\n\n`);
         process.stdout.write(`ready in ${((state.readyMs ?? 0) / 1000).toFixed(1)} s (state: ${dir})\n\n`);
+        if (dashboard) process.stdout.write(`dashboard: ${dashboard.url}\n\n`);
+        else if (f.dashboard) process.stdout.write(`dashboard: ${hint(['dashboard', ...stateArgs(f.state)])}\n\n`);
         process.stdout.write(`${nextBlock(upHints(state, f.state))}\n`);
       }
       if (f.detach) return;
       if (!f.json) progress('running; Ctrl-C stops everything');
-      await liveLoop(dir, state);
+      await liveLoop(dir, state, dashboard ? () => dashboard.close() : undefined);
     });
 
   testnet
