@@ -15,6 +15,7 @@ import type { Topology } from '@mixnet/sphinx/wire';
 import { announceMsFor, directoryConfig, writeDirectorySecrets } from './directory-files.js';
 import { type ProcessEntry, paths, type TestnetState } from './layout.js';
 import { freePort } from './ports.js';
+import { writeNetworkRequester } from './requester-files.js';
 
 export interface TestnetPlan {
   layers: number;
@@ -58,7 +59,7 @@ export interface Endpoint {
 
 export type Allocate = (
   id: string,
-  role: 'mix' | 'gateway' | 'service-provider' | 'chain' | 'directory',
+  role: 'mix' | 'gateway' | 'service-provider' | 'network-requester' | 'chain' | 'directory',
 ) => Promise<Endpoint>;
 
 /** The process runtime's allocation: free loopback ports on `host`. */
@@ -287,6 +288,23 @@ export async function generateTestnet(
       logPath: p.log(id),
     });
   }
+  // The network requester (issue 20): SOCKS streams to what its exit policy allows.
+  const nr = await writeNetworkRequester({
+    p,
+    rel,
+    allocate,
+    host: plan.host,
+    gateway: topology.gateways[0]?.id as string,
+    topologyPath: p.topology,
+    directory,
+    chainUrl,
+    mu: plan.mu,
+    logLevel: plan.logLevel,
+  });
+  admission.push(nr.address);
+  topology.serviceProviders.push({ id: nr.entry.id, address: nr.address, gateway: nr.gateway });
+  processes.push(nr.entry);
+  const networkRequester = { id: nr.entry.id, address: nr.address };
   // The generated layout (every mix and gateway, standby ones too). With a directory, `up`
   // replaces it by the first epoch's document body once that is published.
   writeFileSync(p.topology, `${JSON.stringify(topology, null, 2)}\n`);
@@ -310,6 +328,7 @@ export async function generateTestnet(
     topologyPath: p.topology,
     ...(chainUrl ? { chainUrl } : {}),
     ...(serviceProvider ? { serviceProvider } : {}),
+    networkRequester,
     ...(plan.trace ? { trace: plan.trace } : {}),
     processes,
   };

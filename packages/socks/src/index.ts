@@ -1,4 +1,7 @@
 /** @mixnet/socks: any application through the mixnet (SOCKS client side, network requester, stream protocol). */
+
+export { exitGateFromPolicy } from './exit-gate.js';
+export { parseExitPolicy } from './exit-policy.js'; // TEMP
 export type {
   NetworkRequester,
   NetworkRequesterEvent,
@@ -6,6 +9,8 @@ export type {
   NetworkRequesterStats,
 } from './network-requester.js';
 export { startNetworkRequester } from './network-requester.js';
+export type { SocksServer, SocksServerEvent, SocksServerOptions } from './socks-server.js';
+export { startSocksServer } from './socks-server.js';
 export type { RequestChannel, StreamClient, StreamClientOptions, StreamClientStats } from './stream-client.js';
 export { createStreamClient } from './stream-client.js';
 export type { Batch, Frame } from './stream-frame.js';

@@ -35,6 +35,8 @@ export interface StreamClientStats extends MuxStats {
   failedRequests: number;
   badReplies: number;
   polls: number;
+  /** Why the last request failed. */
+  lastError?: string;
 }
 
 export interface StreamClient {
@@ -54,6 +56,9 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
   let outstanding = 0;
   let backlog = 0;
   let closed = false;
+  let failures = 0;
+  let lastError: string | undefined;
+  let retry: NodeJS.Timeout | undefined;
   const stats = { requests: 0, replies: 0, failedRequests: 0, badReplies: 0, polls: 0 };
 
   const mux: StreamMux = createStreamMux({
@@ -78,6 +83,7 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
       .then(
         (reply) => {
           stats.replies++;
+          failures = 0;
           let batch: ReturnType<typeof decodeBatch>;
           try {
             batch = decodeBatch(reply);
@@ -92,14 +98,27 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
           backlog = batch.backlog;
           mux.receive(batch.frames);
         },
-        () => {
+        (err: Error) => {
           // Lost (timeout or undeliverable): frames in it are gone; the streams' idle timeout bounds the damage.
           stats.failedRequests++;
+          lastError = err.message;
+          failures++;
         },
       )
       .finally(() => {
         outstanding--;
-        pump();
+        if (failures === 0) return pump();
+        // Failing at once (no route to the requester yet…): poll again later, not in a tight loop.
+        if (!retry) {
+          retry = setTimeout(
+            () => {
+              retry = undefined;
+              pump();
+            },
+            Math.min(5_000, 100 * 2 ** Math.min(failures, 6)),
+          );
+          retry.unref();
+        }
       });
     return batchSize(frames);
   };
@@ -115,13 +134,14 @@ export function createStreamClient(opts: StreamClientOptions): StreamClient {
 
   return {
     open: (host, port, timeoutMs = 60_000) => mux.open(host, port, timeoutMs),
-    stats: () => ({ ...mux.stats(), ...stats }),
+    stats: () => ({ ...mux.stats(), ...stats, ...(lastError ? { lastError } : {}) }),
     close() {
       mux.close();
       // One last batch carries the resets.
       if (mux.pendingBytes > 0) send();
       closed = true;
       clearInterval(sweeper);
+      if (retry) clearTimeout(retry);
     },
   };
 }

@@ -13,7 +13,7 @@
  * `receive(frames)` takes what arrived. What waits to be sent is bounded by the windows.
  */
 import { Duplex } from 'node:stream';
-import { CloseReason, type CloseReasonCode, type Frame, frameSize, MAX_DATA } from './stream-frame.js';
+import { CloseReason, type CloseReasonCode, type Frame, frameSize, MAX_DATA, MAX_FRAMES } from './stream-frame.js';
 
 export interface StreamMuxOptions {
   /** Unconsumed bytes a peer may send on one stream (each direction). Default 256 KiB. */
@@ -45,7 +45,7 @@ export interface StreamMux {
   /** Opens a stream (client side); resolves with the peer's result, or code 0x06 after `timeoutMs`. */
   open(host: string, port: number, timeoutMs: number): Promise<OpenResult>;
   receive(frames: readonly Frame[]): void;
-  /** Frames to send now, up to `maxBytes` of frames (at least one if any wait). */
+  /** Frames to send now, up to `maxBytes` of frames and MAX_FRAMES (at least one if any wait). */
   take(maxBytes: number): Frame[];
   /** Bytes of frames waiting. */
   readonly pendingBytes: number;
@@ -345,7 +345,7 @@ export function createStreamMux(opts: StreamMuxOptions): StreamMux {
       while (outbox.length > 0) {
         const f = outbox[0] as Frame;
         const n = frameSize(f);
-        if (out.length > 0 && bytes + n > maxBytes) break;
+        if (out.length > 0 && (bytes + n > maxBytes || out.length >= MAX_FRAMES)) break;
         outbox.shift();
         if (f.type === 'window') windowFrames.delete(f.streamId);
         pendingBytes -= n;

@@ -2,8 +2,9 @@
  * Opening the upstream connection of a stream: the exit policy on the name, then on every address
  * it resolves to (so a name cannot smuggle a refused address in), then a TCP connect with a
  * timeout. Failures come back as SOCKS5 reply codes:
- *   0x02 not allowed by the exit policy     0x04 host unreachable (no such name, no route, timeout)
- *   0x05 connection refused                 0x01 anything else
+ *   0x02 not allowed by the exit policy     0x04 host unreachable (no such name, no route)
+ *   0x05 connection refused                 0x06 connect timed out (TTL expired, as Tor)
+ *   0x01 anything else
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
@@ -46,9 +47,10 @@ export function errorCode(err: NodeJS.ErrnoException): number {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EHOSTUNREACH':
-    case 'ETIMEDOUT':
     case 'ENODATA':
       return SocksReply.HostUnreachable;
+    case 'ETIMEDOUT':
+      return SocksReply.TtlExpired;
     case 'ENETUNREACH':
       return SocksReply.NetworkUnreachable;
     default:
@@ -69,7 +71,7 @@ export async function openUpstream(host: string, port: number, opts: UpstreamOpt
       const e = err as NodeJS.ErrnoException;
       return {
         ok: false,
-        code: e.code === 'TIMEOUT' ? SocksReply.HostUnreachable : errorCode(e),
+        code: e.code === 'TIMEOUT' ? SocksReply.TtlExpired : errorCode(e),
         reason: `cannot resolve ${bare}: ${e.code ?? e.message}`,
         policy: false,
       };
@@ -79,18 +81,30 @@ export async function openUpstream(host: string, port: number, opts: UpstreamOpt
   }
   const byAddress = opts.gate.checkResolved(bare, ips, port);
   if (byAddress) return { ok: false, code: SocksReply.NotAllowed, reason: byAddress, policy: true };
-  const address = ips[0] as string;
+  // Each checked address in turn (a name may resolve to ::1 first and listen on 127.0.0.1 only).
+  const deadline = performance.now() + opts.connectTimeoutMs;
+  let last: UpstreamResult = { ok: false, code: SocksReply.HostUnreachable, reason: 'no address', policy: false };
+  for (const address of ips) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    last = await connectOnce(address, port, left);
+    if (last.ok) return last;
+  }
+  return last;
+}
+
+function connectOnce(address: string, port: number, timeoutMs: number): Promise<UpstreamResult> {
   return new Promise<UpstreamResult>((resolve) => {
     const socket = netConnect({ host: address, port, allowHalfOpen: true });
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({
         ok: false,
-        code: SocksReply.HostUnreachable,
-        reason: `connect to ${address}:${port} timed out after ${opts.connectTimeoutMs} ms`,
+        code: SocksReply.TtlExpired,
+        reason: `connect to ${address}:${port} timed out`,
         policy: false,
       });
-    }, opts.connectTimeoutMs);
+    }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
