@@ -6,8 +6,8 @@
  * Then bytes are piped both ways, half-closes included.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Socks5ReplyCode, socks4Reply, socks5Reply } from './socks-codec.js';
 import { type HandshakeResult, readHandshake } from './socks-handshake.js';
+import { type Socks5ReplyCode, socks4Reply, socks5Reply } from './socks-reply.js';
 import type { StreamClient } from './stream-client.js';
 
 export interface SocksServerOptions {

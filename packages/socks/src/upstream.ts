@@ -8,16 +8,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-
-export const SocksReply = {
-  Succeeded: 0x00,
-  GeneralFailure: 0x01,
-  NotAllowed: 0x02,
-  NetworkUnreachable: 0x03,
-  HostUnreachable: 0x04,
-  ConnectionRefused: 0x05,
-  TtlExpired: 0x06,
-} as const;
+import { SOCKS5_REPLY, socks5CodeForError } from './socks-reply.js';
 
 /** The exit policy as the requester uses it: a decision on a name, and on the addresses it resolved to. */
 export interface ExitGate {
@@ -40,28 +31,10 @@ export interface UpstreamOptions {
 const defaultResolve = async (host: string) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-export function errorCode(err: NodeJS.ErrnoException): number {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return SocksReply.ConnectionRefused;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EHOSTUNREACH':
-    case 'ENODATA':
-      return SocksReply.HostUnreachable;
-    case 'ETIMEDOUT':
-      return SocksReply.TtlExpired;
-    case 'ENETUNREACH':
-      return SocksReply.NetworkUnreachable;
-    default:
-      return SocksReply.GeneralFailure;
-  }
-}
-
 export async function openUpstream(host: string, port: number, opts: UpstreamOptions): Promise<UpstreamResult> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   const byName = opts.gate.checkName(bare, port);
-  if (byName) return { ok: false, code: SocksReply.NotAllowed, reason: byName, policy: true };
+  if (byName) return { ok: false, code: SOCKS5_REPLY.notAllowed, reason: byName, policy: true };
   let ips: string[];
   if (isIP(bare)) ips = [bare];
   else {
@@ -71,19 +44,19 @@ export async function openUpstream(host: string, port: number, opts: UpstreamOpt
       const e = err as NodeJS.ErrnoException;
       return {
         ok: false,
-        code: e.code === 'TIMEOUT' ? SocksReply.TtlExpired : errorCode(e),
+        code: e.code === 'TIMEOUT' ? SOCKS5_REPLY.ttlExpired : socks5CodeForError(e),
         reason: `cannot resolve ${bare}: ${e.code ?? e.message}`,
         policy: false,
       };
     }
     if (ips.length === 0)
-      return { ok: false, code: SocksReply.HostUnreachable, reason: `${bare} has no address`, policy: false };
+      return { ok: false, code: SOCKS5_REPLY.hostUnreachable, reason: `${bare} has no address`, policy: false };
   }
   const byAddress = opts.gate.checkResolved(bare, ips, port);
-  if (byAddress) return { ok: false, code: SocksReply.NotAllowed, reason: byAddress, policy: true };
+  if (byAddress) return { ok: false, code: SOCKS5_REPLY.notAllowed, reason: byAddress, policy: true };
   // Each checked address in turn (a name may resolve to ::1 first and listen on 127.0.0.1 only).
   const deadline = performance.now() + opts.connectTimeoutMs;
-  let last: UpstreamResult = { ok: false, code: SocksReply.HostUnreachable, reason: 'no address', policy: false };
+  let last: UpstreamResult = { ok: false, code: SOCKS5_REPLY.hostUnreachable, reason: 'no address', policy: false };
   for (const address of ips) {
     const left = deadline - performance.now();
     if (left <= 0) break;
@@ -100,7 +73,7 @@ function connectOnce(address: string, port: number, timeoutMs: number): Promise<
       socket.destroy();
       resolve({
         ok: false,
-        code: SocksReply.TtlExpired,
+        code: SOCKS5_REPLY.ttlExpired,
         reason: `connect to ${address}:${port} timed out`,
         policy: false,
       });
@@ -115,7 +88,7 @@ function connectOnce(address: string, port: number, timeoutMs: number): Promise<
       socket.destroy();
       resolve({
         ok: false,
-        code: errorCode(err),
+        code: socks5CodeForError(err),
         reason: `connect to ${address}:${port}: ${err.code ?? err.message}`,
         policy: false,
       });
