@@ -22,10 +22,11 @@ import {
   writeActionFiles,
   writeReport,
 } from './results.js';
+import { runSocksSuite } from './socks-suite.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal'] as const;
-/** What `--suite all` runs: the anonymity sweep and the heal experiment are long and run on their own. */
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal', 'socks'] as const;
+/** What `--suite all` runs: the anonymity sweep, the heal experiment and socks are long and run on their own. */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
@@ -99,6 +100,7 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       report = (await runAnonymitySuite({ out: o.out, log, ...(o.quick ? { mus: [2, 30], seconds: 8 } : {}) })).report;
     else if (suite === 'heal')
       report = (await runHealSuite({ out: o.out, log, ...(o.quick ? { phaseMessages: 100 } : {}) })).report;
+    else if (suite === 'socks') report = (await runSocksSuite({ downloads: o.quick ? 1 : 3, log })).report;
     else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({

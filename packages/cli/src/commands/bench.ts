@@ -8,10 +8,10 @@ import { CliError } from '../output.js';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, or all')
+    .description('run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, socks, or all')
     .option(
       '--suite <suites>',
-      'sphinx|peers|node|client|e2e|anonymity|heal|all (all = every suite but anonymity and heal), or a comma list',
+      'sphinx|peers|node|client|e2e|anonymity|heal|socks|all (all = every suite but anonymity, heal and socks), or a comma list',
       'sphinx',
     )
     .option('--quick', 'short runs (the CI perf gate)')
