@@ -17,6 +17,7 @@ export type { HostPattern } from './hostname.js';
 export { hostnameProblem, normalizeHostname } from './hostname.js';
 export type { IpAddress, IpFamily } from './ip.js';
 export { formatIp, normalizeIp, parseIp } from './ip.js';
+export { PRIVATE_RANGES } from './private-ranges.js';
 export { encodeSocks4Connect, encodeSocks5Connect, encodeSocks5Greeting } from './socks-client.js';
 export type {
   SocksAddressType,
