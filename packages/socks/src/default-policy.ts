@@ -1,3 +1,5 @@
+import { PRIVATE_RANGES } from './private-ranges.js';
+
 /**
  * Policies shipped with the package.
  *
@@ -13,32 +15,9 @@ reject *:*
 `;
 
 /**
- * Reject lines for addresses that must never be reached from an exit (loopback, private, link
- * local, carrier-grade NAT, multicast, documentation and reserved ranges, "this host"), for
- * IPv4 and IPv6. Put it first, then your accept lines, e.g. `accept *:443`.
+ * One reject line per PRIVATE_RANGES entry (the same as `reject private:*`, spelled out so an
+ * operator sees what it covers). Put it first, then your accept lines, e.g. `accept *:443`.
  */
 export const PRIVATE_ADDRESS_POLICY = `# Never reachable through this exit: this host, private and reserved networks.
-reject 0.0.0.0/8:*
-reject 10.0.0.0/8:*
-reject 100.64.0.0/10:*
-reject 127.0.0.0/8:*
-reject 169.254.0.0/16:*
-reject 172.16.0.0/12:*
-reject 192.0.0.0/24:*
-reject 192.0.2.0/24:*
-reject 192.168.0.0/16:*
-reject 198.18.0.0/15:*
-reject 198.51.100.0/24:*
-reject 203.0.113.0/24:*
-reject 224.0.0.0/3:*
-reject6 [::]/128:*
-reject6 [::1]/128:*
-reject6 [64:ff9b::]/96:*
-reject6 [64:ff9b:1::]/48:*
-reject6 [2001:db8::]/32:*
-reject6 [2002::]/16:*
-reject6 [fc00::]/7:*
-reject6 [fe80::]/10:*
-reject6 [fec0::]/10:*
-reject6 [ff00::]/8:*
+${PRIVATE_RANGES.map((range) => `reject ${range}:*`).join('\n')}
 `;

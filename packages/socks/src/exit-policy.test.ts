@@ -71,9 +71,10 @@ describe('parseExitPolicy', () => {
     ['accept 10.0.0.256:*', 1, 8, 'address'],
     ['accept 10.0.0:*', 1, 8, 'address'],
     ['accept [2001:db8::/32:*', 1, 8, 'address'],
-    ['accept 2001:db8::1:80', 1, 8, 'address'],
+    ['accept 2001:db8::1', 1, 8, 'address'],
+    ['accept fe80::1::2:80', 1, 8, 'address'],
     ['accept [2001:db8::]/129:*', 1, 21, 'prefix'],
-    ['accept *:0', 1, 10, 'port'],
+    ['accept *:-1', 1, 10, 'port'],
     ['accept *:65536', 1, 10, 'port'],
     ['accept *:90-80', 1, 10, 'port'],
     ['accept *:http', 1, 10, 'port'],
@@ -93,6 +94,56 @@ describe('parseExitPolicy', () => {
     const error = parseError(text);
     expect({ line: error.line, column: error.column, field: error.field }).toEqual({ line, column, field });
     expect(error.message).toContain(`line ${line}`);
+  });
+
+  it("reads Nym's policy file forms: bare IPv6 with a port after the last colon, port 0", () => {
+    const policy = parseExitPolicy(
+      [
+        'ExitPolicy reject FE80:0000:0000:0000:0202:B3FF:FE1E:8328/64:1235',
+        'ExitPolicy reject fe80::1:*',
+        'ExitPolicy accept *:0',
+        'ExitPolicy accept6 *6:119',
+      ].join('\n'),
+    );
+    expect(policy.rules.map((r) => [r.address, r.ports])).toEqual([
+      [expect.objectContaining({ kind: 'prefix', family: 6, bits: 64 }), { from: 1235, to: 1235 }],
+      [expect.objectContaining({ kind: 'prefix', family: 6, bits: 128 }), { from: 1, to: 65535 }],
+      [{ kind: 'any' }, { from: 0, to: 0 }],
+      [
+        { kind: 'any', family: 6 },
+        { from: 119, to: 119 },
+      ],
+    ]);
+    expect(policy.check({ host: 'fe80::202:b3ff:fe1e:1', port: 1235 }).allowed).toBe(false);
+    // Port 0 rules never match a connection.
+    expect(policy.check({ host: '1.2.3.4', port: 80 }).allowed).toBe(false);
+  });
+
+  it("'private' stands for every private range (IPv6 ones only with accept6/reject6)", () => {
+    const policy = parseExitPolicy('reject private:*\naccept *:*');
+    for (const host of [
+      '127.0.0.1',
+      '10.1.1.1',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.1.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+    ]) {
+      expect(policy.check({ host, port: 80 })).toMatchObject({
+        allowed: false,
+        rule: { line: 1, text: 'reject private:*' },
+      });
+    }
+    expect(policy.check({ host: '93.184.216.34', port: 80 }).allowed).toBe(true);
+    expect(policy.check({ host: '2606:4700::1', port: 80 }).allowed).toBe(true);
+    const v6 = parseExitPolicy('reject6 private:*\naccept *:*');
+    expect(v6.check({ host: '127.0.0.1', port: 80 }).allowed).toBe(true);
+    expect(v6.check({ host: '::1', port: 80 }).allowed).toBe(false);
   });
 
   it('the shipped policies parse; the default denies everything', () => {

@@ -69,7 +69,7 @@ export function parseExitPolicy(text: string): ExitPolicy {
       const lead = part.search(/\S/);
       const item = part.trim();
       if (item === '') throw new ExitPolicyError(lineNo, offset + 1, 'line', 'empty rule between commas', raw.trim());
-      rules.push(parsePolicyItem(item, lineNo, offset + lead + 1));
+      rules.push(...parsePolicyItem(item, lineNo, offset + lead + 1));
       offset += part.length + 1;
     }
   });

@@ -29,6 +29,7 @@ export type {
   NetworkRequesterStats,
 } from './network-requester.js';
 export { startNetworkRequester } from './network-requester.js';
+export { PRIVATE_RANGES } from './private-ranges.js';
 export { encodeSocks4Connect, encodeSocks5Connect, encodeSocks5Greeting } from './socks-client.js';
 export type {
   SocksAddressType,

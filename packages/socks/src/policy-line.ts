@@ -1,6 +1,7 @@
 /** One torrc-style exit-policy item (`accept 10.0.0.0/8:80-443`) parsed into a rule, or a typed error. */
 import { type HostPattern, parseHostPattern } from './hostname.js';
 import { type IpFamily, isV4Mapped, parseIPv4, parseIPv6 } from './ip.js';
+import { PRIVATE_RANGES } from './private-ranges.js';
 
 export type PolicyAction = 'accept' | 'reject';
 
@@ -57,10 +58,10 @@ const ACTIONS: Record<string, { action: PolicyAction; v6only: boolean }> = {
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 /**
- * Parses one item. `column` is the 1-based column of `item` in its line, so errors point into
- * the line as the operator wrote it.
+ * Parses one item into its rules (one, or one per range for `private`). `column` is the 1-based
+ * column of `item` in its line, so errors point into the line as the operator wrote it.
  */
-export function parsePolicyItem(item: string, line: number, column: number): PolicyRule {
+export function parsePolicyItem(item: string, line: number, column: number): PolicyRule[] {
   const fail = (offset: number, field: PolicyField, reason: string): never => {
     throw new ExitPolicyError(line, column + offset, field, reason, item);
   };
@@ -89,22 +90,39 @@ export function parsePolicyItem(item: string, line: number, column: number): Pol
     const colon = spec.indexOf(':', close);
     addrEnd = colon < 0 ? spec.length : colon;
   } else {
+    // Several colons: a bare IPv6 address as Nym's policy files write it; the port follows the last.
     const colon = spec.indexOf(':');
-    if (colon >= 0 && spec.indexOf(':', colon + 1) >= 0) {
-      fail(specStart, 'address', 'IPv6 addresses must be in brackets, as in [2001:db8::]/32:443');
-    }
-    addrEnd = colon < 0 ? spec.length : colon;
+    const last = spec.lastIndexOf(':');
+    addrEnd = colon < 0 ? spec.length : colon === last ? colon : last;
   }
   const addrText = spec.slice(0, addrEnd);
   const portText = addrEnd < spec.length ? spec.slice(addrEnd + 1) : '*';
-  const address = parseAddress(addrText, v6only, (offset, field, reason) => fail(specStart + offset, field, reason));
+  const addresses = parseAddress(addrText, v6only, (offset, field, reason) => fail(specStart + offset, field, reason));
   const ports = parsePorts(portText, (reason) => fail(specStart + addrEnd + 1, 'port', reason));
-  return { action, address, ports, line, text: item };
+  return addresses.map((address) => ({ action, address, ports, line, text: item }));
 }
 
 type Fail = (offset: number, field: PolicyField, reason: string) => never;
 
-function parseAddress(text: string, v6only: boolean, fail: Fail): AddressPattern {
+function parseAddress(text: string, v6only: boolean, fail: Fail): AddressPattern[] {
+  if (text.toLowerCase() === 'private') {
+    // Tor's shorthand; here it means every range of PRIVATE_RANGES (of IPv6 only for accept6/reject6).
+    return privatePatterns().filter((p) => !v6only || (p.kind === 'prefix' && p.family === 6));
+  }
+  return [parseOneAddress(text, v6only, fail)];
+}
+
+let privateCache: AddressPattern[] | undefined;
+function privatePatterns(): AddressPattern[] {
+  privateCache ??= PRIVATE_RANGES.map((range) =>
+    parseOneAddress(range, false, (_o, _f, reason) => {
+      throw new Error(`PRIVATE_RANGES entry ${range}: ${reason}`);
+    }),
+  );
+  return privateCache;
+}
+
+function parseOneAddress(text: string, v6only: boolean, fail: Fail): AddressPattern {
   if (text === '') return fail(0, 'address', 'missing address (use * for any)');
   if (text === '*' || text === '*4' || text === '*6') {
     if (v6only && text === '*4') fail(0, 'address', "'*4' cannot be used with accept6/reject6");
@@ -119,6 +137,10 @@ function parseAddress(text: string, v6only: boolean, fail: Fail): AddressPattern
     if (!base.endsWith(']')) fail(0, 'address', "unexpected text after ']'");
     bytes = parseIPv6(base.slice(1, -1));
     if (!bytes) fail(1, 'address', 'invalid IPv6 address');
+    family = 6;
+  } else if (base.includes(':')) {
+    bytes = parseIPv6(base);
+    if (!bytes) fail(0, 'address', 'invalid IPv6 address (without brackets, the port follows the last colon)');
     family = 6;
   } else {
     bytes = parseIPv4(base);
@@ -159,7 +181,8 @@ function parsePorts(text: string, fail: (reason: string) => never): PortRange {
     if (!DECIMAL.test(t) || t.length > 5)
       fail(`expected '*', a port or a range like 8000-8100, got ${JSON.stringify(t)}`);
     const n = Number(t);
-    if (n < 1 || n > 65535) fail(`port ${n} is outside 1-65535`);
+    // Port 0 is legal (Nym's files use it); no connection goes to port 0, so it never matches.
+    if (n > 65535) fail(`port ${n} is outside 0-65535`);
     return n;
   };
   const from = port(fromText);
