@@ -22,9 +22,9 @@ export interface SessionLimits {
   /** Largest reply batch. Default 32 KiB. */
   batchBytes?: number;
   window?: number;
-  /** Stream idle timeout. Default 120 s. */
+  /** Stream idle timeout. Default 10 min (a vanished client is caught sooner: `sessionIdleMs`). */
   idleMs?: number;
-  /** A session with no streams and no polls is forgotten after this long. Default 60 s. */
+  /** A session that sent nothing for this long is forgotten, its streams reset. Default 60 s. */
   sessionIdleMs?: number;
 }
 
@@ -114,7 +114,8 @@ export function createRequesterSessions(opts: RequesterSessionsOptions): Request
       for (const [key, s] of sessions) {
         s.mux.sweep(now);
         while (s.polls.length > 0 && now - (s.polls[0]?.at ?? now) >= holdMs) answer(s);
-        if (s.mux.size === 0 && s.polls.length === 0 && now - s.touched > sessionIdleMs) forget(key, s);
+        // A client with open streams polls every hold time; one silent this long is gone: its streams go too.
+        if (s.polls.length === 0 && now - s.touched > sessionIdleMs) forget(key, s);
       }
     },
     Math.max(50, Math.min(250, holdMs / 4)),

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRequesterSessions } from './requester-sessions.js';
 import { createStreamClient, type RequestChannel } from './stream-client.js';
+import { encodeBatch } from './stream-frame.js';
 import type { MuxStream } from './stream-mux.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -86,5 +87,28 @@ describe('stream client ↔ requester sessions', () => {
     expect(requests).toBeLessThan(30);
     expect(client.stats().lastError).toMatch(/no route/);
     client.close();
+  });
+
+  it('drops a session whose client went silent, and resets its streams', async () => {
+    let opened: MuxStream | undefined;
+    const sessions = createRequesterSessions({
+      holdMs: 50,
+      sessionIdleMs: 200,
+      onOpen: (s) => {
+        opened = s;
+        s.accept();
+      },
+    });
+    const session = new Uint8Array(16).fill(9);
+    sessions.onRequest(
+      encodeBatch({ session, backlog: 0, frames: [{ type: 'open', streamId: 1, host: 'h', port: 1 }] }),
+      async () => {},
+    );
+    expect(sessions.stats()).toMatchObject({ sessions: 1, streams: 1 });
+    const closed = new Promise<void>((res) => opened?.on('close', () => res()));
+    // No poll comes again (the client vanished): within the session idle time its stream goes.
+    await closed;
+    expect(sessions.stats()).toMatchObject({ sessions: 0, streams: 0 });
+    sessions.close();
   });
 });

@@ -187,7 +187,7 @@ describe('stream mux', () => {
     const r = await p.client.open('h', 1, 5_000);
     if (!r.ok) throw new Error('refused');
     const errored = new Promise<Error>((res) => r.stream.on('error', res));
-    p.server.sweep(performance.now() + 200_000);
+    p.server.sweep(performance.now() + 700_000);
     expect(p.server.size).toBe(0);
     expect((await errored).message).toMatch(/reason 2/);
     expect(p.client.size).toBe(0);

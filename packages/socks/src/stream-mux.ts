@@ -18,7 +18,7 @@ import { CloseReason, type CloseReasonCode, type Frame, frameSize, MAX_DATA, MAX
 export interface StreamMuxOptions {
   /** Unconsumed bytes a peer may send on one stream (each direction). Default 256 KiB. */
   window?: number;
-  /** A stream nothing moved on for this long is reset. Default 120 s. */
+  /** A stream nothing moved on for this long is reset. Default 10 min (idle TCP connections are normal). */
   idleMs?: number;
   /** Frames are waiting in `take`. */
   onOutbound(): void;
@@ -134,7 +134,7 @@ export class MuxStream extends Duplex {
 
 export function createStreamMux(opts: StreamMuxOptions): StreamMux {
   const window = opts.window ?? DEFAULT_WINDOW;
-  const idleMs = opts.idleMs ?? 120_000;
+  const idleMs = opts.idleMs ?? 600_000;
   const maxStreams = opts.maxStreams ?? 256;
   const streams = new Map<number, MuxStream>();
   const pendingOpens = new Map<number, { resolve(r: OpenResult): void; timer: NodeJS.Timeout }>();
