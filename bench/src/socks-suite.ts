@@ -10,7 +10,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@mixnet/client';
-import { createStreamClient, encodeSocks5Connect, encodeSocks5Greeting, startSocksServer } from '@mixnet/socks';
+import {
+  createStreamClient,
+  encodeSocks5Connect,
+  encodeSocks5Greeting,
+  requesterAddress,
+  startSocksServer,
+} from '@mixnet/socks';
 import { clientNetwork, downTestnet, upTestnet } from '@mixnet/testnet';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
@@ -114,7 +120,10 @@ export async function runSocksSuite(opts: SocksSuiteOptions = {}): Promise<{ rep
           ...clientNetwork(state),
           traffic: { mu, sendGapMs: opts.sendGapMs ?? 10 },
         });
-        const streams = createStreamClient({ client, requester: state.networkRequester?.id ?? 'network-requester' });
+        const streams = createStreamClient({
+          client,
+          requester: requesterAddress(client, state.networkRequester?.id ?? 'network-requester'),
+        });
         const proxy = await startSocksServer({ streams, port: 0 });
         try {
           const runs: SocksDownload[] = [];

@@ -83,10 +83,13 @@ describe('generating a testnet with a directory', () => {
         publicKey: directory.publicKey,
         announceMs: 1_250,
       });
-    expect(json(p.config('service-provider')).directory).toEqual({
-      url: directory.url,
-      publicKey: directory.publicKey,
-    });
+    // Service provider and network requester renew their registration at the directory's period.
+    for (const id of ['service-provider', 'network-requester'])
+      expect(json(p.config(id)).directory).toEqual({
+        url: directory.url,
+        publicKey: directory.publicKey,
+        announceMs: 1_250,
+      });
     // The network requester: registered like the service provider, with an exit policy that
     // names the testnet's own host and nothing else (default deny after it).
     const nr = json(p.config('network-requester'));

@@ -269,7 +269,16 @@ export async function generateTestnet(
       gateway,
       identityKeyFile: rel(keys.identityPrivateKeyFile),
       upstreams: { chain: chainUrl },
-      ...(directory ? { directory: { url: directory.url, publicKey: directory.publicKey } } : {}),
+      // Re-announced at the directory's period (it expires a registration not renewed in 3 of them).
+      ...(directory
+        ? {
+            directory: {
+              url: directory.url,
+              publicKey: directory.publicKey,
+              announceMs: announceMsFor(plan.epochMs),
+            },
+          }
+        : {}),
       metrics: { host: ep.listenHost, port: ep.metricsPort },
       traffic: { mu: plan.mu },
       ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
@@ -299,6 +308,7 @@ export async function generateTestnet(
     directory,
     chainUrl,
     mu: plan.mu,
+    epochMs: plan.epochMs,
     logLevel: plan.logLevel,
   });
   admission.push(nr.address);

@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateNodeKeys } from '@mixnet/node';
+import { announceMsFor } from './directory-files.js';
 import type { Allocate } from './generate.js';
 import type { paths as Paths, ProcessEntry, TestnetState } from './layout.js';
 
@@ -25,6 +26,7 @@ export interface RequesterFilesOptions {
   directory: TestnetState['directory'];
   chainUrl: string | undefined;
   mu: number;
+  epochMs: number;
   logLevel: string;
 }
 
@@ -65,7 +67,10 @@ export async function writeNetworkRequester(
     gateway: o.gateway,
     identityKeyFile: o.rel(keys.identityPrivateKeyFile),
     policyFile: o.rel(policyFile),
-    ...(o.directory ? { directory: { url: o.directory.url, publicKey: o.directory.publicKey } } : {}),
+    // Re-announced at the directory's own period: it expires a registration not renewed in 3 of them.
+    ...(o.directory
+      ? { directory: { url: o.directory.url, publicKey: o.directory.publicKey, announceMs: announceMsFor(o.epochMs) } }
+      : {}),
     metrics: { host: ep.listenHost, port: ep.metricsPort },
     // Streams are bulk traffic: the requester's Poisson stream runs at twice a client's default rate.
     traffic: { mu: o.mu, sendGapMs: 10 },

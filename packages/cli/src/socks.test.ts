@@ -100,7 +100,7 @@ describe('any application through the mixnet (mixnet socks → network requester
     });
   });
   afterAll(async () => {
-    if (process.env.SOCKS_TEST_VERBOSE) process.stderr.write(proxyLog);
+    if (process.env.SOCKS_TEST_VERBOSE) process.stderr.write(`state: ${dir}\n${proxyLog}`);
     proxy?.kill('SIGTERM');
     web?.close();
     await downTestnet(dir);

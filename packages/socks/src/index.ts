@@ -59,8 +59,14 @@ export {
 } from './socks-reply.js';
 export type { SocksServer, SocksServerEvent, SocksServerOptions } from './socks-server.js';
 export { startSocksServer } from './socks-server.js';
-export type { RequestChannel, StreamClient, StreamClientOptions, StreamClientStats } from './stream-client.js';
-export { createStreamClient } from './stream-client.js';
+export type {
+  RequestChannel,
+  StreamClient,
+  StreamClientOptions,
+  StreamClientStats,
+  TopologyView,
+} from './stream-client.js';
+export { createStreamClient, requesterAddress } from './stream-client.js';
 export type { Batch, Frame } from './stream-frame.js';
 export { decodeBatch, encodeBatch, StreamFrameError } from './stream-frame.js';
 export type { MuxStats, OpenResult, StreamMux, StreamMuxOptions } from './stream-mux.js';

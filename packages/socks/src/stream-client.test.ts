@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRequesterSessions } from './requester-sessions.js';
-import { createStreamClient, type RequestChannel } from './stream-client.js';
+import { createStreamClient, type RequestChannel, requesterAddress } from './stream-client.js';
 import { encodeBatch } from './stream-frame.js';
 import type { MuxStream } from './stream-mux.js';
 
@@ -110,5 +110,15 @@ describe('stream client ↔ requester sessions', () => {
     await closed;
     expect(sessions.stats()).toMatchObject({ sessions: 0, streams: 0 });
     sessions.close();
+  });
+
+  it('keeps the requester address it saw when a document leaves the requester out', () => {
+    const view = { topology: { serviceProviders: [] as { id: string; address: string; gateway: string }[] } };
+    const to = requesterAddress(view, 'network-requester');
+    expect(to()).toBe('network-requester');
+    view.topology = { serviceProviders: [{ id: 'network-requester', address: 'ab'.repeat(32), gateway: 'gateway-2' }] };
+    expect(to()).toBe(`${'ab'.repeat(32)}@gateway-2`);
+    view.topology = { serviceProviders: [] };
+    expect(to()).toBe(`${'ab'.repeat(32)}@gateway-2`);
   });
 });

@@ -45,6 +45,25 @@ export interface StreamClient {
   close(): void;
 }
 
+/** What `requesterAddress` reads of a mixnet client (`MixnetClient` fits). */
+export interface TopologyView {
+  readonly topology: { readonly serviceProviders: readonly { id: string; address: string; gateway: string }[] };
+}
+
+/**
+ * The requester's full address, looked up by id (or address) in the client's current topology,
+ * and remembered: a document that misses it for an epoch (a late re-registration) does not cut
+ * the streams off. The id itself is returned until it has been seen once.
+ */
+export function requesterAddress(client: TopologyView, idOrAddress: string): () => string {
+  let known: string | undefined;
+  return () => {
+    const sp = client.topology.serviceProviders.find((s) => s.id === idOrAddress || s.address === idOrAddress);
+    if (sp) known = `${sp.address}@${sp.gateway}`;
+    return known ?? idOrAddress;
+  };
+}
+
 /** Reply bytes one SURB carries (a little under the client's REPLY_CAPACITY, to be safe). */
 const REPLY_BYTES_PER_SURB = 1_800;
 

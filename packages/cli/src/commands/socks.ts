@@ -3,7 +3,7 @@
  * connection is carried through the mixnet to a network requester (packages/socks). Any
  * application with a SOCKS setting (curl, wallets, browsers) goes through the mixnet with it.
  */
-import { createStreamClient, startSocksServer } from '@mixnet/socks';
+import { createStreamClient, requesterAddress, startSocksServer } from '@mixnet/socks';
 import type { Command } from 'commander';
 import { connectClient, type NetworkFlags, networkOptions, resolveNetwork } from '../network-client.js';
 import { CliError, parseDuration, parseIntFlag, progress, usageError } from '../output.js';
@@ -51,7 +51,7 @@ export function registerSocks(program: Command): void {
         await client.close({ flushMs: 0 });
         throw new CliError('the network lists no network requester (pass --requester)');
       }
-      const streams = createStreamClient({ client, requester });
+      const streams = createStreamClient({ client, requester: requesterAddress(client, requester) });
       const log = (line: string) => {
         if (!f.quiet) process.stderr.write(`${new Date().toISOString().slice(11, 23)}  ${line}\n`);
       };
