@@ -23,12 +23,13 @@ import {
   writeActionFiles,
   writeReport,
 } from './results.js';
+import { runSocksSuite } from './socks-suite.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal', 'browser'] as const;
+export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal', 'browser', 'socks'] as const;
 /**
- * What `--suite all` runs: the anonymity sweep and the heal experiment are long, and the browser
- * suite needs Chromium (testnet/scripts/chromium-up.sh): they run on their own.
+ * What `--suite all` runs: the anonymity sweep, the heal experiment and socks are long, and the
+ * browser suite needs Chromium (testnet/scripts/chromium-up.sh): they run on their own.
  */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -105,6 +106,7 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       report = (await runHealSuite({ out: o.out, log, ...(o.quick ? { phaseMessages: 100 } : {}) })).report;
     else if (suite === 'browser')
       report = (await runBrowserSuite({ timeMs: o.timeMs ?? (o.quick ? 250 : 1000), log })).report;
+    else if (suite === 'socks') report = (await runSocksSuite({ downloads: o.quick ? 1 : 3, log })).report;
     else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({

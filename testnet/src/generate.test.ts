@@ -59,12 +59,14 @@ describe('generating a testnet with a directory', () => {
       activePerLayer: 2,
       activeGateways: 2,
     });
-    // The admission list is exactly the generated identities: mixes, gateways and the service provider.
+    // The admission list is exactly the generated identities: mixes, gateways, the service provider
+    // and the network requester.
     const identities = state.processes
       .filter((x) => x.role === 'mix' || x.role === 'gateway')
       .map((x) => readFileSync(join(p.keys(x.id), 'identity.key'), 'utf8').trim());
-    expect(config.admission.identityKeys).toHaveLength(identities.length + 1);
+    expect(config.admission.identityKeys).toHaveLength(identities.length + 2);
     expect(config.admission.identityKeys).toContain(state.serviceProvider?.address);
+    expect(config.admission.identityKeys).toContain(state.networkRequester?.address);
 
     for (const id of ['identity.key', 'admin.token'])
       expect(statSync(join(p.keys('directory'), id)).mode & 0o777).toBe(0o600);
@@ -81,10 +83,24 @@ describe('generating a testnet with a directory', () => {
         publicKey: directory.publicKey,
         announceMs: 1_250,
       });
-    expect(json(p.config('service-provider')).directory).toEqual({
-      url: directory.url,
-      publicKey: directory.publicKey,
-    });
+    // Service provider and network requester renew their registration at the directory's period.
+    for (const id of ['service-provider', 'network-requester'])
+      expect(json(p.config(id)).directory).toEqual({
+        url: directory.url,
+        publicKey: directory.publicKey,
+        announceMs: 1_250,
+      });
+    // The network requester: registered like the service provider, with an exit policy that
+    // names the testnet's own host and nothing else (default deny after it).
+    const nr = json(p.config('network-requester'));
+    expect(nr).toMatchObject({ role: 'network-requester', directory: { url: directory.url } });
+    const policy = readFileSync(join(p.config('network-requester'), '..', nr.policyFile), 'utf8');
+    expect(policy).toMatch(/^accept 127\.0\.0\.1:\*$/m);
+    expect(policy).not.toMatch(/\*:\*/);
+    expect(json(p.topology).serviceProviders.map((x: { id: string }) => x.id)).toEqual([
+      'service-provider',
+      'network-requester',
+    ]);
     // Offline, before the first epoch: the generated layout, every mix included.
     expect(json(p.topology).layers.map((l: unknown[]) => l.length)).toEqual([3, 3, 2]);
   });

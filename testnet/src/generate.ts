@@ -17,6 +17,7 @@ import { announceMsFor, directoryConfig, writeDirectorySecrets } from './directo
 import { assignRegions, geoRules, type LatencyModel } from './geo.js';
 import { type ProcessEntry, paths, type TestnetState } from './layout.js';
 import { freePort } from './ports.js';
+import { writeNetworkRequester } from './requester-files.js';
 
 export interface TestnetPlan {
   layers: number;
@@ -72,7 +73,7 @@ export interface Endpoint {
 
 export type Allocate = (
   id: string,
-  role: 'mix' | 'gateway' | 'service-provider' | 'chain' | 'directory',
+  role: 'mix' | 'gateway' | 'service-provider' | 'network-requester' | 'chain' | 'directory',
 ) => Promise<Endpoint>;
 
 /** The process runtime's allocation: free loopback ports on `host`. */
@@ -298,7 +299,16 @@ export async function generateTestnet(
       gateway,
       identityKeyFile: rel(keys.identityPrivateKeyFile),
       upstreams: { chain: chainUrl },
-      ...(directory ? { directory: { url: directory.url, publicKey: directory.publicKey } } : {}),
+      // Re-announced at the directory's period (it expires a registration not renewed in 3 of them).
+      ...(directory
+        ? {
+            directory: {
+              url: directory.url,
+              publicKey: directory.publicKey,
+              announceMs: announceMsFor(plan.epochMs),
+            },
+          }
+        : {}),
       metrics: { host: ep.listenHost, port: ep.metricsPort },
       traffic: { mu: plan.mu },
       ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
@@ -317,6 +327,24 @@ export async function generateTestnet(
       logPath: p.log(id),
     });
   }
+  // The network requester (issue 20): SOCKS streams to what its exit policy allows.
+  const nr = await writeNetworkRequester({
+    p,
+    rel,
+    allocate,
+    host: plan.host,
+    gateway: topology.gateways[0]?.id as string,
+    topologyPath: p.topology,
+    directory,
+    chainUrl,
+    mu: plan.mu,
+    epochMs: plan.epochMs,
+    logLevel: plan.logLevel,
+  });
+  admission.push(nr.address);
+  topology.serviceProviders.push({ id: nr.entry.id, address: nr.address, gateway: nr.gateway });
+  processes.push(nr.entry);
+  const networkRequester = { id: nr.entry.id, address: nr.address };
   // The generated layout (every mix and gateway, standby ones too). With a directory, `up`
   // replaces it by the first epoch's document body once that is published.
   writeFileSync(p.topology, `${JSON.stringify(topology, null, 2)}\n`);
@@ -342,6 +370,7 @@ export async function generateTestnet(
     ...(plan.latency === 'geo' ? { latency: 'geo' as const } : {}),
     ...(chainUrl ? { chainUrl } : {}),
     ...(serviceProvider ? { serviceProvider } : {}),
+    networkRequester,
     ...(plan.trace ? { trace: plan.trace } : {}),
     processes,
   };

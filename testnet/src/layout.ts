@@ -15,7 +15,7 @@ import type { ProcessStart } from './proc-start.js';
 
 export const DEFAULT_STATE_DIR = '.mixnet/testnet';
 
-export type Role = 'mix' | 'gateway' | 'service-provider' | 'chain' | 'directory';
+export type Role = 'mix' | 'gateway' | 'service-provider' | 'network-requester' | 'chain' | 'directory';
 export type Runtime = 'process' | 'docker';
 
 export interface ProcessEntry {
@@ -69,6 +69,8 @@ export interface TestnetState {
   directory?: { url: string; publicKey: string; adminTokenFile?: string };
   chainUrl?: string;
   serviceProvider?: { id: string; address: string };
+  /** The SOCKS exit (issue 20), listed with the service providers. */
+  networkRequester?: { id: string; address: string };
   processes: ProcessEntry[];
   readyMs?: number;
   /** Trace folder, when traced: `down` writes its meta header. */

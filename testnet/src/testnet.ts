@@ -143,11 +143,15 @@ export async function startInOrder(
     }
     await Promise.all([chain, ...state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway').map(launch)]);
     const sp = state.processes.find((p) => p.role === 'service-provider');
+    // The network requester needs only its gateway: it starts beside the service provider.
+    const exits = Promise.all(state.processes.filter((p) => p.role === 'network-requester').map(launch));
+    exits.catch(() => {});
     if (sp) {
       if (state.chainUrl && !(await chainReady(state.chainUrl)))
         throw new TestnetError(`the chain at ${state.chainUrl} does not answer eth_chainId`);
       await launch(sp);
     }
+    await exits;
     if (state.directory) await waitForActiveSet(opts, state);
     if (!opts.skipSmoke) {
       progress('smoke check: a message through every layer and back');
@@ -176,7 +180,7 @@ async function waitForActiveSet(opts: UpOptions, state: TestnetState): Promise<v
     layers: state.layers,
     activePerLayer: state.nodesPerLayer,
     activeGateways: state.activeGateways ?? 1,
-    serviceProviders: state.serviceProvider ? [state.serviceProvider.id] : [],
+    serviceProviders: [state.serviceProvider?.id, state.networkRequester?.id].filter((x): x is string => !!x),
   };
   let doc: Awaited<ReturnType<typeof waitForDocument>>;
   try {
@@ -295,7 +299,14 @@ export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<
     }
   }
   // The service provider first, then relays, then the chain: nothing is left talking to a dead peer.
-  const order: Record<string, number> = { 'service-provider': 0, gateway: 1, mix: 1, chain: 2, directory: 2 };
+  const order: Record<string, number> = {
+    'service-provider': 0,
+    'network-requester': 0,
+    gateway: 1,
+    mix: 1,
+    chain: 2,
+    directory: 2,
+  };
   const groups = [0, 1, 2].map((g) => state.processes.filter((p) => order[p.role] === g));
   for (const group of groups) {
     await Promise.all(

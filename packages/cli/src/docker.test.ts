@@ -5,13 +5,13 @@
  * which useDockerEngine reads); where no engine can start, this says why and is left out, except in
  * CI, where a missing engine is a failure.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useDockerEngine } from '@mixnet/testnet/docker';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './test-support/cli.js';
+import { CLI, runCli } from './test-support/cli.js';
 
 // DOCKER_HOST of docker-up.sh's engine unless set: for `docker` here and the CLI runs (they inherit it).
 useDockerEngine();
@@ -43,6 +43,7 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
       const tx = await runCli(['relay-tx', '--state', state, '--json']);
       expect(tx.code, tx.stderr).toBe(0);
       expect((JSON.parse(tx.stdout) as { status: string }).status).toBe('success');
+      await expectSocksToChain(state);
 
       const status = JSON.parse((await runCli(['testnet', 'status', '--state', state, '--json'])).stdout) as {
         processes: { health: string }[];
@@ -131,4 +132,48 @@ function expectDirectoryContainer(state: string, processes: { id: string; contai
     directory: { url: string };
   };
   expect(mix.directory.url).toMatch(new RegExp(`^http://${ip.replaceAll('.', '\\.')}:\\d+$`));
+}
+
+/** Issue 20 in this runtime: `mixnet socks` on the host, the network requester in its container, the chain behind it. */
+async function expectSocksToChain(state: string): Promise<void> {
+  const { chainUrl, processes } = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
+    chainUrl: string;
+    processes: { id: string; metricsUrl: string }[];
+  };
+  const proxy = spawn(process.execPath, [CLI, 'socks', '--state', state, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    const addr = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proxy.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /proxy on (\S+)/.exec(out);
+        if (m) resolve(m[1] as string);
+      });
+      proxy.on('exit', (code) => reject(new Error(`mixnet socks exited ${code}`)));
+    });
+    const curl = (url: string, body?: string) =>
+      spawnSync(
+        'curl',
+        [
+          '-sS',
+          '--max-time',
+          '60',
+          '--socks5-hostname',
+          addr,
+          url,
+          ...(body ? ['-H', 'content-type: application/json', '-d', body] : []),
+        ],
+        { encoding: 'utf8', timeout: 70_000 },
+      );
+    const ok = curl(chainUrl, '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/"result":"0x7a69"/);
+    // Another container is not in the testnet's exit policy: SOCKS5 reply 02, curl's exit 97.
+    const gateway = processes.find((p) => p.id === 'gateway-1')?.metricsUrl as string;
+    expect(curl(`${gateway}/health`).status).toBe(97);
+  } finally {
+    proxy.kill('SIGTERM');
+  }
 }

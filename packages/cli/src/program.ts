@@ -10,6 +10,7 @@ import { registerReceive } from './commands/receive.js';
 import { registerRelayTx } from './commands/relay-tx.js';
 import { registerRun } from './commands/run.js';
 import { registerSend } from './commands/send.js';
+import { registerSocks } from './commands/socks.js';
 import { registerTestnet } from './commands/testnet.js';
 
 /** This package's version (from package.json, one level above dist/ and src/). */
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerSend(program);
   registerReceive(program);
   registerRelayTx(program);
+  registerSocks(program);
   registerKeygen(program);
   registerBench(program);
   registerAnalyze(program);

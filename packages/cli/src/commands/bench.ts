@@ -9,11 +9,11 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description(
-      'run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, browser (Chromium), or all',
+      'run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, browser (Chromium), socks, or all',
     )
     .option(
       '--suite <suites>',
-      'sphinx|peers|node|client|e2e|anonymity|heal|browser|all (all = every suite but anonymity, heal and browser), or a comma list',
+      'sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|all (all = every suite but anonymity, heal, browser and socks), or a comma list',
       'sphinx',
     )
     .option('--quick', 'short runs (the CI perf gate)')
