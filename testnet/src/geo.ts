@@ -5,11 +5,11 @@
  * the nodes there by half the round trip between the two regions.
  *
  * RTT_MS: round trips between the AWS regions us-east-1, us-west-1, eu-west-1, eu-central-1,
- * ap-southeast-1 and sa-east-1: medians (p50) as published in the inter-region ping matrix of
- * https://www.cloudping.co (AWS, "Latency between regions"), rounded to 5 ms, written down from
- * memory of that matrix in December 2026, NOT fetched or re-measured from this machine
- * (it has no internet access). They give latencies of the right size for a network spread over
- * continents, not a replica of AWS on any day. The same region: 2 ms (two zones of one region).
+ * ap-southeast-1 and sa-east-1: the average inter-region latencies (ms, 2017) tabulated in
+ * https://acomputerscientistlearnsaws.blogspot.com/2017/04/aws-regions.html (from the post
+ * "Latency Between AWS Global Regions"); the two directions averaged and rounded to 1 ms. They give
+ * latencies of the right size for a network spread over continents, not AWS on any given day. The
+ * same region: 2 ms (two zones of one region; our choice, not from that table).
  */
 import type { FaultRule } from '@mixnet/node';
 
@@ -19,26 +19,26 @@ export type LatencyModel = 'none' | 'geo';
 
 /** Round trip in ms between two regions (symmetric); see the header for the source. */
 export const RTT_MS: Readonly<Record<Region, Readonly<Record<Region, number>>>> = {
-  'us-east': { 'us-east': 2, 'us-west': 60, 'eu-west': 70, 'eu-central': 90, 'ap-southeast': 215, 'sa-east': 115 },
-  'us-west': { 'us-east': 60, 'us-west': 2, 'eu-west': 130, 'eu-central': 145, 'ap-southeast': 170, 'sa-east': 175 },
-  'eu-west': { 'us-east': 70, 'us-west': 130, 'eu-west': 2, 'eu-central': 25, 'ap-southeast': 180, 'sa-east': 180 },
+  'us-east': { 'us-east': 2, 'us-west': 72, 'eu-west': 81, 'eu-central': 89, 'ap-southeast': 217, 'sa-east': 120 },
+  'us-west': { 'us-east': 72, 'us-west': 2, 'eu-west': 153, 'eu-central': 167, 'ap-southeast': 174, 'sa-east': 193 },
+  'eu-west': { 'us-east': 81, 'us-west': 153, 'eu-west': 2, 'eu-central': 20, 'ap-southeast': 239, 'sa-east': 191 },
   'eu-central': {
-    'us-east': 90,
-    'us-west': 145,
-    'eu-west': 25,
+    'us-east': 89,
+    'us-west': 167,
+    'eu-west': 20,
     'eu-central': 2,
-    'ap-southeast': 160,
-    'sa-east': 200,
+    'ap-southeast': 326,
+    'sa-east': 195,
   },
   'ap-southeast': {
-    'us-east': 215,
-    'us-west': 170,
-    'eu-west': 180,
-    'eu-central': 160,
+    'us-east': 217,
+    'us-west': 174,
+    'eu-west': 239,
+    'eu-central': 326,
     'ap-southeast': 2,
-    'sa-east': 325,
+    'sa-east': 328,
   },
-  'sa-east': { 'us-east': 115, 'us-west': 175, 'eu-west': 180, 'eu-central': 200, 'ap-southeast': 325, 'sa-east': 2 },
+  'sa-east': { 'us-east': 120, 'us-west': 193, 'eu-west': 191, 'eu-central': 195, 'ap-southeast': 328, 'sa-east': 2 },
 };
 
 /** One-way delay between two regions: half the round trip. */
