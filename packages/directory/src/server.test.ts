@@ -169,6 +169,16 @@ describe('directory HTTP API', () => {
     expect((await get('/v1/admin/scale')).status).toBe(405);
   });
 
+  it('refuses an admin scale that is not JSON (a cross-site simple POST from a page on loopback)', async () => {
+    const res = await fetch(`${directory.url}/v1/admin/scale`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ activePerLayer: 7 }),
+    });
+    expect(res.status).toBe(415);
+    expect(((await (await get('/v1/status')).json()) as { activePerLayer: number }).activePerLayer).not.toBe(7);
+  });
+
   it('serves health and metrics', async () => {
     const h = (await (await get('/health')).json()) as Record<string, unknown>;
     expect(h).toMatchObject({

@@ -199,6 +199,10 @@ export async function startDirectoryServer(opts: DirectoryServerOptions): Promis
   };
 
   const postScale = async (req: IncomingMessage, res: ServerResponse) => {
+    // A web page can send a cross-site "simple" POST (text/plain) to loopback without a preflight;
+    // requiring JSON forces the preflight, which grants no origin, so a page cannot scale the network.
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return error(res, 415, 'MALFORMED', 'content-type must be application/json');
     const decision = authorizeAdmin({
       remoteAddress: req.socket.remoteAddress,
       authorization: req.headers.authorization,
