@@ -152,7 +152,10 @@ export async function pauseNode(stateDir: string, nodeId: string): Promise<Proce
   const p = runningEntry(stateDir, nodeId);
   const at = Date.now();
   if (p.container) await docker(['pause', p.container]);
-  else signalGroup(p.pid as number, 'SIGSTOP');
+  else {
+    signalGroup(p.pid as number, 'SIGSTOP');
+    await untilStopped(p.pid as number, true);
+  }
   return { id: nodeId, action: 'pause', at };
 }
 
@@ -160,8 +163,36 @@ export async function resumeNode(stateDir: string, nodeId: string): Promise<Proc
   const p = runningEntry(stateDir, nodeId);
   const at = Date.now();
   if (p.container) await docker(['unpause', p.container]);
-  else signalGroup(p.pid as number, 'SIGCONT');
+  else {
+    signalGroup(p.pid as number, 'SIGCONT');
+    await untilStopped(p.pid as number, false);
+  }
   return { id: nodeId, action: 'resume', at };
+}
+
+/** The process state from /proc (after the comm field, which may hold spaces); undefined off Linux or once gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * kill() returns before the kernel has stopped (or continued) the target, so a caller reading the
+ * process right after would race it: wait (bounded) until /proc shows the state, so "paused" means frozen.
+ */
+async function untilStopped(pid: number, stopped: boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = procState(pid);
+    if (state === undefined || (state === 'T') === stopped) return;
+    if (Date.now() > deadline)
+      throw new TestnetError(`pid ${pid} did not ${stopped ? 'stop' : 'continue'} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** Graceful stop, then start (waits until healthy). A paused process is resumed first. */

@@ -9,6 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCollector } from '@mixnet/dashboard';
+import { clearNodeFaults, getNodeFaults, setNodeFaults } from '@mixnet/testnet';
 import { useDockerEngine } from '@mixnet/testnet/docker';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from './test-support/cli.js';
@@ -53,6 +55,8 @@ describe.runIf(available || process.env.CI)('mixnet testnet up --runtime docker'
       const table = await runCli(['testnet', 'status', '--state', state]);
       expect(table.code, table.stderr).toBe(0);
       expect(table.stdout).toMatch(/epoch \d+/);
+
+      await expectFaultsAndDashboard(state);
 
       // `testnet kill` is `docker kill` of its container: status sees it down.
       const kill = await runCli(['testnet', 'kill', 'mix-1-1', '--state', state]);
@@ -175,5 +179,39 @@ async function expectSocksToChain(state: string): Promise<void> {
     expect(curl(`${gateway}/health`).status).toBe(97);
   } finally {
     proxy.kill('SIGTERM');
+  }
+}
+
+/**
+ * Issues 17 and 19 in this runtime: from the host a container is not loopback, so the fault
+ * endpoint answers only with the testnet's admin token; pause/resume is `docker pause`; the
+ * dashboard's collector sees every relay from the state folder alone.
+ */
+async function expectFaultsAndDashboard(state: string): Promise<void> {
+  const set = await setNodeFaults(state, 'mix-2-1', [{ id: 'chaos', lossRate: 0.5, expiresAt: Date.now() + 60_000 }]);
+  expect(set.rules.map((r) => r.id)).toEqual(['chaos']);
+  expect((await getNodeFaults(state, 'mix-2-1')).rules).toHaveLength(1);
+  expect((await clearNodeFaults(state, 'mix-2-1')).rules).toHaveLength(0);
+
+  const pause = await runCli(['testnet', 'pause', 'mix-2-1', '--state', state]);
+  expect(pause.code, pause.stderr).toBe(0);
+  const paused = JSON.parse((await runCli(['testnet', 'status', '--state', state, '--json'])).stdout) as {
+    processes: { id: string; health: string }[];
+  };
+  expect(paused.processes.find((p) => p.id === 'mix-2-1')?.health).toBe('paused');
+  const resume = await runCli(['testnet', 'resume', 'mix-2-1', '--state', state]);
+  expect(resume.code, resume.stderr).toBe(0);
+
+  const collector = createCollector({ stateDir: state });
+  await collector.collect();
+  const snap = await collector.collect();
+  expect(snap.runtime).toBe('docker');
+  expect(snap.epoch?.epoch).toBeGreaterThan(0);
+  const relays = snap.nodes.filter((n) => n.role === 'mix' || n.role === 'gateway');
+  expect(relays.length).toBeGreaterThanOrEqual(5);
+  for (const n of relays) {
+    expect(n.status, n.id).not.toBe('down');
+    expect(n.counters, n.id).not.toBeNull();
+    expect(n.faults, n.id).toEqual([]);
   }
 }
