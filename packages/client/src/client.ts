@@ -34,7 +34,7 @@ import { createReplies, type RequestOptions } from './replies.js';
 import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
-import { createLivePlanner, type TopologySource } from './topology.js';
+import { createLivePlanner, standbyGateways, type TopologySource } from './topology.js';
 import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';
 
@@ -145,7 +145,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       if (!subscribed) emitEvent(e);
     },
   });
-  const planner = createLivePlanner(feed.topology);
+  const planner = createLivePlanner(feed.topology, standbyGateways(feed.document));
   const failover: FailoverOptions | false =
     opts.failover === false || (opts.failover === undefined && feed.kind === 'static')
       ? false
@@ -247,7 +247,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const unsubscribeFeed = feed.onEvent((e) => {
     // Atomic for routes: packets built from now on use the new active set.
     if (e.type === 'topology') {
-      planner.set(feed.topology);
+      planner.set(feed.topology, standbyGateways(feed.document));
       gatewayLink.check();
     }
     emitEvent(e);
