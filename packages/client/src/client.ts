@@ -56,6 +56,8 @@ export interface ClientOptions {
   /**
    * Moving to another active gateway when ours leaves the topology or stays down longer than
    * `afterMs`. On by default with a directory, off with a topology only (`false` turns it off).
+   * After a move the old gateway is still listened to for `handoverMs` (gateway-link.ts): what
+   * reaches it for us (its mailbox, packets sent to our old address) is not lost.
    */
   failover?: Partial<FailoverOptions> | boolean;
   /** Sees every ClientEvent, those of the start included. */
