@@ -148,6 +148,8 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     },
   });
   const planner = createLivePlanner(feed.topology, standbyGateways(feed.document));
+  // A recipient's gateway the directory left out for a while is still addressable (topology.ts).
+  const knownGateway = (id: string) => planner.knownGateway(id) !== undefined;
   const failover: FailoverOptions | false =
     opts.failover === false || (opts.failover === undefined && feed.kind === 'static')
       ? false
@@ -377,7 +379,10 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     }),
     async send(to, bytes) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return sender.send(parseRecipient(to, planner.topology), encodeMessage({ kind: 'data', body: bytes }));
+      return sender.send(
+        parseRecipient(to, planner.topology, knownGateway),
+        encodeMessage({ kind: 'data', body: bytes }),
+      );
     },
     onMessage(cb) {
       listeners.add(cb);
@@ -385,7 +390,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     },
     async request(to, bytes, o) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return replies.request(parseRecipient(to, planner.topology), bytes, o);
+      return replies.request(parseRecipient(to, planner.topology, knownGateway), bytes, o);
     },
     stats: () => ({ ...structuredClone(stats), retainedBytes: replyLimits.budget.used }),
     async close({ flushMs = 2_000 } = {}) {

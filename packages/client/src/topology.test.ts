@@ -218,7 +218,7 @@ describe('createLivePlanner', () => {
     expect(snapshot.every((x) => addressesOf(a).has(x))).toBe(true);
   });
 
-  it("reaches a recipient's gateway that left the active set at its standby entry, with this rotation's key", async () => {
+  it("reaches a recipient's gateway that left the active set at its standby entry (this rotation's key), else its last entry", async () => {
     const dir = await startTestDirectory();
     const t = strip(testTopology([1, 1, 1], 2));
     const [gw0, gw1] = t.gateways as [TopologyGateway, TopologyGateway];
@@ -234,8 +234,14 @@ describe('createLivePlanner', () => {
       // Never a hop on a route, and gone with the next document that does not list it.
       for (let i = 0; i < 50; i++)
         for (const hop of planner.route(gw0, pick)) expect(toHex(hop.address)).not.toBe(toHex(routeHop(gw1).address));
-      planner.set(feed.topology, []);
-      expect(() => planner.egressFor('ab'.repeat(32), 'gw1')).toThrow(TopologyError);
+      // A document that lists it nowhere (its registration lapsed): its last entry, until it is back.
+      planner.set({ ...feed.topology, gateways: [gw0] }, []);
+      expect(planner.egressFor('ab'.repeat(32), 'gw1')).toEqual(rotated);
+      expect(planner.knownGateway('gw1')).toEqual(rotated);
+      expect(planner.knownGateway('gw9')).toBeUndefined();
+      expect(() => planner.egressFor('ab'.repeat(32), 'gw9')).toThrow(TopologyError);
+      planner.set({ ...feed.topology, gateways: [gw0, gw1] }, []);
+      expect(planner.egressFor('ab'.repeat(32), 'gw1')).toEqual(gw1);
     } finally {
       feed.close();
       await dir.stop();

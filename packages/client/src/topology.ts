@@ -90,6 +90,11 @@ export interface LivePlanner extends RoutePlanner {
    * the document's gateways outside the active set, with this rotation's keys (see egressFor).
    */
   set(topology: Topology, standby?: readonly TopologyGateway[]): void;
+  /**
+   * A gateway by id: in the active set, else standby, else its entry in the last document that
+   * listed it (a gateway the directory left out for a while, e.g. while it restarted).
+   */
+  knownGateway(id: string): TopologyGateway | undefined;
 }
 
 /**
@@ -99,6 +104,14 @@ export interface LivePlanner extends RoutePlanner {
 export function createLivePlanner(initial: Topology, initialStandby: readonly TopologyGateway[] = []): LivePlanner {
   let current = createRoutePlanner(initial);
   let standby = initialStandby;
+  // The last entry of every gateway seen (bounded by the network's gateways).
+  const seen = new Map<string, TopologyGateway>();
+  const remember = () => {
+    for (const g of [...standby, ...current.topology.gateways]) seen.set(g.id, g);
+  };
+  remember();
+  const knownGateway = (id: string) =>
+    current.topology.gateways.find((g) => g.id === id) ?? standby.find((g) => g.id === id) ?? seen.get(id);
   return {
     get topology() {
       return current.topology;
@@ -106,23 +119,26 @@ export function createLivePlanner(initial: Topology, initialStandby: readonly To
     gateway: (id) => current.gateway(id),
     // A recipient's gateway out of the active set for a while (a restart the monitor saw) is still
     // listed as standby with this rotation's key: a packet to it must use that key, not the entry
-    // of an older document, which the gateway drops once the rotation's grace period ends.
+    // of an older document, which the gateway drops once the rotation's grace period ends. Not
+    // listed at all (its registration lapsed while it was down): its last entry, and a
+    // retransmission looks again.
     egressFor(identity, gatewayId) {
       try {
         return current.egressFor(identity, gatewayId);
       } catch (err) {
         const sp = current.topology.serviceProviders.find((s) => s.address === identity);
-        const id = sp?.gateway ?? gatewayId;
-        const g = standby.find((x) => x.id === id);
+        const g = knownGateway(sp?.gateway ?? gatewayId);
         if (g) return g;
         throw err;
       }
     },
+    knownGateway,
     hop: (node) => current.hop(node),
     route: (egress, pick) => current.route(egress, pick),
     set(topology, nextStandby = []) {
       current = createRoutePlanner(topology);
       standby = nextStandby;
+      remember();
     },
   };
 }
