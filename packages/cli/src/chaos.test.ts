@@ -62,6 +62,7 @@ describe('mixnet chaos run: the shipped scenarios', () => {
     for (const name of [
       'single-mix-outage',
       'gateway-outage',
+      'gateway-restart-mailbox', // the mailbox hand-over
       'layer-partition',
       'slow-node',
       'lossy-links',

@@ -34,7 +34,7 @@ import { createReplies, type RequestOptions } from './replies.js';
 import { type ReplyLimits, resolveReplyLimits } from './retention.js';
 import { sealKeysFromIdentity } from './seal.js';
 import { createSender, MessageTooLargeError, type SendResult } from './sender.js';
-import { createLivePlanner, type TopologySource } from './topology.js';
+import { createLivePlanner, standbyGateways, type TopologySource } from './topology.js';
 import { createClientTracer } from './trace.js';
 import { createTrafficShaper } from './traffic.js';
 
@@ -56,6 +56,8 @@ export interface ClientOptions {
   /**
    * Moving to another active gateway when ours leaves the topology or stays down longer than
    * `afterMs`. On by default with a directory, off with a topology only (`false` turns it off).
+   * After a move the old gateway is still listened to for `handoverMs` (gateway-link.ts): what
+   * reaches it for us (its mailbox, packets sent to our old address) is not lost.
    */
   failover?: Partial<FailoverOptions> | boolean;
   /** Sees every ClientEvent, those of the start included. */
@@ -145,7 +147,9 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       if (!subscribed) emitEvent(e);
     },
   });
-  const planner = createLivePlanner(feed.topology);
+  const planner = createLivePlanner(feed.topology, standbyGateways(feed.document));
+  // A recipient's gateway the directory left out for a while is still addressable (topology.ts).
+  const knownGateway = (id: string) => planner.knownGateway(id) !== undefined;
   const failover: FailoverOptions | false =
     opts.failover === false || (opts.failover === undefined && feed.kind === 'static')
       ? false
@@ -247,7 +251,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
   const unsubscribeFeed = feed.onEvent((e) => {
     // Atomic for routes: packets built from now on use the new active set.
     if (e.type === 'topology') {
-      planner.set(feed.topology);
+      planner.set(feed.topology, standbyGateways(feed.document));
       gatewayLink.check();
     }
     emitEvent(e);
@@ -375,7 +379,10 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     }),
     async send(to, bytes) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return sender.send(parseRecipient(to, planner.topology), encodeMessage({ kind: 'data', body: bytes }));
+      return sender.send(
+        parseRecipient(to, planner.topology, knownGateway),
+        encodeMessage({ kind: 'data', body: bytes }),
+      );
     },
     onMessage(cb) {
       listeners.add(cb);
@@ -383,7 +390,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     },
     async request(to, bytes, o) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);
-      return replies.request(parseRecipient(to, planner.topology), bytes, o);
+      return replies.request(parseRecipient(to, planner.topology, knownGateway), bytes, o);
     },
     stats: () => ({ ...structuredClone(stats), retainedBytes: replyLimits.budget.used }),
     async close({ flushMs = 2_000 } = {}) {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientEvent, type ClientOptions, createClient, type MixnetClient } from './client.js';
 import { type ServiceProvider, startServiceProvider } from './service-provider.js';
 import { startTestDirectory, type TestDirectory } from './test-support/directory.js';
-import { type RunningRelay, startGateway, startMix } from './test-support/relays.js';
+import { type RunningGateway, type RunningRelay, startGateway, startMix } from './test-support/relays.js';
 
 const TRAFFIC = { mu: 2, cover: false, sendGapMs: 0, ackWaitAdditionMs: 400, maxAttempts: 40 };
 const REFRESH = { intervalMs: 60_000, retryMs: 50, maxRetryMs: 200, jitterMs: 10 };
@@ -30,7 +30,7 @@ describe('gateway failover (real relays, a test directory)', () => {
   let mixes: RunningRelay<TopologyNode>[];
   let dir: TestDirectory;
   let epoch = 0;
-  let gws: RunningRelay<TopologyGateway>[] = [];
+  let gws: RunningGateway[] = [];
   const clients: MixnetClient[] = [];
   const providers: ServiceProvider[] = [];
 
@@ -70,7 +70,7 @@ describe('gateway failover (real relays, a test directory)', () => {
 
   const twoGateways = async () => {
     gws = [await startGateway('gw-a'), await startGateway('gw-b')];
-    return gws as [RunningRelay<TopologyGateway>, RunningRelay<TopologyGateway>];
+    return gws as [RunningGateway, RunningGateway];
   };
 
   it('a send and a request started before the gateway dies complete exactly once via the other gateway', async () => {
@@ -141,6 +141,70 @@ describe('gateway failover (real relays, a test directory)', () => {
     expect(moved[0]).toMatchObject({ from: 'gw-a', to: 'gw-b', reason: 'unreachable' });
     await c.send(c.address, bytes('self'));
   });
+
+  it('a gateway restart within the failover delay: the client stays, and what came meanwhile arrives once', async () => {
+    const [a, b] = await twoGateways();
+    publish([a.entry, b.entry]);
+    const moved: ClientEvent[] = [];
+    const receiver = await client('gw-a', {
+      failover: { afterMs: 15_000 },
+      onEvent: (e) => e.type === 'gateway-changed' && moved.push(e),
+    });
+    const sender = await client('gw-b');
+    const got: string[] = [];
+    receiver.onMessage(({ data }) => got.push(text(data)));
+    const restarted = a.restart(1_000);
+    await waitFor('the receiver to notice', () => !receiver.connected);
+    const sent = sender.send(receiver.address, bytes('sent while it restarted'));
+    await restarted;
+    await sent;
+    await waitFor('delivery', () => got.length === 1);
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a late duplicate
+    expect(got).toEqual(['sent while it restarted']);
+    expect(moved).toEqual([]);
+    expect(receiver.address.endsWith('@gw-a')).toBe(true);
+  }, 40_000);
+
+  it('hands over: what reached the old gateway after the move is taken from its mailbox when it is back, once', async () => {
+    const [a, b] = await twoGateways();
+    publish([a.entry, b.entry]);
+    const moved: ClientEvent[] = [];
+    const receiver = await client('gw-a', { onEvent: (e) => e.type === 'gateway-changed' && moved.push(e) });
+    const sender = await client('gw-b');
+    const oldAddress = receiver.address;
+    const got: string[] = [];
+    receiver.onMessage(({ data }) => got.push(text(data)));
+    // gw-a restarts slower than the receiver's failover: the receiver moves to gw-b meanwhile.
+    const restarted = a.restart(2_500);
+    await waitFor('the move', () => moved.length === 1);
+    expect(receiver.address.endsWith('@gw-b')).toBe(true);
+    // Sent to the address the sender knew: it reaches gw-a only once gw-a is back, into its mailbox.
+    const sent = sender.send(oldAddress, bytes('to the old address'));
+    await restarted;
+    await sent;
+    await waitFor('the hand-over', () => got.length === 1);
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a late duplicate
+    expect(got).toEqual(['to the old address']);
+    expect(sender.topology.gateways.map((g) => g.id)).toEqual(['gw-a', 'gw-b']);
+  }, 40_000);
+
+  it('a message to an old address whose gateway the document no longer lists is sent, and handed over', async () => {
+    const [a, b] = await twoGateways();
+    publish([a.entry, b.entry], 500);
+    const moved: ClientEvent[] = [];
+    const receiver = await client('gw-a', { onEvent: (e) => e.type === 'gateway-changed' && moved.push(e) });
+    const sender = await client('gw-b');
+    const oldAddress = receiver.address;
+    const got: string[] = [];
+    receiver.onMessage(({ data }) => got.push(text(data)));
+    publish([b.entry]);
+    await waitFor('the move', () => moved.length === 1);
+    await waitFor('the sender to see the new document', () => sender.topology.gateways.length === 1);
+    await sender.send(oldAddress, bytes('to an address of the last epoch'));
+    await waitFor('delivery', () => got.length === 1);
+    await new Promise((r) => setTimeout(r, 500)); // room for a late duplicate
+    expect(got).toEqual(['to an address of the last epoch']);
+  }, 30_000);
 
   it('without a directory and failover, a client stays with its gateway (the offline behaviour)', async () => {
     const [a, b] = await twoGateways();

@@ -1,8 +1,16 @@
 /**
  * The client's link to "its" gateway, which may change: when the gateway leaves the topology (no
  * longer in the active set) or stays unreachable longer than `failover.afterMs`, the link
- * authenticates at another active gateway and only then lets go of the old one. The caller keeps
- * its send queue meanwhile (nothing is lost), and learns of the move to re-address itself.
+ * authenticates at another active gateway and sends through that one from then on. The caller
+ * keeps its send queue meanwhile (nothing is lost), and learns of the move to re-address itself.
+ *
+ * Hand-over: the old gateway is not let go at once. Senders address packets to it until they learn
+ * our new address (retransmissions keep the address they started with), our SURBs name it, and a
+ * gateway that was restarting keeps what reached it for us in its mailbox. So the old connection
+ * stays open as a receive-only "former" link (reconnecting with backoff) for `failover.handoverMs`
+ * after the move and after each delivery through it; one that has not been reached since the move
+ * is kept while its gateway is still in the topology (it may be coming back). The receiver dedupes
+ * fragments, so a message taken from both gateways is still delivered once.
  */
 import { hex, type Topology, type TopologyGateway } from '@mixnet/sphinx/wire';
 import { connectGateway, type GatewayConnection } from './gateway-connection.js';
@@ -14,9 +22,15 @@ export interface FailoverOptions {
   afterMs: number;
   /** How long authenticating at another gateway may take. Default 5 s. */
   connectTimeoutMs: number;
+  /**
+   * After a move, how long the old gateway is still listened to (its mailbox, packets still
+   * addressed to it), counted from the move and from each delivery through it. 0: let go at once.
+   * Default 60 s (a sender's retransmissions with the default 20 attempts fit in it).
+   */
+  handoverMs: number;
 }
 
-export const DEFAULT_FAILOVER: FailoverOptions = { afterMs: 3_000, connectTimeoutMs: 5_000 };
+export const DEFAULT_FAILOVER: FailoverOptions = { afterMs: 3_000, connectTimeoutMs: 5_000, handoverMs: 60_000 };
 
 export type GatewayMoveReason = 'left-topology' | 'unreachable';
 
@@ -41,6 +55,8 @@ export interface GatewayLinkOptions {
 export interface GatewayLink {
   /** The gateway we are registered with now. */
   readonly gateway: TopologyGateway;
+  /** Gateways we moved away from and still take deliveries from (the hand-over), by id. */
+  readonly formers: string[];
   readonly connected: boolean;
   readonly buffered: number;
   /** Resolves when authenticated at a first gateway. */
@@ -49,6 +65,16 @@ export interface GatewayLink {
   /** The topology changed: moves if our gateway is no longer in it. */
   check(): void;
   close(): Promise<void>;
+}
+
+interface Former {
+  gateway: TopologyGateway;
+  conn: GatewayConnection;
+  /** when we moved away (ms) */
+  since: number;
+  /** authenticated at least once since the move */
+  reached: boolean;
+  timer?: NodeJS.Timeout;
 }
 
 function shuffled<T>(items: readonly T[]): T[] {
@@ -68,8 +94,44 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
   let moving = false;
   let downTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Old gateways still listened to after a move, by id. */
+  const formers = new Map<string, Former>();
+  /** When each connection last delivered something (ms). */
+  const deliveredAt = new WeakMap<GatewayConnection, number>();
 
   const inTopology = (id: string) => opts.topology().gateways.some((g) => g.id === id);
+
+  const dropFormer = (id: string) => {
+    const f = formers.get(id);
+    if (!f) return undefined;
+    formers.delete(id);
+    clearTimeout(f.timer);
+    return f;
+  };
+  /** Lets go of a former link once idle for handoverMs, unless never reached and still listed. */
+  const reviewFormer = (id: string) => {
+    const f = formers.get(id);
+    if (!f || !failover) return;
+    const idle = Date.now() - Math.max(f.since, deliveredAt.get(f.conn) ?? 0);
+    const waitMs = f.reached || !inTopology(id) ? failover.handoverMs - idle : failover.handoverMs;
+    if (waitMs <= 0) {
+      dropFormer(id);
+      void f.conn.close().catch(() => {});
+      return;
+    }
+    f.timer = setTimeout(() => reviewFormer(id), waitMs);
+    unref(f.timer);
+  };
+  const keepFormer = (g: TopologyGateway, c: GatewayConnection) => {
+    if (!failover || failover.handoverMs <= 0 || closed) {
+      void c.close().catch(() => {});
+      return;
+    }
+    const had = dropFormer(g.id);
+    if (had && had.conn !== c) void had.conn.close().catch(() => {});
+    formers.set(g.id, { gateway: g, conn: c, since: Date.now(), reached: c.connected });
+    reviewFormer(g.id);
+  };
 
   /** A connection to `g`, resolved once authenticated; closed again if that fails. */
   const connectTo = async (g: TopologyGateway, timeoutMs: number): Promise<GatewayConnection> => {
@@ -78,8 +140,14 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
       gatewayIdentity: hex.decode(g.identityKey),
       identitySecret: opts.identitySecret,
       connectTimeoutMs: timeoutMs,
-      onDeliver: opts.onDeliver, // late deliveries from an old gateway are still ours
+      // Late deliveries from an old gateway are still ours.
+      onDeliver: (identifier, payload, frame) => {
+        deliveredAt.set(c, Date.now());
+        opts.onDeliver(identifier, payload, frame);
+      },
       onStateChange: (up) => {
+        const former = formers.get(g.id);
+        if (up && former?.conn === c) former.reached = true;
         if (c !== conn || closed) return;
         if (up) {
           clearTimeout(downTimer);
@@ -105,11 +173,15 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
 
   const attach = (g: TopologyGateway, c: GatewayConnection) => {
     const old = conn;
+    const oldGateway = gateway;
     gateway = g;
     conn = c;
     clearTimeout(downTimer);
     downTimer = undefined;
-    if (old) void old.close().catch(() => {});
+    if (old && old !== c) {
+      if (oldGateway.id !== g.id) keepFormer(oldGateway, old);
+      else void old.close().catch(() => {});
+    }
   };
 
   const move = async (reason: GatewayMoveReason): Promise<void> => {
@@ -122,14 +194,27 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
       for (const g of shuffled(opts.topology().gateways.filter((x) => x.id !== from))) {
         tried.push(g.id);
         let c: GatewayConnection;
-        try {
-          c = await connectTo(g, failover.connectTimeoutMs);
-        } catch {
-          continue;
+        // Moving back to a gateway we still listen to: its connection serves again.
+        const former = formers.get(g.id);
+        const reused = former?.conn.connected === true;
+        if (former && reused) {
+          dropFormer(g.id);
+          c = former.conn;
+        } else {
+          if (former)
+            void dropFormer(g.id)
+              ?.conn.close()
+              .catch(() => {});
+          try {
+            c = await connectTo(g, failover.connectTimeoutMs);
+          } catch {
+            continue;
+          }
         }
         // Closed meanwhile, or our gateway came back and is still in use: keep it.
         if (closed || (reason === 'unreachable' && conn?.connected && inTopology(from))) {
-          void c.close();
+          if (reused) keepFormer(g, c);
+          else void c.close();
           return;
         }
         attach(g, c);
@@ -181,6 +266,9 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
     get gateway() {
       return gateway;
     },
+    get formers() {
+      return [...formers.keys()];
+    },
     get connected() {
       return conn?.connected ?? false;
     },
@@ -194,7 +282,8 @@ export function createGatewayLink(opts: GatewayLinkOptions): GatewayLink {
       closed = true;
       clearTimeout(downTimer);
       clearTimeout(retryTimer);
-      await conn?.close();
+      const old = [...formers.keys()].map((id) => dropFormer(id)?.conn.close());
+      await Promise.all([conn?.close(), ...old]);
     },
   };
 }

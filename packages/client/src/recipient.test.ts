@@ -62,6 +62,12 @@ describe('formatRecipient / parseRecipient', () => {
     expect(() => parseRecipient(`${id}@mix-0-0`, topology)).toThrow(/no gateway "mix-0-0"/);
   });
 
+  it('takes a gateway the caller still knows though this topology leaves it out (knownGateway)', () => {
+    const id = toHex(ed25519.getPublicKey(ed25519.utils.randomSecretKey()));
+    expect(parseRecipient(`${id}@gw9`, topology, (g) => g === 'gw9').gateway).toBe('gw9');
+    expect(() => parseRecipient(`${id}@gw8`, topology, (g) => g === 'gw9')).toThrow(/no gateway "gw8"/);
+  });
+
   it('refuses an identity that is not an Ed25519 public key (nothing could ever be sealed to it)', () => {
     // y = 2 is not on edwards25519: no x satisfies the curve equation.
     const notAPoint = `02${'00'.repeat(31)}`;

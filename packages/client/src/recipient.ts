@@ -34,14 +34,18 @@ function identityFromHex(text: string, what: string): Uint8Array {
   }
 }
 
-export function parseRecipient(to: string | Recipient, topology: Topology): Recipient {
+/** `knownGateway`: whether a gateway id may be addressed (default: listed in `topology`). */
+export function parseRecipient(
+  to: string | Recipient,
+  topology: Topology,
+  knownGateway: (id: string) => boolean = (id) => topology.gateways.some((g) => g.id === id),
+): Recipient {
   if (typeof to !== 'string') return to;
   const sp = topology.serviceProviders.find((s) => s.id === to || s.address === to);
   if (sp) return { identity: identityFromHex(sp.address, `service provider "${sp.id}"`), gateway: sp.gateway };
   const m = /^([0-9a-f]{64})@(.+)$/.exec(to);
   if (!m) throw new AddressError(`"${to}" is not an address (<64 hex>@<gateway id>) or a service provider id`);
   const gateway = m[2] as string;
-  if (!topology.gateways.some((g) => g.id === gateway))
-    throw new AddressError(`address "${to}": no gateway "${gateway}" in the topology`);
+  if (!knownGateway(gateway)) throw new AddressError(`address "${to}": no gateway "${gateway}" in the topology`);
   return { identity: identityFromHex(m[1] as string, `address "${to}"`), gateway };
 }

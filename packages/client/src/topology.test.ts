@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RouteNode } from '@mixnet/sphinx';
-import { routeHop, type Topology, TopologyError, type TopologyNode } from '@mixnet/sphinx/wire';
+import { routeHop, type Topology, TopologyError, type TopologyGateway, type TopologyNode } from '@mixnet/sphinx/wire';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from './bytes.js';
@@ -14,7 +14,7 @@ import { createTopologySource } from './directory-source.js';
 import { pick } from './random.js';
 import { startTestDirectory, testDocument } from './test-support/directory.js';
 import { testGateway, testNode, testTopology } from './test-support/topology.js';
-import { createLivePlanner, createRoutePlanner, loadTopology } from './topology.js';
+import { createLivePlanner, createRoutePlanner, loadTopology, standbyGateways } from './topology.js';
 
 const strip = ({ spSecret: _, ...t }: ReturnType<typeof testTopology>): Topology => t;
 const topology = strip(testTopology([2, 3, 1], 2));
@@ -216,6 +216,36 @@ describe('createLivePlanner', () => {
       for (const hop of planner.route(planner.gateway('gw0'), pick)) expect(inB.has(toHex(hop.address))).toBe(true);
     expect(before.map((h) => toHex(h.address))).toEqual(snapshot);
     expect(snapshot.every((x) => addressesOf(a).has(x))).toBe(true);
+  });
+
+  it("reaches a recipient's gateway that left the active set at its standby entry (this rotation's key), else its last entry", async () => {
+    const dir = await startTestDirectory();
+    const t = strip(testTopology([1, 1, 1], 2));
+    const [gw0, gw1] = t.gateways as [TopologyGateway, TopologyGateway];
+    const rotated = { ...testGateway('gw1'), address: gw1.address, identityKey: gw1.identityKey };
+    const doc = testDocument({ ...t, gateways: [gw0], serviceProviders: [] }, 5);
+    doc.standby = [{ ...rotated, role: 'gateway' }];
+    dir.serveSigned(dir.sign(doc));
+    const feed = await createTopologySource({ directory: { url: dir.url, publicKey: dir.publicKey } });
+    try {
+      const planner = createLivePlanner(feed.topology, standbyGateways(feed.document));
+      expect(planner.egressFor('ab'.repeat(32), 'gw1')).toEqual(rotated);
+      expect(planner.egressFor('ab'.repeat(32), 'gw0')).toEqual(gw0);
+      // Never a hop on a route, and gone with the next document that does not list it.
+      for (let i = 0; i < 50; i++)
+        for (const hop of planner.route(gw0, pick)) expect(toHex(hop.address)).not.toBe(toHex(routeHop(gw1).address));
+      // A document that lists it nowhere (its registration lapsed): its last entry, until it is back.
+      planner.set({ ...feed.topology, gateways: [gw0] }, []);
+      expect(planner.egressFor('ab'.repeat(32), 'gw1')).toEqual(rotated);
+      expect(planner.knownGateway('gw1')).toEqual(rotated);
+      expect(planner.knownGateway('gw9')).toBeUndefined();
+      expect(() => planner.egressFor('ab'.repeat(32), 'gw9')).toThrow(TopologyError);
+      planner.set({ ...feed.topology, gateways: [gw0, gw1] }, []);
+      expect(planner.egressFor('ab'.repeat(32), 'gw1')).toEqual(gw1);
+    } finally {
+      feed.close();
+      await dir.stop();
+    }
   });
 
   it('reaches a service provider at its current gateway, whatever gateway its address named', () => {

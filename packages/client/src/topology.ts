@@ -5,6 +5,7 @@
 import type { RouteNode } from '@mixnet/sphinx';
 import {
   routeHop,
+  type StandbyNode,
   type Topology,
   TopologyError,
   type TopologyGateway,
@@ -84,26 +85,71 @@ export function createRoutePlanner(topology: Topology): RoutePlanner {
 }
 
 export interface LivePlanner extends RoutePlanner {
-  /** Routes built from now on use `topology`; a route is always built from one topology. */
-  set(topology: Topology): void;
+  /**
+   * Routes built from now on use `topology`; a route is always built from one topology. `standby`:
+   * the document's gateways outside the active set, with this rotation's keys (see egressFor).
+   */
+  set(topology: Topology, standby?: readonly TopologyGateway[]): void;
+  /**
+   * A gateway by id: in the active set, else standby, else its entry in the last document that
+   * listed it (a gateway the directory left out for a while, e.g. while it restarted).
+   */
+  knownGateway(id: string): TopologyGateway | undefined;
 }
 
 /**
  * A planner whose topology can be replaced (a new epoch): every call reads the current planner
  * once, so a route never mixes two epochs, and packets built before the switch are left alone.
  */
-export function createLivePlanner(initial: Topology): LivePlanner {
+export function createLivePlanner(initial: Topology, initialStandby: readonly TopologyGateway[] = []): LivePlanner {
   let current = createRoutePlanner(initial);
+  let standby = initialStandby;
+  // The last entry of every gateway seen (bounded by the network's gateways).
+  const seen = new Map<string, TopologyGateway>();
+  const remember = () => {
+    for (const g of [...standby, ...current.topology.gateways]) seen.set(g.id, g);
+  };
+  remember();
+  const knownGateway = (id: string) =>
+    current.topology.gateways.find((g) => g.id === id) ?? standby.find((g) => g.id === id) ?? seen.get(id);
   return {
     get topology() {
       return current.topology;
     },
     gateway: (id) => current.gateway(id),
-    egressFor: (identity, gatewayId) => current.egressFor(identity, gatewayId),
+    // A recipient's gateway out of the active set for a while (a restart the monitor saw) is still
+    // listed as standby with this rotation's key: a packet to it must use that key, not the entry
+    // of an older document, which the gateway drops once the rotation's grace period ends. Not
+    // listed at all (its registration lapsed while it was down): its last entry, and a
+    // retransmission looks again.
+    egressFor(identity, gatewayId) {
+      try {
+        return current.egressFor(identity, gatewayId);
+      } catch (err) {
+        const sp = current.topology.serviceProviders.find((s) => s.address === identity);
+        const g = knownGateway(sp?.gateway ?? gatewayId);
+        if (g) return g;
+        throw err;
+      }
+    },
+    knownGateway,
     hop: (node) => current.hop(node),
     route: (egress, pick) => current.route(egress, pick),
-    set(topology) {
+    set(topology, nextStandby = []) {
       current = createRoutePlanner(topology);
+      standby = nextStandby;
+      remember();
     },
   };
+}
+
+/** A document's standby gateways as topology entries (undefined document: none). */
+export function standbyGateways(doc: { standby: readonly StandbyNode[] } | undefined): TopologyGateway[] {
+  const out: TopologyGateway[] = [];
+  for (const n of doc?.standby ?? [])
+    if (n.role === 'gateway' && n.clientUrl !== undefined) {
+      const { role: _, ...g } = n;
+      out.push(g as TopologyGateway);
+    }
+  return out;
 }

@@ -26,6 +26,9 @@ export interface RunningRelay<E extends TopologyNode> {
  */
 const mesh: { node: { membership: Membership }; member: MembershipNode }[] = [];
 function joinMesh(node: { membership: Membership }, member: MembershipNode): void {
+  // A restarted relay replaces its old self.
+  const i = mesh.findIndex((m) => m.member.id === member.id);
+  if (i >= 0) mesh.splice(i, 1);
   mesh.push({ node, member });
   const all = mesh.map((m) => m.member);
   for (const m of mesh) m.node.membership.update(all);
@@ -45,22 +48,40 @@ function keysFor(base: string, id: string) {
 async function startRelay(id: string, role: 'mix' | 'gateway', layer = 1) {
   const base = dir();
   const { keys, pub } = keysFor(base, id);
-  const common = { id, listen: { host: '127.0.0.1', port: 0 }, keys, dataDir: join(base, id, 'data'), workers: 0 };
-  const config = parseNodeConfig(
-    role === 'mix'
-      ? { ...common, role, layer, log: { level: 'silent' } }
-      : { ...common, role, websocket: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } },
-  );
-  const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
-  const { port, websocketPort } = (await node.start()) as { port: number; websocketPort?: number };
-  joinMesh(node, { id, address: `127.0.0.1:${port}`, role });
+  const common = { id, keys, dataDir: join(base, id, 'data'), workers: 0, log: { level: 'silent' } };
+  const configFor = (port: number, websocketPort: number) =>
+    parseNodeConfig(
+      role === 'mix'
+        ? { ...common, role, layer, listen: { host: '127.0.0.1', port } }
+        : {
+            ...common,
+            role,
+            listen: { host: '127.0.0.1', port },
+            websocket: { host: '127.0.0.1', port: websocketPort },
+          },
+    );
+  const run = async (port: number, websocketPort: number) => {
+    const config = configFor(port, websocketPort);
+    const node = config.role === 'mix' ? await createMixNode(config) : await createGateway(config);
+    const bound = (await node.start()) as { port: number; websocketPort?: number };
+    joinMesh(node, { id, address: `127.0.0.1:${bound.port}`, role });
+    return { node, port: bound.port, websocketPort: bound.websocketPort };
+  };
+  let running = await run(0, 0);
   const entry: TopologyNode = {
     id,
-    address: `127.0.0.1:${port}`,
+    address: `127.0.0.1:${running.port}`,
     sphinxKey: hex.encode(pub.sphinxPublicKey),
     identityKey: hex.encode(pub.identityPublicKey),
   };
-  return { entry, websocketPort, stop: () => node.stop() };
+  const stop = () => running.node.stop();
+  // Stopped gracefully, then started again on the same ports with the same keys and data.
+  const restart = async (downMs = 0) => {
+    await running.node.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    running = await run(running.port, running.websocketPort ?? 0);
+  };
+  return { entry, websocketPort: running.websocketPort, stop, restart };
 }
 
 export async function startMix(id: string, layer: number): Promise<RunningRelay<TopologyNode>> {
@@ -68,7 +89,12 @@ export async function startMix(id: string, layer: number): Promise<RunningRelay<
   return { entry, stop };
 }
 
-export async function startGateway(id: string): Promise<RunningRelay<TopologyGateway>> {
-  const { entry, websocketPort, stop } = await startRelay(id, 'gateway');
-  return { entry: { ...entry, clientUrl: `ws://127.0.0.1:${websocketPort}` }, stop };
+export interface RunningGateway extends RunningRelay<TopologyGateway> {
+  /** A graceful stop, `downMs` down, then a start with the same ports, keys and data (its mailbox). */
+  restart(downMs?: number): Promise<void>;
+}
+
+export async function startGateway(id: string): Promise<RunningGateway> {
+  const { entry, websocketPort, stop, restart } = await startRelay(id, 'gateway');
+  return { entry: { ...entry, clientUrl: `ws://127.0.0.1:${websocketPort}` }, stop, restart };
 }
