@@ -24,6 +24,7 @@ import {
 import { exitGateFromPolicy, parseExitPolicy, startNetworkRequester } from '@mixnet/socks';
 import { z } from 'zod';
 import { CliError } from './output.js';
+import { startWithRetry } from './start-retry.js';
 
 const positiveInt = z.number().int().positive();
 const schema = z
@@ -90,31 +91,39 @@ export async function runNetworkRequester(configPath: string): Promise<void> {
   } catch (err) {
     throw new CliError(`${configPath}: policyFile ${policyPath}: ${(err as Error).message}`);
   }
-  const nr = await startNetworkRequester({
-    id: config.id,
-    ...(config.topology ? { topology: abs(config.topology) } : {}),
-    ...(config.gateway ? { gateway: config.gateway } : {}),
-    ...(config.directory ? { directory: config.directory } : {}),
-    identity: readKey(abs(config.identityKeyFile)),
-    policy: gate,
-    ...(config.limits ? { limits: config.limits } : {}),
-    ...(config.traffic ? { traffic: config.traffic } : {}),
-    onEvent: (e) => {
-      if (e.type === 'refused')
-        logger.warn(
-          { host: e.host, port: e.port, code: `0x${e.code.toString(16).padStart(2, '0')}`, policy: e.policy },
-          `refused ${e.host}:${e.port}: ${e.reason}`,
-        );
-      else if (e.type === 'opened') logger.info({ host: e.host, port: e.port, address: e.address }, 'stream opened');
-      else if (e.type === 'closed')
-        logger.debug({ host: e.host, port: e.port, up: e.up, down: e.down }, 'stream closed');
-      else if (e.type === 'registration') {
-        if (!e.result.accepted)
-          logger.warn({ code: e.result.code }, `directory refused the registration: ${e.result.message}`);
-      } else if (e.event.type === 'gateway-changed')
-        logger.warn({ from: e.event.from, to: e.event.to }, 'moved to another gateway');
+  const nr = await startWithRetry(
+    () =>
+      startNetworkRequester({
+        id: config.id,
+        ...(config.topology ? { topology: abs(config.topology) } : {}),
+        ...(config.gateway ? { gateway: config.gateway } : {}),
+        ...(config.directory ? { directory: config.directory } : {}),
+        identity: readKey(abs(config.identityKeyFile)),
+        policy: gate,
+        ...(config.limits ? { limits: config.limits } : {}),
+        ...(config.traffic ? { traffic: config.traffic } : {}),
+        onEvent: (e) => {
+          if (e.type === 'refused')
+            logger.warn(
+              { host: e.host, port: e.port, code: `0x${e.code.toString(16).padStart(2, '0')}`, policy: e.policy },
+              `refused ${e.host}:${e.port}: ${e.reason}`,
+            );
+          else if (e.type === 'opened')
+            logger.info({ host: e.host, port: e.port, address: e.address }, 'stream opened');
+          else if (e.type === 'closed')
+            logger.debug({ host: e.host, port: e.port, up: e.up, down: e.down }, 'stream closed');
+          else if (e.type === 'registration') {
+            if (!e.result.accepted)
+              logger.warn({ code: e.result.code }, `directory refused the registration: ${e.result.message}`);
+          } else if (e.event.type === 'gateway-changed')
+            logger.warn({ from: e.event.from, to: e.event.to }, 'moved to another gateway');
+        },
+      }),
+    {
+      onRetry: (attempt, err, waitMs) =>
+        logger.warn({ attempt, waitMs }, `start-up failed, trying again: ${err.message}`),
     },
-  });
+  );
   const server =
     config.metrics &&
     (await serveObservability(config.metrics, {

@@ -23,6 +23,7 @@ import {
   stopOnSignal,
 } from '@mixnet/node';
 import { z } from 'zod';
+import { startWithRetry } from './start-retry.js';
 
 const schema = z
   .object({
@@ -101,24 +102,31 @@ export async function runServiceProvider(configPath: string): Promise<void> {
       logger.warn({ from: n.from, tried: n.tried }, 'no other gateway would take us');
     else if (n.type === 'topology') logger.debug({ epoch: n.epoch, stale: n.stale }, 'topology');
   };
-  const sp = await startServiceProvider({
-    id: config.id,
-    ...(config.topology ? { topology: abs(config.topology) } : {}),
-    ...(config.gateway ? { gateway: config.gateway } : {}),
-    ...(config.directory ? { directory: config.directory } : {}),
-    identity: readKey(abs(config.identityKeyFile)),
-    upstreams: config.upstreams,
-    ...(config.allow ? { allow: config.allow } : {}),
-    ...(config.limits ? { limits: config.limits } : {}),
-    ...(config.traffic ? { traffic: config.traffic } : {}),
-    ...(config.trace ? { trace: { dir: abs(config.trace.dir) } } : {}),
-    onEvent: (e) => {
-      if (e.type === 'registration' || e.type === 'network') onNetwork(e);
-      else if (e.type === 'error') logger.error(e.message);
-      else if (e.type === 'relayed')
-        logger.info({ forwarded: e.forwarded, refused: e.refused, ms: Math.round(e.ms) }, 'relayed');
+  const sp = await startWithRetry(
+    () =>
+      startServiceProvider({
+        id: config.id,
+        ...(config.topology ? { topology: abs(config.topology) } : {}),
+        ...(config.gateway ? { gateway: config.gateway } : {}),
+        ...(config.directory ? { directory: config.directory } : {}),
+        identity: readKey(abs(config.identityKeyFile)),
+        upstreams: config.upstreams,
+        ...(config.allow ? { allow: config.allow } : {}),
+        ...(config.limits ? { limits: config.limits } : {}),
+        ...(config.traffic ? { traffic: config.traffic } : {}),
+        ...(config.trace ? { trace: { dir: abs(config.trace.dir) } } : {}),
+        onEvent: (e) => {
+          if (e.type === 'registration' || e.type === 'network') onNetwork(e);
+          else if (e.type === 'error') logger.error(e.message);
+          else if (e.type === 'relayed')
+            logger.info({ forwarded: e.forwarded, refused: e.refused, ms: Math.round(e.ms) }, 'relayed');
+        },
+      }),
+    {
+      onRetry: (attempt, err, waitMs) =>
+        logger.warn({ attempt, waitMs }, `start-up failed, trying again: ${err.message}`),
     },
-  });
+  );
   const server =
     config.metrics &&
     (await serveObservability(config.metrics, {
