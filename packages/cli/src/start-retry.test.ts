@@ -4,7 +4,12 @@ import { startWithRetry } from './start-retry.js';
 /** A fake clock: sleeping advances it, so the test takes no real time. */
 function clock() {
   let t = 0;
-  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('startWithRetry', () => {
