@@ -117,6 +117,8 @@ describe('Sphinx keys across a restart', () => {
     // Rotation 1 with a long grace: rotation 0's key must outlive a restart inside that grace.
     dir.publish(makeDocument({ epoch: 3, keyRotation: 1, graceMs: 60_000, ...nodes(hex(k1)) }));
     await until(async () => (await health()).keyRotation === 1, 'rotation 1');
+    // The node re-announces (current 1, next 2) just after switching: take that descriptor, not the last one of rotation 0.
+    await until(() => announced()[2] !== undefined, 'the descriptor of rotation 1');
     const second = announced();
     expect(second[1]).toBe(first[1]);
     await restart();
