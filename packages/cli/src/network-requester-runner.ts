@@ -12,18 +12,11 @@
  * One log line per refused destination (warn), with the SOCKS code and why.
  */
 import { readFileSync } from 'node:fs';
-import {
-  createLogger,
-  hostPort,
-  loadConfigFile,
-  logLevel,
-  readKey,
-  serveObservability,
-  stopOnSignal,
-} from '@mixnet/node';
+import { createLogger, hostPort, loadConfigFile, logLevel, readKey, stopOnSignal } from '@mixnet/node';
 import { exitGateFromPolicy, parseExitPolicy, startNetworkRequester } from '@mixnet/socks';
 import { z } from 'zod';
 import { CliError } from './output.js';
+import { networkEventLogger, serveServiceObservability } from './service-runner.js';
 import { startWithRetry } from './start-retry.js';
 
 const positiveInt = z.number().int().positive();
@@ -91,6 +84,7 @@ export async function runNetworkRequester(configPath: string): Promise<void> {
   } catch (err) {
     throw new CliError(`${configPath}: policyFile ${policyPath}: ${(err as Error).message}`);
   }
+  const onNetwork = networkEventLogger(logger);
   const nr = await startWithRetry(
     () =>
       startNetworkRequester({
@@ -112,11 +106,7 @@ export async function runNetworkRequester(configPath: string): Promise<void> {
             logger.info({ host: e.host, port: e.port, address: e.address }, 'stream opened');
           else if (e.type === 'closed')
             logger.debug({ host: e.host, port: e.port, up: e.up, down: e.down }, 'stream closed');
-          else if (e.type === 'registration') {
-            if (!e.result.accepted)
-              logger.warn({ code: e.result.code }, `directory refused the registration: ${e.result.message}`);
-          } else if (e.event.type === 'gateway-changed')
-            logger.warn({ from: e.event.from, to: e.event.to }, 'moved to another gateway');
+          else onNetwork(e);
         },
       }),
     {
@@ -126,19 +116,12 @@ export async function runNetworkRequester(configPath: string): Promise<void> {
   );
   const server =
     config.metrics &&
-    (await serveObservability(config.metrics, {
-      health: () => ({
-        ok: nr.client.connected,
-        body: {
-          status: nr.client.connected ? 'ok' : 'disconnected',
-          role: 'network-requester',
-          id: config.id,
-          address: nr.address,
-        },
-      }),
+    (await serveServiceObservability(config.metrics, {
+      role: 'network-requester',
+      id: config.id,
+      service: nr,
       metrics: () => {
         const s = nr.stats();
-        const client = nr.client.stats();
         return [
           `mixnet_nr_sessions ${s.sessions}`,
           `mixnet_nr_streams ${s.streams}`,
@@ -153,12 +136,8 @@ export async function runNetworkRequester(configPath: string): Promise<void> {
           `mixnet_nr_dropped_total{reason="too_many_sessions"} ${s.sessionsRefused}`,
           `mixnet_nr_stream_resets_total{reason="protocol"} ${s.protocolErrors}`,
           `mixnet_nr_stream_resets_total{reason="idle"} ${s.idleResets}`,
-          `mixnet_nr_retained_bytes ${client.retainedBytes}`,
-          `mixnet_client_packets_sent_total{kind="real"} ${client.sent.real}`,
-          `mixnet_client_packets_sent_total{kind="reply"} ${client.sent.replies}`,
-          `mixnet_client_retransmissions_total ${client.retransmissions}`,
-          '',
-        ].join('\n');
+          `mixnet_nr_retained_bytes ${nr.client.stats().retainedBytes}`,
+        ];
       },
     }));
   logger.info({ address: nr.address, policy: policyPath }, 'network requester ready');

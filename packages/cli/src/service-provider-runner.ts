@@ -12,17 +12,10 @@
  * it (the topology file, if given, is the fallback while the directory is down at start; the
  * gateway, if given, a preference). Without, `topology` and `gateway` are required.
  */
-import { type ServiceProviderEvent, startServiceProvider } from '@mixnet/client';
-import {
-  createLogger,
-  hostPort,
-  loadConfigFile,
-  logLevel,
-  readKey,
-  serveObservability,
-  stopOnSignal,
-} from '@mixnet/node';
+import { startServiceProvider } from '@mixnet/client';
+import { createLogger, hostPort, loadConfigFile, logLevel, readKey, stopOnSignal } from '@mixnet/node';
 import { z } from 'zod';
+import { networkEventLogger, serveServiceObservability } from './service-runner.js';
 import { startWithRetry } from './start-retry.js';
 
 const schema = z
@@ -77,31 +70,7 @@ const schema = z
 export async function runServiceProvider(configPath: string): Promise<void> {
   const { config, abs } = loadConfigFile(configPath, schema);
   const logger = createLogger({ level: config.log?.level ?? 'info', name: config.id });
-  let registered: string | undefined;
-  const onNetwork = (e: Extract<ServiceProviderEvent, { type: 'registration' | 'network' }>) => {
-    if (e.type === 'registration') {
-      const r = e.result;
-      if (!r.accepted)
-        logger.warn({ code: r.code, gateway: r.gateway }, `directory refused the registration: ${r.message}`);
-      else if (registered !== r.gateway)
-        logger.info({ gateway: r.gateway, epoch: r.epoch }, 'registered with the directory');
-      registered = r.accepted ? r.gateway : undefined;
-      return;
-    }
-    const n = e.event;
-    if (n.type === 'directory-unreachable')
-      logger.warn(
-        { epoch: n.epoch, reason: n.reason },
-        `directory unreachable, keeping epoch ${n.epoch ?? '(fallback topology)'}`,
-      );
-    else if (n.type === 'directory-reachable') logger.info({ epoch: n.epoch }, 'directory reachable again');
-    else if (n.type === 'document-refused') logger.warn({ code: n.code, epoch: n.epoch }, n.message);
-    else if (n.type === 'gateway-changed')
-      logger.warn({ from: n.from, to: n.to, reason: n.reason }, 'moved to another gateway');
-    else if (n.type === 'gateway-move-failed')
-      logger.warn({ from: n.from, tried: n.tried }, 'no other gateway would take us');
-    else if (n.type === 'topology') logger.debug({ epoch: n.epoch, stale: n.stale }, 'topology');
-  };
+  const onNetwork = networkEventLogger(logger);
   const sp = await startWithRetry(
     () =>
       startServiceProvider({
@@ -129,16 +98,10 @@ export async function runServiceProvider(configPath: string): Promise<void> {
   );
   const server =
     config.metrics &&
-    (await serveObservability(config.metrics, {
-      health: () => ({
-        ok: sp.client.connected,
-        body: {
-          status: sp.client.connected ? 'ok' : 'disconnected',
-          role: 'service-provider',
-          id: config.id,
-          address: sp.address,
-        },
-      }),
+    (await serveServiceObservability(config.metrics, {
+      role: 'service-provider',
+      id: config.id,
+      service: sp,
       metrics: () => {
         const stats = sp.stats();
         const client = sp.client.stats();
@@ -150,13 +113,7 @@ export async function runServiceProvider(configPath: string): Promise<void> {
           `mixnet_sp_retained_bytes ${client.retainedBytes}`,
           `mixnet_sp_requests_dropped_total{reason="no_room"} ${client.requestsRefused}`,
           `mixnet_sp_requests_dropped_total{reason="expired"} ${client.requestsExpired}`,
-          `mixnet_client_packets_sent_total{kind="real"} ${client.sent.real}`,
-          `mixnet_client_packets_sent_total{kind="reply"} ${client.sent.replies}`,
-          `mixnet_client_packets_sent_total{kind="drop_cover"} ${client.sent.dropCover}`,
-          `mixnet_client_packets_sent_total{kind="loop_cover"} ${client.sent.loopCover}`,
-          `mixnet_client_retransmissions_total ${client.retransmissions}`,
-          '',
-        ].join('\n');
+        ];
       },
     }));
   logger.info({ address: sp.address, upstreams: Object.keys(config.upstreams) }, 'service provider ready');
