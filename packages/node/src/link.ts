@@ -200,14 +200,13 @@ export function createLink(opts: LinkOptions): Link {
     opts.onStateChange?.(next);
   }
 
+  // The peer's id is asked again only while membership does not know it yet.
   function currentEffect(table: FaultTable): LinkEffect {
-    if (effectVersion !== table.version || effectPeer === undefined) {
-      const peer = opts.peer?.();
-      if (effectVersion !== table.version || peer !== effectPeer) {
-        effect = table.effect(peer, 'out');
-        effectVersion = table.version;
-        effectPeer = peer;
-      }
+    const peer = effectPeer ?? opts.peer?.();
+    if (effectVersion !== table.version || peer !== effectPeer) {
+      effect = table.effect(peer, 'out');
+      effectVersion = table.version;
+      effectPeer = peer;
     }
     return effect;
   }
