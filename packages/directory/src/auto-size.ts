@@ -72,7 +72,9 @@ function check(i: AutoSizeInput): void {
   };
   int('layers', i.layers, 1);
   if (i.rates.length !== i.layers) throw new AutoSizeError('rates', `must have one entry per layer (${i.layers})`);
-  i.rates.forEach((r, l) => finite(`rates[${l}]`, r, 0));
+  i.rates.forEach((r, l) => {
+    finite(`rates[${l}]`, r, 0);
+  });
   finite('target', i.target, 0);
   if (i.target === 0) throw new AutoSizeError('target', 'must be above 0 bits');
   int('available', i.available, 0);
