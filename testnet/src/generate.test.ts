@@ -124,9 +124,9 @@ describe('generating a testnet with a directory', () => {
       expect(json(state.processes.find((x) => x.role === role)?.configPath as string).traffic?.mu).toBeUndefined();
     // Without it, as before: μ pinned in their configs, no activeSet.
     const fixed = await generateTestnet(tmp(), plan);
-    expect(json(fixed.state.processes.find((x) => x.role === 'service-provider')?.configPath as string).traffic.mu).toBe(
-      plan.mu,
-    );
+    expect(
+      json(fixed.state.processes.find((x) => x.role === 'service-provider')?.configPath as string).traffic.mu,
+    ).toBe(plan.mu);
   });
 
   it('refuses plans that cannot work, naming the flag', () => {

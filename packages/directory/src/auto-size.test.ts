@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AutoSizeError, type AutoSizeInput, planActiveSet, predictedEntropy } from './auto-size.js';
 
+type InputsOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 const base: AutoSizeInput = {
   rates: [1000, 1000, 1000],
   target: 6,
@@ -80,7 +82,7 @@ describe('planActiveSet', () => {
     minMs: fc.double({ min: 0, max: 50, noNaN: true }),
     spanMs: fc.double({ min: 0.1, max: 2000, noNaN: true }),
   });
-  const toInput = (x: fc.RecordValue<typeof inputs>, rate = x.rate): AutoSizeInput => ({
+  const toInput = (x: InputsOf<typeof inputs>, rate = x.rate): AutoSizeInput => ({
     rates: Array.from({ length: x.layers }, () => rate),
     target: x.target,
     layers: x.layers,

@@ -106,7 +106,7 @@ export function planActiveSet(input: AutoSizeInput): AutoSizePlan {
     const widest = Math.min(maxW, Math.floor((floor * Math.E * rate) / (2 ** input.target * 1000)));
     return plan(Math.max(minW, widest), round(floor), 'floor');
   }
-  const mu = ceilStep(needed(minW));
-  if (mu <= maxMs + 1e-9) return plan(minW, round(Math.min(mu, maxMs)), 'target');
+  // Rounded up to the step, but never past maxMs (a target reachable just under it stays reachable).
+  if (needed(minW) <= maxMs) return plan(minW, Math.min(round(ceilStep(needed(minW))), maxMs), 'target');
   return plan(minW, maxMs, 'infeasible');
 }

@@ -40,7 +40,8 @@ describe('auto-sizing directory', () => {
     let lastAt = Date.now();
     const advance = () => {
       const now = Date.now();
-      const doc = directory.current()?.document;
+      const c = directory.current();
+      const doc = c ? (JSON.parse(c.signed.document) as { layers: { id: string }[][] }) : undefined;
       for (const layer of doc?.layers ?? [])
         for (const m of layer)
           counts.set(m.id, (counts.get(m.id) ?? 0) + ((now - lastAt) / 1000) * (offered / layer.length));
