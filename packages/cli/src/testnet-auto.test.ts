@@ -71,5 +71,8 @@ describe('testnet up --active auto', () => {
     expect(doc.muMs).toBeGreaterThanOrEqual(1);
     expect(doc.muMs).toBeLessThanOrEqual(300);
     expect(doc.layers.every((l) => l.length >= 1 && l.length <= 2)).toBe(true);
+    const scale = await runCli(['testnet', 'scale', '--active-per-layer', '2', '--state', state]);
+    expect(scale.code).not.toBe(0);
+    expect(scale.stderr).toMatch(/sizes its active set itself/);
   });
 });
