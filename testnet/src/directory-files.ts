@@ -47,6 +47,16 @@ export interface DirectoryConfigOptions {
   activeGateways: number;
   admission: string[];
   logLevel: string;
+  /** Auto-sizing (docs/directory.md §7): the directory picks the width and μ each epoch. */
+  activeSet?: AutoActiveSet;
+}
+
+/** `testnet up --active auto`: the directory config's activeSet, without its mode. */
+export interface AutoActiveSet {
+  anonymityTargetBits: number;
+  minWidth: number;
+  maxWidth: number;
+  mu: { minMs: number; maxMs: number };
 }
 
 /** Everyone's re-announce period: a quarter of the epoch (docs/directory.md §2). */
@@ -76,6 +86,7 @@ export function directoryConfig(o: DirectoryConfigOptions): Record<string, unkno
       window: 6,
       muMs: 2,
     },
+    ...(o.activeSet ? { activeSet: { mode: 'auto', ...o.activeSet } } : {}),
     log: { level: o.logLevel },
   };
 }

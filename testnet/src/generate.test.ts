@@ -113,6 +113,22 @@ describe('generating a testnet with a directory', () => {
     expect(json(state.processes[0]?.configPath as string).directory).toBeUndefined();
   });
 
+  it('--active auto: the directory config carries activeSet; providers leave μ to the document', async () => {
+    const dir = tmp();
+    const activeSet = { anonymityTargetBits: 5, minWidth: 1, maxWidth: 2, mu: { minMs: 1, maxMs: 100 } };
+    const { state } = await generateTestnet(dir, { ...plan, activeSet });
+    expect(state.activeSet).toEqual(activeSet);
+    const cfg = json(paths(dir).config('directory'));
+    expect(cfg.activeSet).toEqual({ mode: 'auto', ...activeSet });
+    for (const role of ['service-provider', 'network-requester'])
+      expect(json(state.processes.find((x) => x.role === role)?.configPath as string).traffic?.mu).toBeUndefined();
+    // Without it, as before: μ pinned in their configs, no activeSet.
+    const fixed = await generateTestnet(tmp(), plan);
+    expect(
+      json(fixed.state.processes.find((x) => x.role === 'service-provider')?.configPath as string).traffic.mu,
+    ).toBe(plan.mu);
+  });
+
   it('refuses plans that cannot work, naming the flag', () => {
     const bad = (patch: Partial<typeof plan>, re: RegExp) => {
       expect(() => checkPlan({ ...plan, ...patch })).toThrow(PlanError);
@@ -124,5 +140,10 @@ describe('generating a testnet with a directory', () => {
     bad({ nodesPerLayer: 0 }, /--active-per-layer/);
     bad({ standby: -1 }, /--standby must be/);
     bad({ trace: '/tmp/trace' }, /--trace needs a fixed network.*--no-directory/);
+    const auto = { anonymityTargetBits: 5, minWidth: 1, maxWidth: 2, mu: { minMs: 1, maxMs: 100 } };
+    bad({ activeSet: { ...auto, anonymityTargetBits: 0 } }, /--anonymity-target must be above 0/);
+    bad({ activeSet: { ...auto, minWidth: 3 } }, /--max-width must be an integer from 3/);
+    bad({ activeSet: { ...auto, mu: { minMs: 5, maxMs: 2 } } }, /--mu-min\/--mu-max/);
+    bad({ activeSet: auto, directory: false, standby: 0, standbyGateways: 0 }, /--active auto needs the directory/);
   });
 });

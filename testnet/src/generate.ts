@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { generateNodeKeys } from '@mixnet/node';
 import type { Topology } from '@mixnet/sphinx/wire';
-import { announceMsFor, directoryConfig, writeDirectorySecrets } from './directory-files.js';
+import { type AutoActiveSet, announceMsFor, directoryConfig, writeDirectorySecrets } from './directory-files.js';
 import { assignRegions, geoRules, type LatencyModel } from './geo.js';
 import { type ProcessEntry, paths, type TestnetState } from './layout.js';
 import { freePort } from './ports.js';
@@ -35,6 +35,12 @@ export interface TestnetPlan {
   epochMs: number;
   /** Mean per-hop delay in ms, for the clients (and the mixes' loop cover). */
   mu: number;
+  /**
+   * `--active auto` (docs/directory.md §7): the directory sizes the active set and publishes μ each
+   * epoch; the service provider and requester then take μ from its document (`mu` is for the mixes'
+   * loop cover and the fallback only). Every generated mix is a candidate.
+   */
+  activeSet?: AutoActiveSet;
   /** 'hardhat': start one; 'none': no chain and no service provider; a URL: an existing node. */
   chain: 'hardhat' | 'none' | string;
   /** Host the processes listen on and announce. */
@@ -113,6 +119,16 @@ export function checkPlan(p: TestnetPlan): void {
   if (!Number.isInteger(p.epochMs) || p.epochMs < 1_000 || p.epochMs > 3_600_000)
     throw new PlanError(`--epoch must be from 1 s to 1 h, got ${p.epochMs} ms`);
   if (!Number.isFinite(p.mu) || p.mu < 0) throw new PlanError(`--mu must be ≥ 0 ms, got ${p.mu}`);
+  if (p.activeSet) {
+    const a = p.activeSet;
+    if (!p.directory) throw new PlanError('--active auto needs the directory (drop --no-directory)');
+    if (!(a.anonymityTargetBits > 0 && a.anonymityTargetBits <= 32))
+      throw new PlanError(`--anonymity-target must be above 0 and at most 32 bits, got ${a.anonymityTargetBits}`);
+    int('min-width', a.minWidth, 1, 16);
+    int('max-width', a.maxWidth, a.minWidth, 16);
+    if (!(a.mu.minMs >= 0 && a.mu.maxMs >= Math.max(0.1, a.mu.minMs) && a.mu.maxMs <= 10_000))
+      throw new PlanError(`--mu-min/--mu-max must satisfy 0 ≤ min ≤ max ≤ 10 s, got ${a.mu.minMs}/${a.mu.maxMs} ms`);
+  }
   if (p.chain !== 'hardhat' && p.chain !== 'none' && !/^https?:\/\//.test(p.chain))
     throw new PlanError(`--chain must be hardhat, none or an http(s) URL, got "${p.chain}"`);
 }
@@ -172,6 +188,7 @@ export async function generateTestnet(
             activeGateways: plan.gateways - plan.standbyGateways,
             admission,
             logLevel: plan.logLevel,
+            ...(plan.activeSet ? { activeSet: plan.activeSet } : {}),
           }),
           null,
           2,
@@ -310,7 +327,7 @@ export async function generateTestnet(
           }
         : {}),
       metrics: { host: ep.listenHost, port: ep.metricsPort },
-      traffic: { mu: plan.mu },
+      ...(plan.activeSet ? {} : { traffic: { mu: plan.mu } }),
       ...(plan.trace ? { trace: { dir: rel(plan.trace) } } : {}),
       log: { level: plan.logLevel },
     };
@@ -337,7 +354,7 @@ export async function generateTestnet(
     topologyPath: p.topology,
     directory,
     chainUrl,
-    mu: plan.mu,
+    ...(plan.activeSet ? {} : { mu: plan.mu }),
     epochMs: plan.epochMs,
     logLevel: plan.logLevel,
   });
@@ -365,6 +382,7 @@ export async function generateTestnet(
         }
       : {}),
     mu: plan.mu,
+    ...(plan.activeSet ? { activeSet: plan.activeSet } : {}),
     topologyPath: p.topology,
     nodeAdminTokenFile: adminTokenFile,
     ...(plan.latency === 'geo' ? { latency: 'geo' as const } : {}),

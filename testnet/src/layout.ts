@@ -55,7 +55,10 @@ export interface TestnetState {
   activeGateways?: number;
   /** The directory's epoch length. */
   epochMs?: number;
+  /** μ of the mixes' loop cover, and of clients when the directory publishes none. */
   mu: number;
+  /** `--active auto`: the directory sizes the active set and publishes μ (clients take it from there). */
+  activeSet?: { anonymityTargetBits: number; minWidth: number; maxWidth: number; mu: { minMs: number; maxMs: number } };
   /**
    * Offline topology file. With a directory: the first epoch's document body (written by `up` once
    * it is published); without: the generated layout.

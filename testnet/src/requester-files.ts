@@ -25,7 +25,8 @@ export interface RequesterFilesOptions {
   topologyPath: string;
   directory: TestnetState['directory'];
   chainUrl: string | undefined;
-  mu: number;
+  /** Absent: the requester takes μ from the directory's document (auto-sizing). */
+  mu?: number;
   epochMs: number;
   logLevel: string;
 }
@@ -73,7 +74,7 @@ export async function writeNetworkRequester(
       : {}),
     metrics: { host: ep.listenHost, port: ep.metricsPort },
     // Streams are bulk traffic: the requester's Poisson stream runs at twice a client's default rate.
-    traffic: { mu: o.mu, sendGapMs: 10 },
+    traffic: { ...(o.mu !== undefined ? { mu: o.mu } : {}), sendGapMs: 10 },
     log: { level: o.logLevel === 'warn' || o.logLevel === 'error' ? 'warn' : o.logLevel },
   };
   writeFileSync(o.p.config(id), `${JSON.stringify(config, null, 2)}\n`);

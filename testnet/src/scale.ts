@@ -149,6 +149,10 @@ export async function scaleTestnet(o: ScaleOptions): Promise<ScaleResult> {
   const state = readState(o.dir);
   if (!state) throw new TestnetError(`no testnet in ${o.dir}`);
   if (!state.directory) throw new TestnetError('this testnet runs without a directory: nothing to scale');
+  if (state.activeSet)
+    throw new TestnetError(
+      'this testnet sizes its active set itself (--active auto, docs/directory.md §7): scale does not apply',
+    );
   if (!Number.isInteger(o.activePerLayer) || o.activePerLayer < 1 || o.activePerLayer > 16)
     throw new TestnetError(`--active-per-layer must be an integer from 1 to 16, got ${o.activePerLayer}`);
   const mixes = state.processes.filter((p) => p.role === 'mix');

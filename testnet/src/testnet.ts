@@ -178,7 +178,8 @@ async function waitForActiveSet(opts: UpOptions, state: TestnetState): Promise<v
   progress('waiting for the directory to publish an epoch with every layer filled');
   const target = {
     layers: state.layers,
-    activePerLayer: state.nodesPerLayer,
+    // Auto-sizing starts at its least width (no traffic measured yet).
+    activePerLayer: state.activeSet ? Math.min(state.activeSet.minWidth, state.nodesPerLayer) : state.nodesPerLayer,
     activeGateways: state.activeGateways ?? 1,
     serviceProviders: [state.serviceProvider?.id, state.networkRequester?.id].filter((x): x is string => !!x),
   };
@@ -190,7 +191,10 @@ async function waitForActiveSet(opts: UpOptions, state: TestnetState): Promise<v
     throw new TestnetError(`${(err as Error).message}${tail ? `\n--- directory log ---\n${tail}` : ''}`);
   }
   writeFileSync(state.topologyPath, `${JSON.stringify(doc.document, null, 2)}\n`);
-  progress(`epoch ${doc.document.epoch} published: ${state.layers} layers × ${state.nodesPerLayer} active`);
+  const width = Math.min(...doc.document.layers.map((l) => l.length));
+  progress(
+    `epoch ${doc.document.epoch} published: ${state.layers} layers × ${width} active${doc.document.muMs !== undefined ? `, μ ${doc.document.muMs} ms` : ''}`,
+  );
 }
 
 export function stripUndefined(o: object): Partial<TestnetPlan> {
@@ -211,6 +215,7 @@ export function stripUndefined(o: object): Partial<TestnetPlan> {
     'logLevel',
     'emulation',
     'latency',
+    'activeSet',
   ];
   const out: Record<string, unknown> = {};
   const alias = (o as { activePerLayer?: number }).activePerLayer;

@@ -113,7 +113,8 @@ export async function connectClient(
     return await createClient({
       ...(net.directory ? { directory: net.directory } : {}),
       ...(topology ? { topology } : {}),
-      traffic: { ...(net.state ? { mu: net.state.mu } : {}), ...traffic },
+      // With --active auto the directory's document carries μ: the client takes it from there.
+      traffic: { ...(net.state && !net.state.activeSet ? { mu: net.state.mu } : {}), ...traffic },
       onEvent: reportEvent,
       ...(identity ? { identity } : {}),
       // In a traced testnet (`up --trace`) the CLI's clients trace too, so their traffic is analysed.

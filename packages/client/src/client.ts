@@ -96,6 +96,8 @@ export interface TopologyStatus {
   /** The document in use ended more than one epoch ago. */
   stale: boolean;
   directory: DirectoryStats;
+  /** The mean per-hop delay drawn now: traffic.mu when set, else the document's muMs, else the default. */
+  muMs: number;
 }
 
 export interface MixnetClient {
@@ -181,9 +183,13 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     const standby = feed.document?.standby.find((x) => x.id === g.id);
     return standby ? { ...g, sphinxKey: standby.sphinxKey } : g;
   };
+  // μ from the directory's document when it publishes one, unless the caller set traffic.mu.
+  const explicitMu = opts.traffic?.mu !== undefined;
+  const muMs = () => (explicitMu ? traffic.mu : (feed.document?.muMs ?? traffic.mu));
   const base = createCore({
     backend,
     traffic,
+    muMs,
     planner,
     get gateway() {
       return ourGateway();
@@ -224,6 +230,9 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
     shaper,
     get gateway() {
       return ourGateway();
+    },
+    get retransmitAfterMs() {
+      return base.retransmitAfterMs;
     },
   };
   const sender = createSender(core, { onProgress: emitEvent, connected: () => !!link?.connected });
@@ -376,6 +385,7 @@ export async function createClient(opts: ClientOptions): Promise<MixnetClient> {
       reachable: feed.reachable,
       stale: feed.stale,
       directory: feed.stats(),
+      muMs: muMs(),
     }),
     async send(to, bytes) {
       if (bytes.length > traffic.maxMessageSize) throw new MessageTooLargeError(bytes.length, traffic.maxMessageSize);

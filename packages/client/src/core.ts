@@ -73,7 +73,7 @@ export interface ClientCore {
   surb(identifier: Uint8Array): Uint8Array;
   /**
    * How long to wait for an ack before sending again, in ms: expected round trip × 1.5 plus
-   * `traffic.ackWaitAdditionMs` (Nym's rule). Fixed for a client: its topology and traffic are.
+   * `traffic.ackWaitAdditionMs` (Nym's rule), with the μ in use now.
    */
   retransmitAfterMs: number;
 }
@@ -93,17 +93,21 @@ export function ackPacket(backend: CryptoBackend, surb: Uint8Array): OutgoingPac
   return packetFromSurb(surb, coverContent(backend), { payloadSize: PAYLOAD_SIZE, backend });
 }
 
-export function createCore(
-  base: Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'retransmitAfterMs' | 'shaper'>,
-): Omit<ClientCore, 'shaper'> {
+export interface CoreBase extends Omit<ClientCore, 'packet' | 'coverPacket' | 'surb' | 'retransmitAfterMs' | 'shaper'> {
+  /**
+   * The μ in use, read at every packet: the directory's document can publish one each epoch
+   * (docs/directory.md §7). Default: `traffic.mu`.
+   */
+  muMs?: () => number;
+}
+
+export function createCore(base: CoreBase): Omit<ClientCore, 'shaper'> {
   const { backend, planner, traffic } = base;
-  const layers = planner.topology.layers.length;
-  // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
-  const expectedRttMs = 2 * layers * traffic.mu + 2 * traffic.sendGapMs + 4 * (layers + 1);
+  const mu = base.muMs ?? (() => traffic.mu);
   /** A seed SURB (version 259 = NETWORK_PACKET_VERSION) over a fresh route ending at `egress`, fresh Exp(μ) delays. */
   const surbTo = (egress: TopologyGateway, destination: Uint8Array, identifier: Uint8Array) => {
     const route = planner.route(egress, pick);
-    const delays = delaysNs(route.length, traffic.mu);
+    const delays = delaysNs(route.length, mu());
     return createSurb({ route, delaysNs: delays, destination, identifier, keyMaterial: 'seeds', backend });
   };
   return {
@@ -112,7 +116,7 @@ export function createCore(
       const route = planner.route(egress, pick);
       const packet = createPacket({
         route,
-        delaysNs: delaysNs(route.length, traffic.mu),
+        delaysNs: delaysNs(route.length, mu()),
         destination,
         identifier,
         message,
@@ -132,6 +136,12 @@ export function createCore(
       return { firstHop: surb.slice(HEADER_SIZE, HEADER_SIZE + NODE_ADDRESS_LENGTH), packet };
     },
     surb: (identifier) => surbTo(base.gateway, base.identity, identifier),
-    retransmitAfterMs: expectedRttMs * 1.5 + traffic.ackWaitAdditionMs,
+    /** Follows μ: a published μ larger than ours must not bring early retransmissions. */
+    get retransmitAfterMs() {
+      const layers = planner.topology.layers.length;
+      // Out and back through every layer, plus a wait in each end's send stream and ~2 ms per hop.
+      const expectedRttMs = 2 * layers * mu() + 2 * traffic.sendGapMs + 4 * (layers + 1);
+      return expectedRttMs * 1.5 + traffic.ackWaitAdditionMs;
+    },
   };
 }

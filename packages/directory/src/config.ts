@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { MAX_DOCUMENT_MU_MS } from '@mixnet/sphinx/wire';
 import { z } from 'zod';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -21,6 +22,30 @@ const monitor = z
   })
   .strict();
 
+/**
+ * Auto-sizing (docs/directory.md §7): each epoch the width per layer and the published μ come from
+ * the measured traffic and the anonymity target; `activePerLayer` (and admin scale) are then unused.
+ */
+const activeSet = z
+  .object({
+    mode: z.literal('auto'),
+    anonymityTargetBits: z.number().gt(0).max(32),
+    minWidth: z.number().int().min(1).max(1_000).default(1),
+    maxWidth: z.number().int().min(1).max(1_000).default(16),
+    mu: z
+      .object({
+        minMs: z.number().min(0).max(MAX_DOCUMENT_MU_MS).default(1),
+        maxMs: z.number().min(0.1).max(MAX_DOCUMENT_MU_MS).default(200),
+      })
+      .strict()
+      .refine((m) => m.maxMs >= m.minMs, { message: 'maxMs must be ≥ minMs', path: ['maxMs'] })
+      .default({ minMs: 1, maxMs: 200 }),
+  })
+  .strict()
+  .refine((a) => a.maxWidth >= a.minWidth, { message: 'must be ≥ minWidth', path: ['maxWidth'] });
+
+export type ActiveSetConfig = z.infer<typeof activeSet>;
+
 export const directoryConfigSchema = z
   .object({
     role: z.literal('directory'),
@@ -36,6 +61,7 @@ export const directoryConfigSchema = z
     layers: z.number().int().min(1).max(4).default(3),
     activePerLayer: z.number().int().min(1).max(1_000).default(2),
     activeGateways: z.number().int().min(1).max(1_000).default(2),
+    activeSet: activeSet.optional(),
     admission: z.union([z.literal('open'), z.object({ identityKeys: z.array(hex32) }).strict()]),
     adminTokenFile: z.string().min(1).optional(),
     monitor: monitor.default({ packetsPerNode: 4, timeoutMs: 3_000, window: 6, muMs: 2 }),

@@ -13,8 +13,9 @@ import type { BackendChoice } from '@mixnet/sphinx';
 import { documentHash, signTopologyDocument, type TopologyDocument, verifyTopologyDocument } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { type Logger, pino } from 'pino';
+import { createAutoSizer } from './auto-sizer.js';
 import { type DirectoryConfig, type DirectoryConfigInput, parseDirectoryConfig } from './config.js';
-import { buildDocument, listServiceProviders } from './document.js';
+import { buildDocument, type EligibilityView, eligibleNodes, listServiceProviders } from './document.js';
 import { type EpochGrid, epochAt, keyRotationOf, nextEpoch } from './epochs.js';
 import { readKeyFile, readTokenFile } from './keys.js';
 import { createDirectoryMetrics, type DirectoryMetrics } from './metrics.js';
@@ -36,6 +37,8 @@ export interface DirectoryOptions {
   logger?: Logger;
   /** Replaces the client SDK probes (tests). */
   probe?: ProbeFn;
+  /** Replaces the HTTP read of a mix's /metrics for auto-sizing (tests). */
+  scrapeMetrics?: (metricsUrl: string, timeoutMs: number) => Promise<string>;
   crypto?: BackendChoice;
 }
 
@@ -137,6 +140,24 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     probe,
     scores,
   });
+
+  const autoSizer = config.activeSet
+    ? createAutoSizer({
+        activeSet: config.activeSet,
+        layers: config.layers,
+        metrics,
+        logger,
+        ...(opts.scrapeMetrics ? { meter: { scrape: opts.scrapeMetrics } } : {}),
+      })
+    : undefined;
+  /** Every registered, unexpired mix with a metrics URL: read at each epoch boundary. */
+  const sampleTraffic = async () => {
+    const mixes = registry
+      .nodes()
+      .filter((e) => e.descriptor.role === 'mix' && e.descriptor.metricsUrl && !registry.isExpired(e))
+      .map((e) => ({ id: e.descriptor.id, metricsUrl: e.descriptor.metricsUrl as string }));
+    await autoSizer?.sample(mixes);
+  };
 
   let server: DirectoryServer | undefined;
   let url = '';
@@ -247,7 +268,14 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     const { dueAt } = nextEpoch(grid(), current?.epoch ?? -1, Date.now());
     nextDue = dueAt;
     epochTimer = setTimeout(() => {
-      if (firstRoundDone) publish();
+      if (!firstRoundDone) return;
+      // Auto-sizing reads the ending epoch's traffic first (each scrape is bounded by its timeout).
+      if (autoSizer)
+        sampleTraffic().then(publish, (err: Error) => {
+          logger.error({ err: err.message }, 'reading traffic failed');
+          publish();
+        });
+      else publish();
     }, dueAt - Date.now());
   };
 
@@ -261,21 +289,30 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
       scheduleEpoch();
       return;
     }
+    const view: EligibilityView = {
+      isExpired: (e) => registry.isExpired(e),
+      score: (id) => scores.score(id),
+      tested: (id) => scores.tested(id),
+    };
+    const sized = autoSizer?.plan({
+      epoch,
+      layers: current?.document.layers.map((l) => l.map((n) => n.id)) ?? [],
+      available: eligibleNodes(registry.nodes(), view, keyRotationOf(epoch, config.keyRotationEpochs)).filter(
+        (e) => e.entry.descriptor.role === 'mix',
+      ).length,
+    });
     const document = buildDocument({
       epoch,
       grid: g,
       graceMs: config.graceMs,
       keyRotationEpochs: config.keyRotationEpochs,
       layers: config.layers,
-      activePerLayer,
+      activePerLayer: sized?.width ?? activePerLayer,
       activeGateways: config.activeGateways,
       nodes: registry.nodes(),
       serviceProviders: registry.serviceProviders(),
-      view: {
-        isExpired: (e) => registry.isExpired(e),
-        score: (id) => scores.score(id),
-        tested: (id) => scores.tested(id),
-      },
+      view,
+      ...(sized ? { muMs: sized.muMs } : {}),
       ...(current ? { previous: { document: current.document, hash: current.hash } } : {}),
       now,
     });
@@ -315,6 +352,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
         mixes: document.layers.map((l) => l.length),
         gateways: document.gateways.length,
         standby: document.standby.length,
+        ...(document.muMs !== undefined ? { muMs: document.muMs } : {}),
       },
       'epoch published',
     );
@@ -364,7 +402,8 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     validUntil: current?.document.validUntil ?? null,
     nextEpochAt: genesis === null ? null : nextDue,
     keyRotation: current?.document.keyRotation ?? null,
-    activePerLayer,
+    // Auto-sizing: the width of the current document (the operator's scale is unused then).
+    activePerLayer: autoSizer ? Math.max(0, ...(current?.document.layers.map((l) => l.length) ?? [0])) : activePerLayer,
     counts: countStates(nodes()),
   });
 

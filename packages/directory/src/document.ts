@@ -54,6 +54,8 @@ export interface BuildOptions {
   view: EligibilityView;
   previous?: { document: TopologyDocument; hash: string };
   now: number;
+  /** The μ clients draw this epoch (auto-sizing, §7); left out of the document when undefined. */
+  muMs?: number;
 }
 
 /** The document of `epoch`, or null when some layer or the gateways would be empty. */
@@ -130,6 +132,7 @@ export function buildDocument(o: BuildOptions): TopologyDocument | null {
     standby,
     // The score the draw used: 0 for a node that was not eligible.
     scores: Object.fromEntries(listed.map((id) => [id, byId.get(id)?.score ?? 0])),
+    ...(o.muMs === undefined ? {} : { muMs: o.muMs }),
   };
 }
 

@@ -1,7 +1,9 @@
 /** @mixnet/directory: the directory authority (docs/directory.md). */
 export type { AdminDecision } from './auth.js';
 export { authorizeAdmin, isLoopback } from './auth.js';
-export type { DirectoryConfig, DirectoryConfigInput } from './config.js';
+export type { AutoSizeInput, AutoSizePlan, AutoSizeReason } from './auto-size.js';
+export { AutoSizeError, planActiveSet, predictedEntropy } from './auto-size.js';
+export type { ActiveSetConfig, DirectoryConfig, DirectoryConfigInput } from './config.js';
 export { ConfigError, directoryConfigSchema, loadDirectoryConfig, parseDirectoryConfig } from './config.js';
 export type { Directory, DirectoryOptions } from './directory.js';
 export { createDirectory } from './directory.js';

@@ -45,6 +45,20 @@ export function createDirectoryMetrics(labels: { id: string }) {
       labelNames: ['node_role'],
       registers,
     }),
+    // Auto-sizing (docs/directory.md §7), set at each epoch when it is on.
+    layerRate: new Gauge({
+      name: 'directory_layer_packet_rate',
+      help: 'Packets per second into each layer over the last epoch (sum of its mixes)',
+      labelNames: ['layer'],
+      registers,
+    }),
+    plannedWidth: new Gauge({ name: 'directory_planned_width', help: 'Active mixes per layer planned', registers }),
+    plannedMu: new Gauge({ name: 'directory_planned_mu_ms', help: 'Mean per-hop delay published (ms)', registers }),
+    predictedBits: new Gauge({
+      name: 'directory_predicted_entropy_bits',
+      help: 'Predicted exit entropy of the plan (log2(e·λ·μ), the last layer alone)',
+      registers,
+    }),
     admin: new Counter({
       name: 'directory_admin_requests_total',
       help: 'Admin requests, by outcome',

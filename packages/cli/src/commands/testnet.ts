@@ -32,6 +32,12 @@ import { registerTestnetFaults } from './testnet-faults.js';
 
 interface UpFlags {
   layers: string;
+  active?: string;
+  anonymityTarget?: string;
+  minWidth: string;
+  maxWidth: string;
+  muMin: string;
+  muMax: string;
   activePerLayer?: string;
   nodesPerLayer?: string;
   standby: string;
@@ -129,6 +135,15 @@ export function registerTestnet(program: Command): void {
     .option('--layers <n>', 'mix layers (1–4)', '3')
     .option('--active-per-layer <n>', 'active mixes per layer (default 1)')
     .option('--nodes-per-layer <n>', 'alias of --active-per-layer')
+    .option(
+      '--active <auto|n>',
+      'auto: the directory sizes the active set and publishes μ each epoch for --anonymity-target (docs/directory.md §7); n: as --active-per-layer',
+    )
+    .option('--anonymity-target <bits>', 'with --active auto: the exit entropy to hold, in bits')
+    .option('--min-width <n>', 'with --active auto: least active mixes per layer', '1')
+    .option('--max-width <n>', 'with --active auto: most active mixes per layer (that many per layer run)', '2')
+    .option('--mu-min <duration>', 'with --active auto: least μ published', '1ms')
+    .option('--mu-max <duration>', 'with --active auto: largest μ published', '200ms')
     .option('--standby <m>', 'standby mixes: running and monitored, promoted when an active one fails', '0')
     .option('--gateways <g>', 'gateways (all run)', '1')
     .option('--standby-gateways <k>', 'how many of the gateways are standby', '0')
@@ -163,15 +178,41 @@ export function registerTestnet(program: Command): void {
           ? undefined
           : parseIntFlag(f.dashboardPort, '--dashboard-port', { min: 0, max: 65_535 });
       const loss = f.loss === undefined ? undefined : parseNumberFlag(f.loss, '--loss', { min: 0, max: 1 });
+      const auto = f.active === 'auto';
+      if (f.active !== undefined && !auto && f.activePerLayer !== undefined)
+        throw usageError('give --active or --active-per-layer, not both');
+      if (!auto && f.anonymityTarget !== undefined) throw usageError('--anonymity-target needs --active auto');
+      if (auto && f.anonymityTarget === undefined) throw usageError('--active auto needs --anonymity-target BITS');
+      if (auto && (f.activePerLayer ?? f.nodesPerLayer) !== undefined)
+        throw usageError('--active auto sizes the layers itself: use --min-width/--max-width, not --active-per-layer');
+      const activeSet = auto
+        ? {
+            anonymityTargetBits: parseNumberFlag(f.anonymityTarget as string, '--anonymity-target', {
+              min: 0,
+              max: 32,
+            }),
+            minWidth: parseIntFlag(f.minWidth, '--min-width', { min: 1, max: 16 }),
+            maxWidth: parseIntFlag(f.maxWidth, '--max-width', { min: 1, max: 16 }),
+            mu: { minMs: parseDuration(f.muMin, '--mu-min'), maxMs: parseDuration(f.muMax, '--mu-max') },
+          }
+        : undefined;
       const heartbeat = progressWithHeartbeat();
       const options = {
         dir,
         layers: parseIntFlag(f.layers, '--layers', { min: 1, max: 4 }),
-        nodesPerLayer: parseIntFlag(
-          f.activePerLayer ?? f.nodesPerLayer ?? '1',
-          f.activePerLayer !== undefined ? '--active-per-layer' : '--nodes-per-layer',
-          { min: 1, max: 16 },
-        ),
+        // With --active auto every mix up to --max-width per layer runs: the directory picks among them.
+        nodesPerLayer: activeSet
+          ? activeSet.maxWidth
+          : parseIntFlag(
+              f.activePerLayer ?? f.nodesPerLayer ?? (f.active as string | undefined) ?? '1',
+              f.activePerLayer !== undefined
+                ? '--active-per-layer'
+                : f.nodesPerLayer !== undefined
+                  ? '--nodes-per-layer'
+                  : '--active',
+              { min: 1, max: 16 },
+            ),
+        ...(activeSet ? { activeSet } : {}),
         standby: parseIntFlag(f.standby, '--standby', { min: 0, max: 32 }),
         gateways: parseIntFlag(f.gateways, '--gateways', { min: 1, max: 8 }),
         standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways', { min: 0, max: 7 }),

@@ -42,7 +42,15 @@ export interface TopologyDocument extends Topology {
   standby: StandbyNode[];
   /** Each listed node's score in [0, 1] when the draw was made. */
   scores: Record<string, number>;
+  /**
+   * The mean per-hop delay clients draw for this epoch, ms (docs/directory.md §7). Absent: clients
+   * keep their own. Optional, so older documents and readers still work.
+   */
+  muMs?: number;
 }
+
+/** Bound on a published μ: 10 s per hop is far beyond any useful mixing delay. */
+export const MAX_DOCUMENT_MU_MS = 10_000;
 
 export interface SignedDocument {
   document: string;
@@ -133,7 +141,14 @@ function parseBody(o: Record<string, unknown>): TopologyDocument {
     ...topology,
     standby,
     scores,
+    ...(o.muMs === undefined ? {} : { muMs: muOf(o.muMs) }),
   };
+}
+
+function muOf(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_DOCUMENT_MU_MS)
+    bad('muMs', `must be a number from 0 to ${MAX_DOCUMENT_MU_MS}`);
+  return v as number;
 }
 
 export interface VerifyDocumentOptions {

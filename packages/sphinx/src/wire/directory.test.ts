@@ -11,6 +11,7 @@ import {
 } from './directory-descriptor.js';
 import {
   DocumentError,
+  MAX_DOCUMENT_MU_MS,
   signTopologyDocument,
   type TopologyDocument,
   verifyTopologyDocument,
@@ -172,6 +173,30 @@ describe('topology documents', () => {
     ).toBe('OVERSIZE');
   });
 
+  it('carries an optional muMs (older documents have none), bounded and named when bad', () => {
+    expect('muMs' in verifyTopologyDocument(signed, { publicKey: dirKey, now: NOW }).document).toBe(false);
+    const withMu = verifyTopologyDocument(signTopologyDocument({ ...doc, muMs: 12.5 }, dirSecret), {
+      publicKey: dirKey,
+      now: NOW,
+    });
+    expect(withMu.document.muMs).toBe(12.5);
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.double()), (muMs) => {
+        const body = signTopologyDocument({ ...doc, muMs } as TopologyDocument, dirSecret);
+        const ok = typeof muMs === 'number' && muMs >= 0 && muMs <= MAX_DOCUMENT_MU_MS;
+        try {
+          const parsed = verifyTopologyDocument(body, { publicKey: dirKey, now: NOW }).document.muMs;
+          expect(parsed === muMs).toBe(true);
+          expect(ok).toBe(true);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DocumentError);
+          expect((err as Error).message).toMatch(/muMs/);
+          expect(ok).toBe(false);
+        }
+      }),
+    );
+  });
+
   it('10,000 random and mutated documents give only DocumentErrors', () => {
     const mutated = fc
       .tuple(fc.nat(signed.document.length - 1), fc.string({ maxLength: 3 }), fc.nat(3))
@@ -181,7 +206,7 @@ describe('topology documents', () => {
       }));
     // Re-signed by the right key, so the schema checks are reached.
     const resigned = fc
-      .dictionary(fc.constantFrom(...Object.keys(doc)), fc.jsonValue(), { maxKeys: 3 })
+      .dictionary(fc.constantFrom(...Object.keys(doc), 'muMs'), fc.jsonValue(), { maxKeys: 3 })
       .map((patch) => signTopologyDocument({ ...doc, ...patch } as TopologyDocument, dirSecret));
     const anything = fc.oneof(
       fc.jsonValue(),
