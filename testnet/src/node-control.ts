@@ -9,8 +9,8 @@ import { startHardhat } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { isAlive, isOurs, type StartedProcess, signalGroup, startRole, stopProcess } from './process-runtime.js';
 import { hostMates } from './packing.js';
+import { isAlive, isOurs, type StartedProcess, signalGroup, startRole, stopProcess } from './process-runtime.js';
 import { TestnetError } from './testnet.js';
 
 export type NodeAction = 'kill' | 'stop' | 'start';

@@ -19,8 +19,8 @@ import { containerRunning } from './docker-inspect.js';
 import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
-import { processStart } from './proc-start.js';
 import { type NodesPerProcess, packRelays, resolveNodesPerProcess } from './packing.js';
+import { processStart } from './proc-start.js';
 import { isOurs, type StartedProcess, startRole, stopProcess } from './process-runtime.js';
 import { type TraceMetaOptions, writeTraceMeta } from './trace-meta.js';
 

@@ -9,7 +9,9 @@ import { runServiceProvider } from '../service-provider-runner.js';
 export function registerRun(program: Command): void {
   program
     .command('run <role>')
-    .description('run one process: mix, gateway, host (several mixes/gateways), service-provider, network-requester or directory')
+    .description(
+      'run one process: mix, gateway, host (several mixes/gateways), service-provider, network-requester or directory',
+    )
     .requiredOption('--config <file>', 'its JSON config')
     .action(async (role: string, f: { config: string }) => {
       if (role === 'mix' || role === 'gateway') await runNode(role, f.config);
