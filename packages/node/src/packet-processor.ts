@@ -152,8 +152,8 @@ interface WorkerSlot {
   inFlight: number;
 }
 
-/** A batch or a key change for one key set (one node of a host), as posted to a worker. */
-export type WorkerMessage = { set: number; batch: Uint8Array } | ({ set: number } & WorkerKeysMessage);
+/** Batches of a tick, each for one key set (one node of a host), or a key change of one set. */
+export type WorkerMessage = { batches: { set: number; batch: Uint8Array }[] } | ({ set: number } & WorkerKeysMessage);
 
 export interface PacketPoolOptions {
   /** Worker threads shared by every processor of the pool (at least 1). */
@@ -188,15 +188,20 @@ export function createPacketPool(opts: PacketPoolOptions): PacketPool {
   let closed = false;
   let nextSet = 0;
 
-  const flushSlot = (slot: WorkerSlot, only?: number) => {
+  // One message per worker per tick, whatever the number of nodes with packets in it.
+  const flushSlot = (slot: WorkerSlot) => {
+    if (slot.pending.size === 0) return;
+    const batches: { set: number; batch: Uint8Array }[] = [];
+    const transfer: ArrayBuffer[] = [];
     for (const [set, p] of slot.pending) {
-      if (only !== undefined && set !== only) continue;
-      slot.pending.delete(set);
       const batch = encodePackets(p.packets);
       for (const cb of p.callbacks) slot.callbacks.push(cb);
-      const message: WorkerMessage = { set, batch };
-      slot.worker.postMessage(message, [batch.buffer as ArrayBuffer]);
+      batches.push({ set, batch });
+      transfer.push(batch.buffer as ArrayBuffer);
     }
+    slot.pending.clear();
+    const message: WorkerMessage = { batches };
+    slot.worker.postMessage(message, transfer);
   };
   const flush = () => {
     flushScheduled = false;
@@ -224,8 +229,8 @@ export function createPacketPool(opts: PacketPoolOptions): PacketPool {
   }
 
   const postKeys = (set: number, keys: readonly ProcessingKey[]) => {
-    // Batches of this set waiting for this tick were queued under the old keys: send them first.
-    for (const slot of slots) flushSlot(slot, set);
+    // Batches waiting for this tick were queued under the old keys: send them first.
+    for (const slot of slots) flushSlot(slot);
     const message: WorkerMessage = { set, keys: copyKeys(keys) };
     for (const slot of slots) slot.worker.postMessage(message);
   };

@@ -1,6 +1,7 @@
 /**
  * Worker thread: processes batches of Sphinx packets (packet-processor.ts). It holds one key set per
- * node it serves (a node host's nodes share the workers); each batch names its set.
+ * node it serves (a node host's nodes share the workers); each batch names its set, and the
+ * outcomes of a message's batches come back in one buffer, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from '@mixnet/sphinx';
@@ -24,8 +25,11 @@ parentPort?.on('message', (message: WorkerMessage) => {
     else keySets.set(message.set, message.keys);
     return;
   }
-  const keys = keySets.get(message.set) ?? NO_KEYS;
-  const outcomes: ProcessOutcome[] = decodePackets(message.batch).map((packet) => processOne(packet, keys, options));
+  const outcomes: ProcessOutcome[] = [];
+  for (const { set, batch } of message.batches) {
+    const keys = keySets.get(set) ?? NO_KEYS;
+    for (const packet of decodePackets(batch)) outcomes.push(processOne(packet, keys, options));
+  }
   const out = encodeOutcomes(outcomes);
   parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
 });
