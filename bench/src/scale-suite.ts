@@ -54,6 +54,7 @@ const pidsOf = (state: TestnetState) => [
 export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: ScaleRow[]; report: BenchReport }> {
   const log = o.log ?? (() => {});
   const rows: ScaleRow[] = [];
+  const failed: number[] = [];
   for (const size of o.sizes ?? [10, 50, 170]) {
     const plan = SCALE_PLANS[size];
     if (!plan) throw new Error(`scale: no plan for ${size} relays (have ${Object.keys(SCALE_PLANS).join(', ')})`);
@@ -84,6 +85,10 @@ export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: 
       };
       log(`scale: ${JSON.stringify(row)}`);
       rows.push(row);
+    } catch (err) {
+      // One size that does not come up (a busy machine) leaves the others' figures standing.
+      log(`scale: ${size} relays did not come up: ${(err as Error).message.split('\n')[0]}`);
+      failed.push(size);
     } finally {
       await downTestnet(dir).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
@@ -104,5 +109,6 @@ export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: 
     },
     { name: `${r.relays}-relays/idle-cpu`, unit: '% of one core', value: r.idleCpuPercent, extra: 'no client traffic' },
   ]);
+  if (rows.length === 0) throw new Error(`scale: no size came up (${failed.join(', ')} relays)`);
   return { rows, report: { suite: 'scale', date: new Date().toISOString(), machine: machineInfo(), entries } };
 }
