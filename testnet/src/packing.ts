@@ -11,7 +11,7 @@ import type { ProcessEntry } from './layout.js';
 /** Relays above which `auto` packs them. */
 export const PACK_ABOVE = 20;
 /** Nodes per host under `auto` once packing. */
-export const AUTO_NODES_PER_PROCESS = 25;
+export const AUTO_NODES_PER_PROCESS = 40;
 
 export type NodesPerProcess = number | 'auto';
 

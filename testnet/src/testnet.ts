@@ -38,7 +38,7 @@ export interface UpOptions extends Partial<TestnetPlan> {
   readyTimeoutMs?: number;
   /**
    * Relays per process in the process runtime (packing.ts): `auto` (default) runs one per process
-   * up to 20 relays and packs 25 per node host above; 1 never packs.
+   * up to 20 relays and packs at most 40 per node host above; 1 never packs.
    */
   nodesPerProcess?: NodesPerProcess;
 }
@@ -105,7 +105,7 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
   const hosts = packRelays(opts.dir, relays, perProcess, Math.max(1, plan.workers));
   if (hosts.length > 0) {
     state.hosts = hosts.map((h) => ({ id: h.id, configPath: h.configPath, logPath: h.logPath }));
-    progress(`packing ${relays.length} relays into ${hosts.length} node hosts (${perProcess} per process)`);
+    progress(`packing ${relays.length} relays into ${hosts.length} node hosts (at most ${perProcess} per process)`);
   }
   writeState(opts.dir, state);
   const timeoutMs = opts.timeoutMs ?? 30_000;

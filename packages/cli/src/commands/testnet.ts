@@ -141,7 +141,7 @@ export function registerTestnet(program: Command): void {
     .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
     .option(
       '--nodes-per-process <n>',
-      'mixes and gateways per process (node host sharing one loop and worker pool); auto: 1 up to 20 relays, 25 above',
+      'mixes and gateways per process (node host sharing one loop and worker pool); auto: 1 up to 20 relays, at most 40 above',
       'auto',
     )
     .option('--mix-cover <hz>', 'loop cover rate of each mix in packets/s (Loopix λ_M), 0 = off', '0')
