@@ -23,13 +23,26 @@ import {
   writeActionFiles,
   writeReport,
 } from './results.js';
+import { runScaleSuite } from './scale-suite.js';
 import { runSocksSuite } from './socks-suite.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
-export const SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e', 'anonymity', 'heal', 'browser', 'socks'] as const;
+export const SUITES = [
+  'sphinx',
+  'peers',
+  'node',
+  'client',
+  'e2e',
+  'anonymity',
+  'heal',
+  'browser',
+  'socks',
+  'scale',
+] as const;
 /**
  * What `--suite all` runs: the anonymity sweep, the heal experiment and socks are long, and the
- * browser suite needs Chromium (testnet/scripts/chromium-up.sh): they run on their own.
+ * browser suite needs Chromium (testnet/scripts/chromium-up.sh), scale starts up to 170 relays:
+ * they run on their own.
  */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -107,7 +120,27 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
     else if (suite === 'browser')
       report = (await runBrowserSuite({ timeMs: o.timeMs ?? (o.quick ? 250 : 1000), log })).report;
     else if (suite === 'socks') report = (await runSocksSuite({ downloads: o.quick ? 1 : 3, log })).report;
-    else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
+    else if (suite === 'scale') {
+      const { rows, report: r } = await runScaleSuite({
+        sizes: o.quick ? [10, 50] : [10, 50, 170],
+        ...(o.quick ? { settleMs: 5_000, windowMs: 10_000 } : {}),
+        log,
+      });
+      console.log('\nscale: the whole network, chain aside');
+      console.log(
+        formatTable(
+          ['relays', 'processes', 'ready (s)', 'memory (MB)', 'idle CPU (% of a core)'],
+          rows.map((x) => [
+            String(x.relays),
+            String(x.processes),
+            String(x.readyS),
+            String(x.rssMB),
+            String(x.idleCpuPercent),
+          ]),
+        ),
+      );
+      report = r;
+    } else if (suite === 'client') report = (await runClientSuite({ seconds: o.quick ? 8 : 20, log })).report;
     else if (suite === 'e2e') {
       const { runs, report: r } = await runE2eSuite({
         layers: o.quick ? [1, 3] : [1, 3, 4],

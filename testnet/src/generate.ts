@@ -106,9 +106,9 @@ export function checkPlan(p: TestnetPlan): void {
       throw new PlanError(`--${name} must be an integer from ${min} to ${max}, got ${v}`);
   };
   int('layers', p.layers, 1, 4);
-  int('active-per-layer', p.nodesPerLayer, 1, 16);
-  int('standby', p.standby, 0, 32);
-  int('gateways', p.gateways, 1, 8);
+  int('active-per-layer', p.nodesPerLayer, 1, 64);
+  int('standby', p.standby, 0, 256);
+  int('gateways', p.gateways, 1, 128);
   int('standby-gateways', p.standbyGateways, 0, p.gateways - 1);
   if (!p.directory && (p.standby > 0 || p.standbyGateways > 0))
     throw new PlanError('--standby and --standby-gateways need the directory (drop --no-directory)');

@@ -49,6 +49,8 @@ export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
 export type { NodeAction, NodeControlOptions, NodeControlResult } from './node-control.js';
 export { controlNode } from './node-control.js';
+export type { HostPlan, NodesPerProcess } from './packing.js';
+export { AUTO_NODES_PER_PROCESS, PACK_ABOVE, packRelays, resolveNodesPerProcess } from './packing.js';
 export { freePort } from './ports.js';
 export type { ProcessStart } from './proc-start.js';
 export { parseStartTicks, processStart, sameProcess } from './proc-start.js';

@@ -36,6 +36,8 @@ export interface ProcessEntry {
   /** When `pid` started: `down` signals it only while this still matches (a pid can be reused). */
   started?: ProcessStart;
   container?: string;
+  /** The node host running it (`mixnet run host`, packing.ts): its pid is the host's, shared. */
+  host?: string;
 }
 
 export interface TestnetState {
@@ -75,6 +77,8 @@ export interface TestnetState {
   /** The SOCKS exit (issue 20), listed with the service providers. */
   networkRequester?: { id: string; address: string };
   processes: ProcessEntry[];
+  /** Node hosts of a packed testnet (packing.ts): each runs the entries whose `host` is its id. */
+  hosts?: { id: string; configPath: string; logPath: string }[];
   readyMs?: number;
   /** Trace folder, when traced: `down` writes its meta header. */
   trace?: string;

@@ -9,6 +9,7 @@ import { startHardhat } from './chain.js';
 import { containerRunning, dockerBin } from './docker-inspect.js';
 import { waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
+import { hostMates } from './packing.js';
 import { isAlive, isOurs, type StartedProcess, signalGroup, startRole, stopProcess } from './process-runtime.js';
 import { TestnetError } from './testnet.js';
 
@@ -26,6 +27,11 @@ export interface NodeControlResult {
   action: NodeAction;
   /** The new pid (process runtime, after start). */
   pid?: number;
+  /**
+   * In a packed testnet (packing.ts) the action applies to the node's whole host: its id, and every
+   * node it took along (this one included).
+   */
+  host?: { id: string; nodes: string[] };
   at: number;
 }
 
@@ -63,32 +69,40 @@ export async function controlNode(
   if (action !== 'start' && !up) throw new TestnetError(`${id} is not running`);
   if (action === 'start' && up) throw new TestnetError(`${id} is already running`);
   const at = Date.now();
+  const mates = p.container ? [p] : hostMates(state.processes, p);
+  const host = p.host && !p.container ? { host: { id: p.host, nodes: mates.map((m) => m.id) } } : {};
   if (action === 'kill') {
     if (p.container) await docker(['kill', p.container]);
     else {
       signalGroup(p.pid as number, 'SIGKILL');
       while (isAlive(p.pid)) await new Promise((r) => setTimeout(r, 10));
     }
-    return { id, action, at };
+    return { id, action, at, ...host };
   }
   if (action === 'stop') {
     if (p.container) await docker(['stop', '-t', String(Math.ceil((opts.graceMs ?? 8_000) / 1000)), p.container]);
     else await stopProcess(p, opts.graceMs);
-    return { id, action, at };
+    return { id, action, at, ...host };
   }
   if (p.container) await docker(['start', p.container]);
   else if (p.role === 'chain') {
     const url = new URL(p.url as string);
     record(p, startHardhat(paths(dir).chain, url.hostname, Number(url.port), p.logPath));
+  } else if (p.host) {
+    const h = state.hosts?.find((x) => x.id === p.host);
+    if (!h) throw new TestnetError(`${id} runs in ${p.host}, which the state folder does not list`);
+    const s = startRole('host', h.configPath, h.logPath);
+    for (const m of mates) record(m, s);
   } else {
     if (!p.configPath) throw new TestnetError(`${id} has no config to start from`);
     record(p, startRole(p.role, p.configPath, p.logPath));
   }
   writeState(dir, state);
   try {
-    await waitHealthy(p, opts.timeoutMs ?? (p.role === 'chain' ? 60_000 : 30_000), () => running(p));
+    const timeoutMs = opts.timeoutMs ?? (p.role === 'chain' ? 60_000 : 30_000 + 1_000 * (mates.length - 1));
+    await Promise.all(mates.map((m) => waitHealthy(m, timeoutMs, () => running(m))));
   } catch (err) {
     throw new TestnetError((err as Error).message);
   }
-  return { id, action, ...(p.pid !== undefined && !p.container ? { pid: p.pid } : {}), at };
+  return { id, action, ...(p.pid !== undefined && !p.container ? { pid: p.pid } : {}), at, ...host };
 }

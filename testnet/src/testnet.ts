@@ -19,8 +19,9 @@ import { containerRunning } from './docker-inspect.js';
 import { checkPlan, generateTestnet, type TestnetPlan } from './generate.js';
 import { type Health, healthOf, waitHealthy } from './health.js';
 import { type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
+import { type NodesPerProcess, packRelays, resolveNodesPerProcess } from './packing.js';
 import { processStart } from './proc-start.js';
-import { isOurs, startRole, stopProcess } from './process-runtime.js';
+import { isOurs, type StartedProcess, startRole, stopProcess } from './process-runtime.js';
 import { type TraceMetaOptions, writeTraceMeta } from './trace-meta.js';
 
 export interface UpOptions extends Partial<TestnetPlan> {
@@ -35,6 +36,11 @@ export interface UpOptions extends Partial<TestnetPlan> {
   activePerLayer?: number;
   /** How long to wait for the directory's first full document (default 3 epochs + 30 s). */
   readyTimeoutMs?: number;
+  /**
+   * Relays per process in the process runtime (packing.ts): `auto` (default) runs one per process
+   * up to 20 relays and packs at most 40 per node host above; 1 never packs.
+   */
+  nodesPerProcess?: NodesPerProcess;
 }
 
 export class TestnetError extends Error {
@@ -94,19 +100,41 @@ export async function upTestnet(opts: UpOptions): Promise<TestnetState> {
   const { state, chainPort } = await generateTestnet(opts.dir, plan);
   state.cliPid = process.pid;
   state.cliStarted = processStart(process.pid);
+  const relays = state.processes.filter((p) => p.role === 'mix' || p.role === 'gateway');
+  const perProcess = resolveNodesPerProcess(opts.nodesPerProcess, relays.length);
+  const hosts = packRelays(opts.dir, relays, perProcess, Math.max(1, plan.workers));
+  if (hosts.length > 0) {
+    state.hosts = hosts.map((h) => ({ id: h.id, configPath: h.configPath, logPath: h.logPath }));
+    progress(`packing ${relays.length} relays into ${hosts.length} node hosts (at most ${perProcess} per process)`);
+  }
   writeState(opts.dir, state);
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  // One spawn per host, shared by the launches of its nodes.
+  const hostStarts = new Map<string, StartedProcess>();
+  const startHost = (id: string) => {
+    let s = hostStarts.get(id);
+    if (!s) {
+      const h = hosts.find((x) => x.id === id) as (typeof hosts)[number];
+      s = startRole('host', h.configPath, h.logPath);
+      hostStarts.set(id, s);
+    }
+    return s;
+  };
 
   const launch = async (p: ProcessEntry) => {
     const { pid, started } =
       p.role === 'chain'
         ? startHardhat(paths(opts.dir).chain, plan.host, chainPort as number, p.logPath)
-        : startRole(p.role, p.configPath as string, p.logPath);
+        : p.host
+          ? startHost(p.host)
+          : startRole(p.role, p.configPath as string, p.logPath);
     p.pid = pid;
     if (started) p.started = started;
     writeState(opts.dir, state);
     try {
-      await waitHealthy(p, p.role === 'chain' ? 60_000 : timeoutMs, () => isOurs(p));
+      // A host starts all its nodes at once: allow it time per node it holds.
+      const wait = p.role === 'chain' ? 60_000 : p.host ? timeoutMs + 1_000 * perProcess : timeoutMs;
+      await waitHealthy(p, wait, () => isOurs(p));
     } catch (err) {
       const tail = logTail(p.logPath);
       throw new TestnetError(`${(err as Error).message}${tail ? `\n--- ${p.id} log ---\n${tail}` : ''}`);

@@ -15,7 +15,7 @@ import { type Logger, throttledWarn } from './logger.js';
 import { type Mailbox, openMailbox } from './mailbox.js';
 import type { NodeMetrics } from './metrics.js';
 import { openRegistry, type Registry } from './registry.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRelay, type NodeOptions, type Relay } from './relay.js';
 
 export interface Gateway {
   start(): Promise<{ port: number; websocketPort: number; metricsPort: number | null }>;
@@ -29,7 +29,7 @@ export interface Gateway {
   readonly membership: Relay['membership'];
 }
 
-export async function createGateway(config: GatewayConfig, opts: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(config: GatewayConfig, opts: NodeOptions = {}): Promise<Gateway> {
   let mailbox: Mailbox | undefined;
   let registry: Registry | undefined;
   let delivery: Delivery | undefined;
@@ -40,6 +40,7 @@ export async function createGateway(config: GatewayConfig, opts: { logger?: Logg
   const relay = await createRelay({
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.packetPool ? { packetPool: opts.packetPool } : {}),
     onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
         relay.drop('not_final', 1, trace);

@@ -24,6 +24,10 @@ export type { FaultDirection, FaultRule, FaultTable, FaultTableOptions, LinkEffe
 export { createFaultTable, faultRuleSchema, faultRulesBodySchema, mergeEffects } from './faults.js';
 export type { Gateway } from './gateway.js';
 export { createGateway } from './gateway.js';
+export type { HostedNode, NodeHost, NodeHostOptions } from './host.js';
+export { createNodeHost, runHost } from './host.js';
+export type { HostConfig } from './host-config.js';
+export { hostConfigSchema, loadHostConfig } from './host-config.js';
 export type { NodeKeys } from './keys.js';
 export { generateNodeKeys, KeyFileError, loadNodeKeys, readKey, readTokenFile, writeKey } from './keys.js';
 export type { Link, LinkEmulation, LinkOptions, LinkPool } from './link.js';

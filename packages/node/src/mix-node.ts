@@ -7,7 +7,7 @@ import type { MixNodeConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createLoopCover, type LoopCover } from './loop-cover.js';
 import type { NodeMetrics } from './metrics.js';
-import { createRelay, type Relay } from './relay.js';
+import { createRelay, type NodeOptions, type Relay } from './relay.js';
 import { createScheduler } from './scheduler.js';
 import type { TraceIn } from './trace.js';
 
@@ -51,12 +51,13 @@ interface Held {
   trace: TraceIn | undefined;
 }
 
-export async function createMixNode(config: MixNodeConfig, opts: { logger?: Logger } = {}): Promise<MixNode> {
+export async function createMixNode(config: MixNodeConfig, opts: NodeOptions = {}): Promise<MixNode> {
   let cover: LoopCover | undefined;
   const maxDelayNs = BigInt(Math.round(config.maxDelayMs * 1e6));
   const relay = await createRelay({
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.packetPool ? { packetPool: opts.packetPool } : {}),
     onProcessed: (outcome, receivedAt, trace) => {
       if (outcome.kind === 'final') {
         if (cover?.returned(outcome.destination, outcome.identifier)) relay.end(trace);

@@ -138,52 +138,80 @@ function workerExecArgv(): string[] | undefined {
   return out.length === argv.length ? undefined : out;
 }
 
+interface Pending {
+  packets: Uint8Array[];
+  callbacks: ProcessCallback[];
+}
+
 interface WorkerSlot {
   worker: Worker;
-  batch: Uint8Array[];
+  /** Packets for this tick, by key set (one batch message per set per tick). */
+  pending: Map<number, Pending>;
+  /** Callbacks of posted packets, in the order the worker answers them. */
   callbacks: ProcessCallback[];
   inFlight: number;
 }
 
-export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
+/** Batches of a tick, each for one key set (one node of a host), or a key change of one set. */
+export type WorkerMessage = { batches: { set: number; batch: Uint8Array }[] } | ({ set: number } & WorkerKeysMessage);
+
+export interface PacketPoolOptions {
+  /** Worker threads shared by every processor of the pool (at least 1). */
+  workers: number;
+  backend?: BackendName;
+  /** Packets in flight per worker before new ones are refused as 'overloaded'. */
+  maxInFlightPerWorker?: number;
+  allowLegacyVersions?: boolean;
+}
+
+/**
+ * One set of worker threads for several nodes of a node host (`mixnet run host`): each node gets
+ * its own processor with its own keys (a key set in every worker), and all share the threads, so a
+ * host of 25 nodes runs one or two Sphinx workers rather than 25.
+ */
+export interface PacketPool {
+  /** A processor with these keys; `close()` of it forgets its keys, the threads stay. */
+  processor(keys: readonly ProcessingKey[]): PacketProcessor;
+  close(): Promise<void>;
+}
+
+const copyKeys = (keys: readonly ProcessingKey[]) =>
+  keys.map((k) => ({ rotation: k.rotation, privateKey: Uint8Array.from(k.privateKey) }));
+
+export function createPacketPool(opts: PacketPoolOptions): PacketPool {
+  if (opts.workers < 1) throw new Error(`a packet pool needs at least 1 worker, got ${opts.workers}`);
   const maxInFlight = opts.maxInFlightPerWorker ?? 8192;
   const processing = { backend: opts.backend, allowLegacyVersions: opts.allowLegacyVersions ?? false };
-  const copyKeys = (keys: readonly ProcessingKey[]) =>
-    keys.map((k) => ({ rotation: k.rotation, privateKey: Uint8Array.from(k.privateKey) }));
-  if (opts.workers === 0) {
-    let keys = copyKeys(opts.keys);
-    const inline = packetOptions(processing);
-    return {
-      process: (packet, done) => done(processOne(packet, keys, inline)),
-      setKeys(next) {
-        keys = copyKeys(next);
-      },
-      inFlight: 0,
-      close: async () => {},
-    };
-  }
   const url = workerUrl();
   const slots: WorkerSlot[] = [];
   let flushScheduled = false;
   let closed = false;
+  let nextSet = 0;
 
+  // One message per worker per tick, whatever the number of nodes with packets in it.
+  const flushSlot = (slot: WorkerSlot) => {
+    if (slot.pending.size === 0) return;
+    const batches: { set: number; batch: Uint8Array }[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const [set, p] of slot.pending) {
+      const batch = encodePackets(p.packets);
+      for (const cb of p.callbacks) slot.callbacks.push(cb);
+      batches.push({ set, batch });
+      transfer.push(batch.buffer as ArrayBuffer);
+    }
+    slot.pending.clear();
+    const message: WorkerMessage = { batches };
+    slot.worker.postMessage(message, transfer);
+  };
   const flush = () => {
     flushScheduled = false;
-    for (const slot of slots) {
-      if (slot.batch.length === 0) continue;
-      const batch = encodePackets(slot.batch);
-      slot.batch = [];
-      slot.worker.postMessage(batch, [batch.buffer as ArrayBuffer]);
-    }
+    for (const slot of slots) flushSlot(slot);
   };
 
   for (let i = 0; i < opts.workers; i++) {
     const execArgv = workerExecArgv();
-    const worker = new Worker(url, {
-      workerData: { keys: copyKeys(opts.keys), ...processing },
-      ...(execArgv ? { execArgv } : {}),
-    });
-    const slot: WorkerSlot = { worker, batch: [], callbacks: [], inFlight: 0 };
+    const worker = new Worker(url, { workerData: processing, ...(execArgv ? { execArgv } : {}) });
+    const slot: WorkerSlot = { worker, pending: new Map(), callbacks: [], inFlight: 0 };
     worker.on('message', (batch: Uint8Array) => {
       for (const outcome of decodeOutcomes(batch)) {
         slot.inFlight--;
@@ -200,37 +228,96 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
     slots.push(slot);
   }
 
+  const postKeys = (set: number, keys: readonly ProcessingKey[]) => {
+    // Batches waiting for this tick were queued under the old keys: send them first.
+    for (const slot of slots) flushSlot(slot);
+    const message: WorkerMessage = { set, keys: copyKeys(keys) };
+    for (const slot of slots) slot.worker.postMessage(message);
+  };
+
   return {
-    process(packet, done) {
-      let best = slots[0] as WorkerSlot;
-      for (const slot of slots) if (slot.inFlight < best.inFlight) best = slot;
-      if (best.inFlight >= maxInFlight) {
-        done({ kind: 'error', code: 'overloaded', processingNs: 0 });
-        return;
-      }
-      best.batch.push(packet);
-      best.callbacks.push(done);
-      best.inFlight++;
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
-    },
-    setKeys(keys) {
-      // Batches waiting for this tick were queued under the old keys: send them first.
-      flush();
-      const message: WorkerKeysMessage = { keys: copyKeys(keys) };
-      for (const slot of slots) slot.worker.postMessage(message);
-    },
-    get inFlight() {
-      return slots.reduce((n, s) => n + s.inFlight, 0);
+    processor(keys) {
+      const set = nextSet++;
+      postKeys(set, keys);
+      let inFlight = 0;
+      return {
+        process(packet, done) {
+          let best = slots[0] as WorkerSlot;
+          for (const slot of slots) if (slot.inFlight < best.inFlight) best = slot;
+          if (best.inFlight >= maxInFlight) {
+            done({ kind: 'error', code: 'overloaded', processingNs: 0 });
+            return;
+          }
+          let p = best.pending.get(set);
+          if (!p) {
+            p = { packets: [], callbacks: [] };
+            best.pending.set(set, p);
+          }
+          p.packets.push(packet);
+          inFlight++;
+          p.callbacks.push((outcome) => {
+            inFlight--;
+            done(outcome);
+          });
+          best.inFlight++;
+          if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
+        },
+        setKeys(next) {
+          postKeys(set, next);
+        },
+        get inFlight() {
+          return inFlight;
+        },
+        async close() {
+          const deadline = Date.now() + 5_000;
+          while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+          if (!closed) postKeys(set, []);
+        },
+      };
     },
     async close() {
-      closed = true;
       // Let what is in flight come back first, then stop the workers.
       const deadline = Date.now() + 5_000;
       while (slots.some((s) => s.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      closed = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+export function createPacketProcessor(opts: PacketProcessorOptions): PacketProcessor {
+  if (opts.workers === 0) {
+    let keys = copyKeys(opts.keys);
+    const inline = packetOptions({ backend: opts.backend, allowLegacyVersions: opts.allowLegacyVersions ?? false });
+    return {
+      process: (packet, done) => done(processOne(packet, keys, inline)),
+      setKeys(next) {
+        keys = copyKeys(next);
+      },
+      inFlight: 0,
+      close: async () => {},
+    };
+  }
+  // A node of its own: a pool of its own, closed with it.
+  const pool = createPacketPool({
+    workers: opts.workers,
+    ...(opts.backend ? { backend: opts.backend } : {}),
+    ...(opts.maxInFlightPerWorker !== undefined ? { maxInFlightPerWorker: opts.maxInFlightPerWorker } : {}),
+    ...(opts.allowLegacyVersions !== undefined ? { allowLegacyVersions: opts.allowLegacyVersions } : {}),
+  });
+  const processor = pool.processor(opts.keys);
+  return {
+    process: processor.process,
+    setKeys: processor.setKeys,
+    get inFlight() {
+      return processor.inFlight;
+    },
+    async close() {
+      await processor.close();
+      await pool.close();
     },
   };
 }

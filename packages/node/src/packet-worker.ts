@@ -1,4 +1,8 @@
-/** Worker thread: processes batches of Sphinx packets with the node's keys (packet-processor.ts). */
+/**
+ * Worker thread: processes batches of Sphinx packets (packet-processor.ts). It holds one key set per
+ * node it serves (a node host's nodes share the workers); each batch names its set, and the
+ * outcomes of a message's batches come back in one buffer, in order.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from '@mixnet/sphinx';
 import { decodePackets, encodeOutcomes } from './batch-codec.js';
@@ -7,19 +11,25 @@ import {
   type ProcessOutcome,
   packetOptions,
   processOne,
-  type WorkerKeysMessage,
+  type WorkerMessage,
 } from './packet-processor.js';
 
-const data = workerData as { keys: ProcessingKey[]; backend?: BackendName; allowLegacyVersions: boolean };
+const data = workerData as { backend?: BackendName; allowLegacyVersions: boolean };
 const options = packetOptions(data);
-let keys = data.keys;
+const keySets = new Map<number, ProcessingKey[]>();
+const NO_KEYS: ProcessingKey[] = [];
 
-parentPort?.on('message', (message: Uint8Array | WorkerKeysMessage) => {
-  if (!(message instanceof Uint8Array)) {
-    keys = message.keys;
+parentPort?.on('message', (message: WorkerMessage) => {
+  if ('keys' in message) {
+    if (message.keys.length === 0) keySets.delete(message.set);
+    else keySets.set(message.set, message.keys);
     return;
   }
-  const outcomes: ProcessOutcome[] = decodePackets(message).map((packet) => processOne(packet, keys, options));
+  const outcomes: ProcessOutcome[] = [];
+  for (const { set, batch } of message.batches) {
+    const keys = keySets.get(set) ?? NO_KEYS;
+    for (const packet of decodePackets(batch)) outcomes.push(processOne(packet, keys, options));
+  }
   const out = encodeOutcomes(outcomes);
   parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
 });

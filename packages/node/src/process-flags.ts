@@ -10,7 +10,7 @@
  */
 export const RELAY_NODE_FLAGS: readonly string[] = ['--initial-old-space-size=64'];
 
-/** The node flags for a `mixnet run <role>` process: RELAY_NODE_FLAGS for relays, none for the rest. */
+/** The node flags for a `mixnet run <role>` process: RELAY_NODE_FLAGS for relays and node hosts, none for the rest. */
 export function nodeFlagsFor(role: string): readonly string[] {
-  return role === 'mix' || role === 'gateway' ? RELAY_NODE_FLAGS : [];
+  return role === 'mix' || role === 'gateway' || role === 'host' ? RELAY_NODE_FLAGS : [];
 }

@@ -16,7 +16,12 @@ import { createMembership, type Membership } from './membership.js';
 import { loadTopologyMembers } from './membership-topology.js';
 import { createNodeMetrics, type DropReason, type NodeMetrics, serveMetrics } from './metrics.js';
 import { startNodeDirectory } from './node-directory.js';
-import { createPacketProcessor, type PacketProcessor, type ProcessOutcome } from './packet-processor.js';
+import {
+  createPacketProcessor,
+  type PacketPool,
+  type PacketProcessor,
+  type ProcessOutcome,
+} from './packet-processor.js';
 import { createPacketServer, type PacketServer } from './packet-server.js';
 import { createRelayKeys } from './relay-keys.js';
 import type { SphinxKeyRing } from './sphinx-keys.js';
@@ -40,7 +45,12 @@ export interface RelayOptions {
     trace: TraceIn | undefined,
   ) => void;
   logger?: Logger;
+  /** Sphinx workers shared with other nodes of a host (`mixnet run host`); else the node starts its own. */
+  packetPool?: PacketPool;
 }
+
+/** What a mix or gateway takes besides its config. */
+export type NodeOptions = Pick<RelayOptions, 'logger' | 'packetPool'>;
 
 export interface Relay {
   config: MixNodeConfig | GatewayConfig;
@@ -242,11 +252,13 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
           'no network.topologyFile: this node forwards nothing and accepts no packets until it learns members',
         );
       await sphinx.start();
-      processor = createPacketProcessor({
-        keys: sphinx.processingKeys(),
-        workers: config.workers,
-        allowLegacyVersions: config.allowLegacyVersions,
-      });
+      processor = opts.packetPool
+        ? opts.packetPool.processor(sphinx.processingKeys())
+        : createPacketProcessor({
+            keys: sphinx.processingKeys(),
+            workers: config.workers,
+            allowLegacyVersions: config.allowLegacyVersions,
+          });
       sphinx.attach(processor);
       server = createPacketServer({
         host: config.listen.host,

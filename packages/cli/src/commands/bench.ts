@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
     )
     .option(
       '--suite <suites>',
-      'sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|all (all = every suite but anonymity, heal, browser and socks), or a comma list',
+      'sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|scale|all (all = every suite but anonymity, heal, browser, socks and scale), or a comma list',
       'sphinx',
     )
     .option('--quick', 'short runs (the CI perf gate)')

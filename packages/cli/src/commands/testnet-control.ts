@@ -74,9 +74,11 @@ export function registerTestnetControl(testnet: Command): void {
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(node)) throw new CliError(`NODE must be a process id, got "${node}"`, 2);
         const r = await controlNode(dir, node, action);
         if (f.json) printJson({ stateDir: dir, ...r });
-        else
-          process.stdout.write(
-            `${node}: ${action === 'kill' ? 'killed' : action === 'stop' ? 'stopped' : 'started'}\n`,
-          );
+        else {
+          const verb = action === 'kill' ? 'killed' : action === 'stop' ? 'stopped' : 'started';
+          // A packed testnet's node runs in a host with others: the action took them all.
+          const along = r.host ? ` with its node host ${r.host.id} (${r.host.nodes.join(', ')})` : '';
+          process.stdout.write(`${node}: ${verb}${along}\n`);
+        }
       });
 }

@@ -58,6 +58,7 @@ interface UpFlags {
   trace?: string;
   dashboard: boolean;
   dashboardPort?: string;
+  nodesPerProcess: string;
 }
 
 /** What a runtime runs: processes, or containers. */
@@ -153,6 +154,11 @@ export function registerTestnet(program: Command): void {
     .option('--runtime <runtime>', 'process or docker', 'process')
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
     .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
+    .option(
+      '--nodes-per-process <n>',
+      'mixes and gateways per process (node host sharing one loop and worker pool); auto: 1 up to 20 relays, at most 40 above',
+      'auto',
+    )
     .option('--mix-cover <hz>', 'loop cover rate of each mix in packets/s (Loopix λ_M), 0 = off', '0')
     .option('--loss <rate>', 'emulated packet loss on every hop (0–1), for experiments')
     .option(
@@ -210,12 +216,16 @@ export function registerTestnet(program: Command): void {
                 : f.nodesPerLayer !== undefined
                   ? '--nodes-per-layer'
                   : '--active',
-              { min: 1, max: 16 },
+              { min: 1, max: 64 },
             ),
         ...(activeSet ? { activeSet } : {}),
-        standby: parseIntFlag(f.standby, '--standby', { min: 0, max: 32 }),
-        gateways: parseIntFlag(f.gateways, '--gateways', { min: 1, max: 8 }),
-        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways', { min: 0, max: 7 }),
+        standby: parseIntFlag(f.standby, '--standby', { min: 0, max: 256 }),
+        gateways: parseIntFlag(f.gateways, '--gateways', { min: 1, max: 128 }),
+        standbyGateways: parseIntFlag(f.standbyGateways, '--standby-gateways', { min: 0, max: 127 }),
+        nodesPerProcess:
+          f.nodesPerProcess === 'auto'
+            ? ('auto' as const)
+            : parseIntFlag(f.nodesPerProcess, '--nodes-per-process', { min: 1, max: 256 }),
         epochMs: parseDuration(f.epoch, '--epoch'),
         directory: f.directory,
         mu: parseDuration(f.mu, '--mu'),
