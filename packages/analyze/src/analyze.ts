@@ -3,6 +3,7 @@
  * optional timing estimator (§2.4), and the §3 outputs with warm-up, drain, calibration and the delay check.
  */
 import { type DelayCheck, DelayStats } from './delays.js';
+import { EpochAccs, type EpochResult } from './epochs.js';
 import {
   Activity,
   type Calibration,
@@ -51,6 +52,11 @@ export interface AnalyzeOptions {
   ksSample?: number;
   /** KS significance level. Default 0.01. */
   alpha?: number;
+  /**
+   * Runs with epochs (meta `epochs`): seconds at the start of each epoch whose targets are left out
+   * while clients move to the new document. Default 0.5.
+   */
+  settle?: number;
 }
 
 /** Sender metrics per π: flat (Simulator-comparable) and/or gap-weighted (the better adversary). */
@@ -95,6 +101,8 @@ export interface AnalyzeResult {
   windows: { warmup: number; drain: number };
   targets: { forward: number; sender: number };
   counts: EngineCounters & { maxTime: number };
+  /** Runs with a directory: the figures of each epoch (epochs.ts). */
+  epochs?: EpochResult[];
 }
 
 interface Accs {
@@ -143,6 +151,11 @@ class Run {
   private readonly activity: Activity;
   private readonly lastEmit: Float64Array;
   private readonly emitNs: number[] = [];
+  /** The epoch (bucket index) of each forward target, -1 when it counts in none. */
+  private readonly emitEpoch: number[] = [];
+  private readonly epochs: EpochAccs;
+  /** Where the primary π's coordinates start in a label vector, in units of C. */
+  private readonly primaryIndex: number;
   private readonly warmupNs: number;
   private readonly drainNs: number;
   private readonly tStartNs: number;
@@ -173,6 +186,7 @@ class Run {
       throw new TraceError('gap-weighted π needs λ_real: pass lambdaReal or put params.rates.real in the header');
     }
     this.seed = opts.seed ?? 1;
+    this.primaryIndex = opts.pi === 'gap' ? this.variants.indexOf('gap') : 0;
     const sample = opts.sample ?? 1;
     this.fwdSample = opts.forwardSample ?? sample;
     this.sndSample = opts.senderSample ?? sample;
@@ -190,6 +204,16 @@ class Run {
     this.delays = new DelayStats(opts.ksSample ?? 20000, this.seed + 7);
     this.activity = new Activity(this.C, this.warmupNs + 30e9);
     this.lastEmit = new Float64Array(this.C).fill(NaN);
+    const hopOf = (m: number) => meta.layers.length * (m + meta.proc);
+    this.epochs = new EpochAccs(
+      meta,
+      {
+        warmupNs: this.warmupNs,
+        drainNs: (m) => (opts.drain !== undefined ? this.drainNs : toNs(0.5 + 20 * hopOf(m))),
+        settle: opts.settle ?? 0.5,
+      },
+      this.seed,
+    );
     const hooks: EngineHooks = {
       emit: (l, client, wire, truth) => {
         truth.sender = client;
@@ -201,6 +225,7 @@ class Run {
         const gap = (l.tx - (Number.isNaN(prev) ? this.tStartNs : prev)) / 1e9;
         this.lastEmit[client] = l.tx;
         this.activity.record(client, l.tx);
+        this.epochs.emitted(l.tx);
         const v = this.engine.vecs.zero();
         this.variants.forEach((kind, i) => {
           v[i * this.C + client] = kind === 'flat' ? 1 : 1 - Math.exp(-this.lambdaReal * Math.max(0, gap));
@@ -214,10 +239,12 @@ class Run {
         if (l.gk !== KIND_REAL || l.tx - this.tStartNs < this.warmupNs) return;
         // §3 targets: forward = real, emitted in [T_w, T_end − T_d], sampled; sender = real after T_w
         const tEnd = this.meta.t_end;
-        const inWindow = tEnd === undefined || l.tx <= toNs(tEnd) - this.drainNs;
+        // With epochs each has its own drain (result() applies both): every target is kept here.
+        const inWindow = this.epochs.enabled || tEnd === undefined || l.tx <= toNs(tEnd) - this.drainNs;
         if (inWindow && (this.fwdSample >= 1 || hashUnit(l.hx, this.seed) < this.fwdSample)) {
           const id = this.emitNs.length;
           this.emitNs.push(l.tx);
+          this.emitEpoch.push(this.epochs.indexOf(l.tx));
           this.exact.fwd.ensure(id + 1);
           this.timing?.fwd.ensure(id + 1);
           truth.fwdTarget = id;
@@ -231,16 +258,22 @@ class Run {
         this.timing?.fwd.exit(tfwd, truth.fwdTarget);
       },
       deliver: (v, tv, truth, recipient, at) => {
-        if (truth.kind !== KIND_REAL || !truth.sndTarget) return;
+        if (truth.kind !== KIND_REAL) return;
+        this.epochs.delivered(truth.emitNs, at);
+        if (!truth.sndTarget) return;
         this.sndTargets++;
         const active = this.activity.active(at - this.warmupNs, at, recipient);
+        this.epochs.sender(truth.emitNs)?.add(v, this.primaryIndex * this.C, this.C, recipient, truth.sender, active);
         this.variants.forEach((_, i) => {
           (this.exact.snd[i] as SenderAcc).add(v, i * this.C, this.C, recipient, truth.sender, active);
           if (this.timing && tv)
             (this.timing.snd[i] as SenderAcc).add(tv, i * this.C, this.C, recipient, truth.sender, active);
         });
       },
-      mixDelay: (ns) => this.delays.add(ns),
+      mixDelay: (ns, at) => {
+        this.delays.add(ns);
+        this.epochs.mixDelay(ns, at);
+      },
     };
     this.engine = new Engine(
       topo,
@@ -305,6 +338,16 @@ class Run {
       targets: { forward: forward.hOut.n, sender: this.sndTargets },
       counts: { ...this.engine.counters, maxTime: maxTime / 1e9 },
     };
+    if (this.epochs.enabled) {
+      result.epochs = this.epochs.results(
+        (i) =>
+          this.exact.fwd.summary(
+            count,
+            (t) => this.emitEpoch[t] === i && this.epochs.counts(i, this.emitNs[t] as number, tEndNs),
+            this.seed + 13 + i,
+          ).hOut,
+      );
+    }
     if (this.timing) {
       result.timing = {
         forward: this.timing.fwd.summary(count, include, this.seed + 12),

@@ -28,6 +28,8 @@ interface Dep {
   inWire: Wire;
   out: Wire | null;
   client: number;
+  /** A mix handing the packet out of the mix layers: its route's last mix (§2.2 exit), whatever the epoch's layers. */
+  exit: boolean;
 }
 
 /** A pool in the adversary's view: a mix, or one direction of a gateway (client→mix or mix→client). */
@@ -39,7 +41,6 @@ class VNode {
     readonly info: NodeInfo,
     readonly cNs: number,
     readonly relay: boolean,
-    readonly lastLayer: boolean,
     readonly exact: LabelPool,
     readonly timing: LabelPool | null,
   ) {}
@@ -52,8 +53,8 @@ export interface EngineHooks {
   exit(fwd: Sparse | null, tfwd: Sparse | null, truth: Truth, atNs: number): void;
   /** A departure towards a client (a delivery, §2.3). */
   deliver(v: Float64Array, tv: Float64Array | null, truth: Truth, recipient: number, atNs: number): void;
-  /** True per-hop delay at a mix, tx − ti, ns (ground truth, for the KS check of §2.1). */
-  mixDelay(ns: number): void;
+  /** True per-hop delay at a mix, tx − ti, ns (ground truth, for the KS check of §2.1), leaving at `atNs`. */
+  mixDelay(ns: number, atNs: number): void;
 }
 
 export interface EngineConfig {
@@ -132,20 +133,12 @@ export class Engine {
     this.w = cfg.watermarkNs;
     const c = toNs(meta.proc);
     const m = toNs(meta.mean_delay);
-    const L = topo.depth;
     const pool = (mean: number, relay: boolean, timing: boolean): LabelPool => {
       if (relay) return new RelayPool(this.vecs, cfg.gatewayWindowNs);
       return timing && mean > 0 ? new TimingPool(this.vecs, mean) : new ExactPool(this.vecs);
     };
     const make = (info: NodeInfo, mean: number, relay: boolean, cNs = c) =>
-      new VNode(
-        info,
-        cNs,
-        relay,
-        info.layer === L,
-        pool(mean, relay, false),
-        cfg.timing ? pool(mean, relay, true) : null,
-      );
+      new VNode(info, cNs, relay, pool(mean, relay, false), cfg.timing ? pool(mean, relay, true) : null);
     const gwRelay = cfg.gatewayMeanNs === 0;
     this.gwIn = topo.gateways.map((n) => make(topo.get(n), cfg.gatewayMeanNs, gwRelay, cfg.gatewayProcInNs));
     this.mixNodes = topo.mixes.map((info) => make(info, m, false));
@@ -241,7 +234,7 @@ export class Engine {
       this.counters.held++;
       return;
     }
-    if (info.type === NODE_MIX) this.hooks.mixDelay(l.tx - l.ti);
+    if (info.type === NODE_MIX) this.hooks.mixDelay(l.tx - l.ti, l.tx);
     const next = this.topo.get(l.nx);
     const depNode = info.type === NODE_MIX ? node : (next.type === NODE_CLIENT ? this.gwOut : this.gwIn)[info.index];
     let out: Wire | null = null;
@@ -249,7 +242,13 @@ export class Engine {
       out = this.wire(l.hx);
       this.announce(out, l.tx, this.receiver(info, next) as VNode);
     }
-    (depNode as VNode).deps.push({ tx: l.tx, inWire: wi, out, client: next.type === NODE_CLIENT ? next.index : -1 });
+    (depNode as VNode).deps.push({
+      tx: l.tx,
+      inWire: wi,
+      out,
+      client: next.type === NODE_CLIENT ? next.index : -1,
+      exit: info.type === NODE_MIX && next.type !== NODE_MIX,
+    });
     this.backlog++;
   }
 
@@ -258,7 +257,8 @@ export class Engine {
     this.frontier = ns;
     if (this.wires.size > this.counters.maxLiveWires) this.counters.maxLiveWires = this.wires.size;
     if (this.backlog > this.counters.maxBacklog) this.counters.maxBacklog = this.backlog;
-    this.pump();
+    // With epochs a mix's layer changes, so the node order is not always upstream first: settle fully.
+    while (this.pump()) {}
   }
 
   /** End of input: settles everything, forcing what can never resolve (missing data). */
@@ -365,7 +365,7 @@ export class Engine {
       if (empty || node.timing.size === 0) tout.fill(0);
       else tf = node.timing.depart(tout, k);
     }
-    if (node.lastLayer) {
+    if (dep.exit) {
       this.hooks.exit(f, tf, truth, k);
       f = tf = null;
     }

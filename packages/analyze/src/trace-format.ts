@@ -32,6 +32,18 @@ export interface MetaParams {
   [key: string]: unknown;
 }
 
+/**
+ * One epoch of a run with a directory (the active set and μ change at each boundary): its bounds in
+ * seconds on the trace clock, the μ clients drew from (seconds) and the active mixes by layer.
+ */
+export interface MetaEpoch {
+  epoch: number;
+  from: number;
+  until: number;
+  mean_delay: number;
+  layers: string[][];
+}
+
 /** The header line (§1). Times are seconds on the nodes' clocks. */
 export interface MetaHeader {
   type: 'meta';
@@ -43,6 +55,8 @@ export interface MetaHeader {
   t_end?: number;
   t_start?: number;
   params?: MetaParams;
+  /** Runs with a directory: the epochs, in time order (`layers` above then lists every mix once). */
+  epochs?: MetaEpoch[];
 }
 
 export const LINE_HOP = 0;
@@ -121,10 +135,36 @@ export function validateMeta(o: Record<string, unknown>): MetaHeader {
     seen.add(name);
   }
   const meta: MetaHeader = { type: 'meta', clients, gateways, layers, mean_delay: o.mean_delay, proc: o.proc };
+  if (o.epochs !== undefined) meta.epochs = validateEpochs(o.epochs, seen);
   if (isNum(o.t_end)) meta.t_end = o.t_end;
   if (isNum(o.t_start)) meta.t_start = o.t_start;
   if (o.params) meta.params = o.params as MetaParams;
   return meta;
+}
+
+function validateEpochs(x: unknown, known: ReadonlySet<string>): MetaEpoch[] {
+  if (!Array.isArray(x)) throw new TraceError('meta: "epochs" must be an array');
+  let prev = -Infinity;
+  return x.map((e, i) => {
+    const f = `meta: epochs[${i}]`;
+    if (typeof e !== 'object' || e === null) throw new TraceError(`${f} must be an object`);
+    const o = e as Record<string, unknown>;
+    if (!Number.isInteger(o.epoch) || (o.epoch as number) < 0)
+      throw new TraceError(`${f}.epoch must be an integer >= 0`);
+    if (!isNum(o.from) || !isNum(o.until) || o.until < o.from)
+      throw new TraceError(`${f}: "from" and "until" must be numbers with from <= until`);
+    if (o.from < prev) throw new TraceError(`${f}: epochs must be in time order`);
+    prev = o.until;
+    if (!isNum(o.mean_delay) || o.mean_delay < 0) throw new TraceError(`${f}.mean_delay must be a number >= 0`);
+    if (!Array.isArray(o.layers)) throw new TraceError(`${f}.layers must be an array`);
+    const layers = o.layers.map((l, j) => {
+      if (!Array.isArray(l) || !l.every(isStr))
+        throw new TraceError(`${f}.layers[${j}] must be an array of node names`);
+      for (const n of l) if (!known.has(n)) throw new TraceError(`${f}.layers[${j}]: "${n}" is not in the header`);
+      return l as string[];
+    });
+    return { epoch: o.epoch as number, from: o.from, until: o.until, mean_delay: o.mean_delay, layers };
+  });
 }
 
 /** A blank packet line, for `parseLine`'s reuse argument. */
