@@ -112,10 +112,6 @@ export function checkPlan(p: TestnetPlan): void {
   int('standby-gateways', p.standbyGateways, 0, p.gateways - 1);
   if (!p.directory && (p.standby > 0 || p.standbyGateways > 0))
     throw new PlanError('--standby and --standby-gateways need the directory (drop --no-directory)');
-  if (p.directory && p.trace)
-    throw new PlanError(
-      '--trace needs a fixed network (the analysis reads each mix’s layer from topology.json; the directory reshuffles layers every epoch): add --no-directory',
-    );
   if (!Number.isInteger(p.epochMs) || p.epochMs < 1_000 || p.epochMs > 3_600_000)
     throw new PlanError(`--epoch must be from 1 s to 1 h, got ${p.epochMs} ms`);
   if (!Number.isFinite(p.mu) || p.mu < 0) throw new PlanError(`--mu must be ≥ 0 ms, got ${p.mu}`);

@@ -3,6 +3,7 @@
  * from any shell through its state folder.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient } from '@mixnet/client';
 import { chainReady, startHardhat } from './chain.js';
 import { clientNetwork } from './client-network.js';
@@ -319,6 +320,13 @@ export interface DownOptions {
   traceTraffic?: TraceMetaOptions['traffic'];
 }
 
+/** Every mix by its generated layer, and every gateway. */
+function traceNodes(state: TestnetState): { layers: string[][]; gateways: string[] } {
+  const layers: string[][] = Array.from({ length: state.layers }, () => []);
+  for (const p of state.processes) if (p.role === 'mix' && p.layer) layers[p.layer - 1]?.push(p.id);
+  return { layers, gateways: state.processes.filter((p) => p.role === 'gateway').map((p) => p.id) };
+}
+
 export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<{ stopped: string[] }> {
   const state = readState(dir);
   if (!state) return { stopped: [] };
@@ -353,6 +361,13 @@ export async function downTestnet(dir: string, opts: DownOptions = {}): Promise<
     await writeTraceMeta(state.trace, {
       mu: state.mu,
       topologyPath: state.topologyPath,
+      // A directory's active set changes each epoch: every node, and the epochs it published.
+      ...(state.directory
+        ? {
+            nodes: traceNodes(state),
+            epochsDir: join(paths(dir).data('directory'), 'epochs'),
+          }
+        : {}),
       ...(opts.traceTraffic ? { traffic: opts.traceTraffic } : {}),
     });
   rmSync(paths(dir).state, { force: true });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeTraceMeta } from './trace-meta.js';
+import { readEpochs, writeTraceMeta } from './trace-meta.js';
 
 const lines = (...objects: object[]) => `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
 
@@ -40,5 +40,40 @@ describe('the meta header of a traced testnet run', () => {
     expect(meta.params.gateway_proc_out).toBeCloseTo(0.00015, 9);
     // 2 real emissions by 3 clients over the 10 s from the first emission to the last line
     expect(meta.params.rates.real).toBeCloseTo(2 / 3 / 10, 9);
+  });
+
+  it('reads a directory’s epochs on the trace clock: bounds, μ, active layers, only those the trace covers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trace-epochs-'));
+    mkdirSync(dir, { recursive: true });
+    const doc = (epoch: number, muMs?: number) => ({
+      document: JSON.stringify({
+        epoch,
+        validFrom: 1_000_000 + 5_000 * epoch,
+        validUntil: 1_000_000 + 5_000 * (epoch + 1),
+        layers: [[{ id: `mix-1-${epoch}` }], [{ id: 'mix-2-1' }, { id: 'mix-2-2' }]],
+        ...(muMs !== undefined ? { muMs } : {}),
+      }),
+      signature: 'x',
+    });
+    for (const e of [0, 1, 2, 3])
+      writeFileSync(
+        join(dir, `${String(e).padStart(10, '0')}.json`),
+        JSON.stringify(doc(e, e === 2 ? undefined : 40 - 10 * e)),
+      );
+    writeFileSync(join(dir, 'ignored.tmp'), 'x');
+    // wall ms 1,000,000 is trace second 100: offset = 100 s − 1,000 s
+    const offsetNs = (100 - 1_000) * 1e9;
+    const epochs = readEpochs(dir, 106, 114, 0.015, offsetNs);
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(epochs[0]).toEqual({
+      epoch: 1,
+      from: 105,
+      until: 110,
+      mean_delay: 0.03,
+      layers: [['mix-1-1'], ['mix-2-1', 'mix-2-2']],
+    });
+    // a document without μ: the clients' own
+    expect(epochs[1]?.mean_delay).toBe(0.015);
+    expect(readEpochs(join(dir, 'absent'), 0, 1, 0.015, 0)).toEqual([]);
   });
 });

@@ -3,17 +3,73 @@
  * `meta.jsonl` when the run ends: it needs the clients that took part, known only afterwards.
  * The processing constant c is the smallest hold a mix recorded (ground truth lines carry both ti
  * and tx), the public figure the adversary is assumed to know; gateways get one per direction.
+ * With a directory the header also lists the epochs (from its stored documents: bounds, μ, active
+ * layers), on the trace clock: the nodes' monotonic clock, which every process on this machine shares.
  */
-import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Topology } from '@mixnet/sphinx/wire';
+import type { SignedDocument, Topology, TopologyDocument } from '@mixnet/sphinx/wire';
 
 export interface TraceMetaOptions {
   /** Mean per-hop delay, ms. */
   mu: number;
   topologyPath: string;
   traffic?: { sendGapMs?: number; loopGapMs?: number; cover?: boolean; realPerSecond?: number };
+  /** Every mix by its generated layer and every gateway, active or not (a directory's runs). */
+  nodes?: { layers: string[][]; gateways: string[] };
+  /** The directory's stored documents (`<dataDir>/epochs`): the header gets the run's epochs. */
+  epochsDir?: string;
+}
+
+export interface TraceEpoch {
+  epoch: number;
+  from: number;
+  until: number;
+  mean_delay: number;
+  layers: string[][];
+}
+
+/** Nanoseconds to add to a wall-clock time (ns since the Unix epoch) to get the trace clock. */
+export function traceClockOffsetNs(): number {
+  return Number(process.hrtime.bigint()) - Date.now() * 1e6;
+}
+
+/**
+ * The epochs overlapping [tStart, tEnd] (trace seconds) from the stored signed documents. A
+ * document's text is the signed one (the signature was checked when the directory made it, and
+ * it is our own folder). μ defaults to `defaultMu` (seconds) for documents without one.
+ */
+export function readEpochs(
+  dir: string,
+  tStart: number,
+  tEnd: number,
+  defaultMu: number,
+  offsetNs: number,
+): TraceEpoch[] {
+  if (!existsSync(dir)) return [];
+  const toTrace = (ms: number) => (ms * 1e6 + offsetNs) / 1e9;
+  const docs = readdirSync(dir)
+    .filter((f) => /^\d+\.json$/.test(f))
+    .map(
+      (f) =>
+        JSON.parse((JSON.parse(readFileSync(join(dir, f), 'utf8')) as SignedDocument).document) as TopologyDocument,
+    )
+    .sort((a, b) => a.epoch - b.epoch);
+  const out: TraceEpoch[] = [];
+  for (const d of docs) {
+    const from = Math.max(toTrace(d.validFrom), out.at(-1)?.until ?? -Infinity);
+    const until = toTrace(d.validUntil);
+    if (until <= tStart || from >= tEnd || until <= from) continue;
+    out.push({
+      epoch: d.epoch,
+      from,
+      until,
+      mean_delay: d.muMs !== undefined ? d.muMs / 1000 : defaultMu,
+      layers: d.layers.map((l) => l.map((n) => n.id)),
+    });
+  }
+  return out;
 }
 
 async function scan(file: string, visit: (o: Record<string, unknown>) => void): Promise<void> {
@@ -33,8 +89,10 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
   const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && f !== 'meta.jsonl');
   // Clients with a trace file, and those only a gateway saw (untraced ones, e.g. `up`'s smoke check).
   const clients = new Set(files.filter((f) => f.startsWith('c-')).map((f) => f.slice(0, -'.jsonl'.length)));
-  const mixIds = new Set(topology.layers.flat().map((n) => n.id));
-  const gatewayIds = new Set(topology.gateways.map((g) => g.id));
+  const layers = opts.nodes?.layers ?? topology.layers.map((l) => l.map((n) => n.id));
+  const gateways = opts.nodes?.gateways ?? topology.gateways.map((g) => g.id);
+  const mixIds = new Set(layers.flat());
+  const gatewayIds = new Set(gateways);
   let proc = Number.POSITIVE_INFINITY;
   // A gateway forwards a client's packet without Sphinx work (µs) and unwraps a mix's (about c):
   // each direction gets its own constant, else its departures look impossible to the analyzer.
@@ -68,12 +126,17 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
   const seconds = tEnd - tStart;
   const realPerSecond =
     t.realPerSecond ?? (clients.size > 0 && seconds > 0 && reals > 0 ? reals / clients.size / seconds : undefined);
+  const epochs =
+    opts.epochsDir && Number.isFinite(tStart)
+      ? readEpochs(opts.epochsDir, tStart, tEnd, opts.mu / 1000, traceClockOffsetNs())
+      : [];
   const meta = {
     type: 'meta',
     clients: [...clients].sort(),
-    gateways: topology.gateways.map((g) => g.id),
-    layers: topology.layers.map((l) => l.map((n) => n.id)),
-    mean_delay: opts.mu / 1000,
+    gateways,
+    layers,
+    // With epochs: the largest μ, so the whole run's §3 windows are safe (each epoch has its own).
+    mean_delay: epochs.length > 0 ? Math.max(...epochs.map((e) => e.mean_delay)) : opts.mu / 1000,
     proc: Number.isFinite(proc) ? Math.max(0, proc) : 0,
     ...(Number.isFinite(tStart) ? { t_start: tStart } : {}),
     ...(tEnd > 0 ? { t_end: tEnd } : {}),
@@ -89,6 +152,7 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
       ...(Number.isFinite(procIn) ? { gateway_proc_in: Math.max(0, procIn) } : {}),
       ...(Number.isFinite(procOut) ? { gateway_proc_out: Math.max(0, procOut) } : {}),
     },
+    ...(epochs.length > 0 ? { epochs } : {}),
   };
   const path = join(dir, 'meta.jsonl');
   writeFileSync(path, `${JSON.stringify(meta)}\n`);
