@@ -1,5 +1,5 @@
 /**
- * `node bench/dist/src/main.js [--suite sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|all] [--quick] [--json FILE]
+ * `node bench/dist/src/main.js [--suite sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|scale|scaling|all] [--quick] [--json FILE]
  * [--time MS] [--rounds N] [--iterations N] [--packets N] [--out DIR]` (also `mixnet bench`).
  * `--quick` shortens every suite (the perf gate's runs); explicit flags still win.
  */

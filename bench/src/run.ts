@@ -24,6 +24,7 @@ import {
   writeReport,
 } from './results.js';
 import { runScaleSuite } from './scale-suite.js';
+import { runScalingSuite } from './scaling-suite.js';
 import { runSocksSuite } from './socks-suite.js';
 import { runSphinxSuite } from './sphinx-suite.js';
 
@@ -38,11 +39,12 @@ export const SUITES = [
   'browser',
   'socks',
   'scale',
+  'scaling',
 ] as const;
 /**
  * What `--suite all` runs: the anonymity sweep, the heal experiment and socks are long, and the
- * browser suite needs Chromium (testnet/scripts/chromium-up.sh), scale starts up to 170 relays:
- * they run on their own.
+ * browser suite needs Chromium (testnet/scripts/chromium-up.sh), scale starts up to 170 relays,
+ * scaling runs a traced ramp and many testnets: they run on their own.
  */
 export const ALL_SUITES = ['sphinx', 'peers', 'node', 'client', 'e2e'] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -137,6 +139,19 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
             String(x.rssMB),
             String(x.idleCpuPercent),
           ]),
+        ),
+      );
+      report = r;
+    } else if (suite === 'scaling') {
+      mkdirSync(o.out, { recursive: true });
+      const { result, report: r } = await runScalingSuite({ quick: o.quick, out: o.out, log });
+      console.log('\nscaling: the ramp (one row per epoch)');
+      console.log(
+        formatTable(
+          ['epoch', 'clients', 'offered/s', 'width', 'μ (ms)', 'H_out', 'p50 (ms)', 'p95 (ms)'],
+          result.ramp.map((p) =>
+            [p.epoch, p.clients, p.offeredPerSecond, p.width, p.muMs, p.hOut, p.p50, p.p95].map(String),
+          ),
         ),
       );
       report = r;

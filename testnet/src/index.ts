@@ -56,6 +56,8 @@ export type { ProcessStart } from './proc-start.js';
 export { parseStartTicks, processStart, sameProcess } from './proc-start.js';
 export type { StartedProcess, TrackedProcess } from './process-runtime.js';
 export { CLI_MAIN, isAlive, isOurs, stopProcess } from './process-runtime.js';
+export type { RampEpoch, RampOptions, RampResult } from './ramp.js';
+export { runRamp } from './ramp.js';
 export type { ScaleOptions, ScaleResult } from './scale.js';
 export { scaleTestnet } from './scale.js';
 export type { DownOptions, StatusEntry, TestnetStatus, UpOptions } from './testnet.js';

@@ -100,6 +100,8 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
   let procOut = Number.POSITIVE_INFINITY;
   let reals = 0;
   let tStart = Number.POSITIVE_INFINITY;
+  /** The first line of any node: the network traces from its start, before any traced client. */
+  let tFirst = Number.POSITIVE_INFINITY;
   let tEnd = 0;
   for (const f of files) {
     const id = f.slice(0, -'.jsonl'.length);
@@ -115,6 +117,7 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
         }
       }
       if (o.gt && tx !== undefined) tStart = Math.min(tStart, tx);
+      tFirst = Math.min(tFirst, ti ?? tx ?? Number.POSITIVE_INFINITY);
       if ((o.gt as { k?: string } | undefined)?.k === 'real') reals++;
       for (const peer of [o.pi, o.nx]) if (typeof peer === 'string' && peer.startsWith('c-')) clients.add(peer);
       tEnd = Math.max(tEnd, tx ?? ti ?? 0);
@@ -127,8 +130,8 @@ export async function writeTraceMeta(dir: string, opts: TraceMetaOptions): Promi
   const realPerSecond =
     t.realPerSecond ?? (clients.size > 0 && seconds > 0 && reals > 0 ? reals / clients.size / seconds : undefined);
   const epochs =
-    opts.epochsDir && Number.isFinite(tStart)
-      ? readEpochs(opts.epochsDir, tStart, tEnd, opts.mu / 1000, traceClockOffsetNs())
+    opts.epochsDir && Number.isFinite(tFirst)
+      ? readEpochs(opts.epochsDir, tFirst, tEnd, opts.mu / 1000, traceClockOffsetNs())
       : [];
   const meta = {
     type: 'meta',

@@ -208,7 +208,7 @@ class Run {
     this.epochs = new EpochAccs(
       meta,
       {
-        warmupNs: this.warmupNs,
+        warmupNs: (m) => (opts.warmup !== undefined ? this.warmupNs : toNs(0.5 + 10 * hopOf(m))),
         drainNs: (m) => (opts.drain !== undefined ? this.drainNs : toNs(0.5 + 20 * hopOf(m))),
         settle: opts.settle ?? 0.5,
       },

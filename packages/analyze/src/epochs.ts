@@ -3,8 +3,9 @@
  * boundary, so H_out, the degree and the latency are read per epoch. The posterior itself is one pass
  * over the whole run (§2.1: pool averaging needs no layer and no m); only the targets are bucketed,
  * by the epoch their emission falls in. The §3 windows use the epoch's own μ: a target counts when
- * emitted after the run's warm-up and the epoch's first `settle` seconds (clients switch μ when they
- * fetch the new document), and before the run's drain.
+ * emitted after the warm-up (counted from the first epoch's start: the network runs from then, its
+ * pools hold the untraced traffic too) and the epoch's first `settle` seconds (clients switch μ
+ * when they fetch the new document), and before the run's drain.
  */
 import { DelayStats } from './delays.js';
 import { SenderAcc } from './metrics.js';
@@ -44,7 +45,8 @@ interface Bucket {
 }
 
 export interface EpochWindows {
-  warmupNs: number;
+  /** Warm-up per epoch, from its own μ (§3: 0.5 s + 10·L·(m+c)). */
+  warmupNs: (m: number) => number;
   /** Drain per epoch, from its own μ (§3: 0.5 s + 20·L·(m+c)). */
   drainNs: (m: number) => number;
   /** Seconds at the start of each epoch whose targets are left out. */
@@ -60,12 +62,13 @@ export class EpochAccs {
     private readonly w: EpochWindows,
     private readonly seed: number,
   ) {
-    this.runStartNs = toNs(meta.t_start ?? 0);
-    this.buckets = (meta.epochs ?? []).map((span, i) => ({
+    const epochs = meta.epochs ?? [];
+    this.runStartNs = toNs(epochs[0]?.from ?? meta.t_start ?? 0);
+    this.buckets = epochs.map((span, i) => ({
       span,
       fromNs: toNs(span.from),
       untilNs: toNs(span.until),
-      countFromNs: Math.max(toNs(span.from + w.settle), this.runStartNs + w.warmupNs),
+      countFromNs: Math.max(toNs(span.from + w.settle), this.runStartNs + w.warmupNs(span.mean_delay)),
       emitted: 0,
       snd: null,
       latency: new Sample(1 << 14, seed + 31 * i),

@@ -2,7 +2,7 @@
  * `mixnet analyze` for people: every figure with what it means, its scale (0 … log2 N) and what a
  * good value is, so a reader need not open ANONYMITY.md (docs/anonymity.md) to read a run.
  */
-import type { AnalyzeResult, Dist, ForwardSummary, MaybeInf, SenderSummary } from '@mixnet/analyze';
+import type { AnalyzeResult, Dist, EpochResult, ForwardSummary, MaybeInf, SenderSummary } from '@mixnet/analyze';
 import { table } from './output.js';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : x === Infinity ? 'inf' : '–');
@@ -123,5 +123,30 @@ export function summarize(r: AnalyzeResult): string {
     ...traceLines(r),
     '',
     `the method: docs/anonymity.md · all figures: --json · ${bits(r.hSnd.mean)} of sender anonymity ≈ hiding among ${g(2 ** r.hSnd.mean)} senders`,
+  ].join('\n');
+}
+
+/** `--per-epoch`: one row per epoch of a run with a directory (its μ, width and traffic, and what they bought). */
+export function summarizeEpochs(epochs: readonly EpochResult[]): string {
+  const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 1) : '–');
+  return [
+    table(
+      epochs.map((e) => ({
+        epoch: e.epoch,
+        'from (s)': f3(e.from),
+        'μ ms': ms(e.muMs),
+        width: e.width,
+        'offered /s': g(e.offeredPerSecond),
+        'H_out mean': f3(e.hOut.mean),
+        'H_out p10': f3(e.hOut.p10),
+        targets: e.hOut.n,
+        'degree mean': f3(e.degree.mean),
+        'p50 ms': ms(e.latency.p50),
+        'p95 ms': ms(e.latency.p95),
+        'fitted m ms': ms(e.delays.fittedMMs),
+      })),
+    ),
+    'μ: what the directory published; offered: packets/s the clients emitted; latency: real packets, emission → delivery;',
+    'fitted m: the mean of the true mix delays beyond c (it follows μ once clients fetch the document); targets: forward targets counted.',
   ].join('\n');
 }

@@ -24,16 +24,23 @@ const now = () => Number(process.hrtime.bigint());
 export function createClientTracer(opts: { dir: string; name: string; gateway: string }): ClientTracer {
   mkdirSync(opts.dir, { recursive: true });
   const out = createWriteStream(join(opts.dir, `${opts.name}.jsonl`), { flags: 'a' });
+  // A frame can still arrive while the client closes: after close it is not traced (no write after end).
+  let closed = false;
   return {
     emit(p) {
+      if (closed) return;
       const gt = p.gt ?? { k: 'real', d: '?' };
       // The bytes on our link: the SEND frame, 0x01 || first hop || packet (gateway protocol).
       const hx = createHash('sha256').update(SEND_KIND).update(p.firstHop).update(p.packet).digest('hex').slice(0, 16);
       out.write(`${formatEmitLine(opts.name, now(), opts.gateway, hx, gt.k, gt.d)}\n`);
     },
     deliver(frame) {
+      if (closed) return;
       out.write(`${formatDeliverLine(opts.name, now(), opts.gateway, wireId(frame))}\n`);
     },
-    close: () => new Promise<void>((resolve) => out.end(() => resolve())),
+    close: () => {
+      closed = true;
+      return new Promise<void>((resolve) => out.end(() => resolve()));
+    },
   };
 }

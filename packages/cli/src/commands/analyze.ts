@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { type AnalyzeResult, analyzeTraces, simulate, TraceError } from '@mixnet/analyze';
 import type { Command } from 'commander';
-import { summarize } from '../analyze-summary.js';
+import { summarize, summarizeEpochs } from '../analyze-summary.js';
 import { hint, nextBlock } from '../hints.js';
 import { CliError, parseDuration, parseIntFlag, printJson, usageError, withSlowNotice } from '../output.js';
 
@@ -17,27 +17,40 @@ export function registerAnalyze(program: Command): void {
     .description('exact posterior of a global passive adversary over trace files or folders (ANONYMITY.md)')
     .option('--sample <r>', 'fraction of target messages analysed', '1')
     .option('--timing', 'also run the timing estimator (§2.4)')
+    .option('--per-epoch', 'a run with a directory: H_out, degree and latency per epoch (its μ and active set)')
+    .option('--settle <duration>', 'with epochs: the start of each epoch left out while clients switch μ', '0.5s')
     .option('--json', 'machine-readable output')
-    .action(async (traces: string[], f: { sample: string; timing?: boolean; json?: boolean }) => {
-      const sample = Number(f.sample);
-      if (!(sample > 0 && sample <= 1)) throw usageError(`--sample must be in (0, 1], got "${f.sample}"`);
-      let result: AnalyzeResult;
-      try {
-        result = await withSlowNotice(
-          analyzeTraces(
-            traces.map((t) => resolve(t)),
-            { sample, timing: f.timing === true },
-          ),
-          'analysing (a 10⁶-packet trace takes about 12 s)…',
-        );
-      } catch (err) {
-        // a missing path keeps its code (main.ts prints "<path>: no such file or folder")
-        if (err instanceof TraceError) throw new CliError(err.message);
-        throw err;
-      }
-      if (f.json) printJson(result);
-      else process.stdout.write(`${summarize(result)}\n`);
-    });
+    .action(
+      async (
+        traces: string[],
+        f: { sample: string; timing?: boolean; perEpoch?: boolean; settle: string; json?: boolean },
+      ) => {
+        const sample = Number(f.sample);
+        if (!(sample > 0 && sample <= 1)) throw usageError(`--sample must be in (0, 1], got "${f.sample}"`);
+        const settle = parseDuration(f.settle, '--settle') / 1000;
+        let result: AnalyzeResult;
+        try {
+          result = await withSlowNotice(
+            analyzeTraces(
+              traces.map((t) => resolve(t)),
+              { sample, timing: f.timing === true, settle },
+            ),
+            'analysing (a 10⁶-packet trace takes about 12 s)…',
+          );
+        } catch (err) {
+          // a missing path keeps its code (main.ts prints "<path>: no such file or folder")
+          if (err instanceof TraceError) throw new CliError(err.message);
+          throw err;
+        }
+        if (f.perEpoch && !result.epochs)
+          throw new CliError(
+            'the trace has no epochs: --per-epoch needs a run with a directory (testnet up --trace DIR, then down)',
+          );
+        if (f.json) printJson(result);
+        else if (f.perEpoch) process.stdout.write(`${summarizeEpochs(result.epochs ?? [])}\n`);
+        else process.stdout.write(`${summarize(result)}\n`);
+      },
+    );
 
   program
     .command('simulate')

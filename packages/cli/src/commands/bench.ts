@@ -9,11 +9,11 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description(
-      'run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, browser (Chromium), socks, or all',
+      'run benchmarks: sphinx, peers (Nym’s Rust crate), node, client, e2e, anonymity, heal, browser (Chromium), socks, scale, scaling (curves: docs/scaling-*.svg), or all',
     )
     .option(
       '--suite <suites>',
-      'sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|scale|all (all = every suite but anonymity, heal, browser, socks and scale), or a comma list',
+      'sphinx|peers|node|client|e2e|anonymity|heal|browser|socks|scale|scaling|all (all = every suite but anonymity, heal, browser, socks, scale and scaling), or a comma list',
       'sphinx',
     )
     .option('--quick', 'short runs (the CI perf gate)')
