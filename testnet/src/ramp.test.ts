@@ -41,7 +41,7 @@ describe('auto-sizing on a traced ramp', () => {
     // and never rises by much from one epoch to the next (noise margin)
     for (let i = 1; i < measured.length; i++)
       expect((measured[i] as (typeof measured)[number]).latency.p50).toBeLessThan(
-        (measured[i - 1] as (typeof measured)[number]).latency.p50 * 1.3,
+        (measured[i - 1] as (typeof measured)[number]).latency.p50 * 1.5,
       );
   });
 });

@@ -120,9 +120,12 @@ export async function runRamp(o: RampOptions): Promise<RampResult> {
         }
       }
       log(`epoch ${epoch}: ${n} clients`);
-      for (let k = 0; k < (o.epochsPerStep ?? 2); k++) {
-        clientsFrom.set(epoch, n);
-        epoch = await nextBoundary(epoch);
+      // Boundaries crossed, not polls: a slow poll may see two at once.
+      const until = epoch + (o.epochsPerStep ?? 2);
+      while (epoch < until) {
+        const next = await nextBoundary(epoch);
+        for (let e = epoch; e < next; e++) clientsFrom.set(e, n);
+        epoch = next;
       }
     }
   } finally {

@@ -236,7 +236,8 @@ class Run {
           tv.set(v);
           wire.tvec = tv;
         }
-        if (l.gk !== KIND_REAL || l.tx - this.tStartNs < this.warmupNs) return;
+        // With epochs each has its own warm-up (epochs.ts): targets are kept, and the whole run's figures skip them.
+        if (l.gk !== KIND_REAL || (!this.epochs.enabled && l.tx - this.tStartNs < this.warmupNs)) return;
         // §3 targets: forward = real, emitted in [T_w, T_end − T_d], sampled; sender = real after T_w
         const tEnd = this.meta.t_end;
         // With epochs each has its own drain (result() applies both): every target is kept here.
@@ -261,9 +262,10 @@ class Run {
         if (truth.kind !== KIND_REAL) return;
         this.epochs.delivered(truth.emitNs, at);
         if (!truth.sndTarget) return;
-        this.sndTargets++;
         const active = this.activity.active(at - this.warmupNs, at, recipient);
         this.epochs.sender(truth.emitNs)?.add(v, this.primaryIndex * this.C, this.C, recipient, truth.sender, active);
+        if (truth.emitNs - this.tStartNs < this.warmupNs) return;
+        this.sndTargets++;
         this.variants.forEach((_, i) => {
           (this.exact.snd[i] as SenderAcc).add(v, i * this.C, this.C, recipient, truth.sender, active);
           if (this.timing && tv)
@@ -303,7 +305,9 @@ class Run {
     this.engine.finish();
     const meta = this.meta;
     const tEndNs = meta.t_end !== undefined ? toNs(meta.t_end) : maxTime;
-    const include = (t: number) => (this.emitNs[t] as number) <= tEndNs - this.drainNs;
+    const include = (t: number) =>
+      (this.emitNs[t] as number) <= tEndNs - this.drainNs &&
+      (this.emitNs[t] as number) - this.tStartNs >= this.warmupNs;
     const count = this.emitNs.length;
     const forward = this.exact.fwd.summary(count, include, this.seed + 11);
     const senderByPi = this.byPi(this.exact);
