@@ -148,9 +148,11 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       console.log('\nscaling: the ramp (one row per epoch)');
       console.log(
         formatTable(
-          ['epoch', 'clients', 'offered/s', 'width', 'μ (ms)', 'H_out', 'p50 (ms)', 'p95 (ms)'],
+          ['epoch', 'clients', 'offered/s', 'offered before', 'width', 'μ (ms)', 'H_out', 'p50 (ms)', 'p95 (ms)'],
           result.ramp.map((p) =>
-            [p.epoch, p.clients, p.offeredPerSecond, p.width, p.muMs, p.hOut, p.p50, p.p95].map(String),
+            [p.epoch, p.clients, p.offeredPerSecond, p.offeredBefore, p.width, p.muMs, p.hOut, p.p50, p.p95].map(
+              String,
+            ),
           ),
         ),
       );

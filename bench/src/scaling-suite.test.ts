@@ -32,6 +32,7 @@ function epoch(e: number, clients: number, offered: number, mu: number, h: numbe
     hSnd: dist(3, n),
     latency: { n: 100, p50, p95: p50 * 2 },
     delays: { n: 1000, fittedCMs: 0.2, fittedMMs: mu },
+    offeredBefore: offered / 2,
   };
 }
 
@@ -79,6 +80,7 @@ describe('scaling suite: results', () => {
       epoch: 4,
       clients: 8,
       offeredPerSecond: 90,
+      offeredBefore: 45,
       width: 1,
       muMs: 60,
       hOut: 6.1,

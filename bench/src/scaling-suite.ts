@@ -21,6 +21,8 @@ export interface RampPoint {
   epoch: number;
   clients: number;
   offeredPerSecond: number;
+  /** Offered in the epoch before: what the directory sized this epoch from. */
+  offeredBefore: number;
   width: number;
   muMs: number;
   hOut: number;
@@ -78,6 +80,7 @@ export function rampPoints(epochs: readonly RampEpoch[], minTargets = 20): RampP
       epoch: e.epoch,
       clients: e.clients,
       offeredPerSecond: Math.round(e.offeredPerSecond),
+      offeredBefore: Math.round(e.offeredBefore),
       width: e.width,
       muMs: e.muMs,
       hOut: round(e.hOut.mean),
@@ -117,7 +120,7 @@ export function scalingEntries(r: ScalingResult): BenchEntry[] {
         name: `ramp/epoch ${p.epoch}: H_out`,
         unit: 'bits',
         value: p.hOut,
-        extra: `${p.clients} clients, ${p.offeredPerSecond}/s offered, width ${p.width}, μ ${p.muMs} ms, target ${r.target}`,
+        extra: `${p.clients} clients, ${p.offeredPerSecond}/s offered (${p.offeredBefore}/s the epoch before), width ${p.width}, μ ${p.muMs} ms, target ${r.target}`,
       },
       { name: `ramp/epoch ${p.epoch}: latency p50`, unit: 'ms', value: p.p50, extra: `p95 ${p.p95} ms` },
     );
@@ -150,10 +153,11 @@ export function scalingEntries(r: ScalingResult): BenchEntry[] {
 export function scalingSvgs(r: ScalingResult): Record<string, string> {
   const svgs: Record<string, string> = {};
   if (r.ramp.length > 0) {
-    const by = (f: (p: RampPoint) => number) => r.ramp.map((p) => [p.offeredPerSecond, f(p)] as const);
+    // x: the traffic the directory measured when it sized the epoch (the epoch before's)
+    const by = (f: (p: RampPoint) => number) => r.ramp.map((p) => [p.offeredBefore, f(p)] as const);
     svgs['scaling-ramp-latency.svg'] = xySvg(
       'More traffic, less delay: the auto-sized active set, one point per epoch',
-      'offered traffic (packets/s, all clients)',
+      'client traffic measured the epoch before (packets/s)',
       'ms',
       [
         { label: 'latency p50', points: by((p) => p.p50) },
@@ -163,7 +167,7 @@ export function scalingSvgs(r: ScalingResult): Record<string, string> {
     );
     svgs['scaling-ramp-anonymity.svg'] = xySvg(
       `Anonymity held: measured H_out per epoch (target ${r.target} bits)`,
-      'offered traffic (packets/s, all clients)',
+      'client traffic measured the epoch before (packets/s)',
       'bits / mixes per layer',
       [
         { label: 'H_out measured', points: by((p) => p.hOut) },
@@ -272,15 +276,15 @@ export async function runScalingSuite(o: ScalingSuiteOptions): Promise<{ result:
   log('scaling: ramp (auto-sized, traced)…');
   const ramp = await runRamp({
     layers: 3,
-    steps: quick ? [4, 12] : [4, 8, 16, 24],
+    steps: quick ? [2, 6] : [2, 4, 8, 16],
     epochsPerStep: 2,
     epochMs: 5_000,
     anonymityTargetBits: target,
     maxWidth: quick ? 1 : 2,
     mu: { minMs: 1, maxMs: 500 },
-    sendGapMs: 50,
+    sendGapMs: 100,
     loopGapMs: 1000,
-    realRate: 2,
+    realRate: 3,
     log: (l) => log(`scaling: ramp ${l}`),
   });
   const result: ScalingResult = { target, ramp: rampPoints(ramp.epochs), load: [], cpu: [] };

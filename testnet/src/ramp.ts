@@ -39,6 +39,11 @@ export interface RampOptions {
 export interface RampEpoch extends EpochResult {
   /** Clients of the ramp sending during the epoch (at its start). */
   clients: number;
+  /**
+   * What the clients offered in the epoch before, packets/s: the traffic the directory measured
+   * when it chose this epoch's width and μ.
+   */
+  offeredBefore: number;
 }
 
 export interface RampResult {
@@ -138,9 +143,14 @@ export async function runRamp(o: RampOptions): Promise<RampResult> {
   }
   log(`analysing ${trace}…`);
   const analysis = await analyzeTraces([trace], { ksSample: 1000 });
-  const epochs = (analysis.epochs ?? [])
+  const all = analysis.epochs ?? [];
+  const epochs = all
     .filter((e) => clientsFrom.has(e.epoch))
-    .map((e) => ({ ...e, clients: clientsFrom.get(e.epoch) as number }));
+    .map((e) => ({
+      ...e,
+      clients: clientsFrom.get(e.epoch) as number,
+      offeredBefore: all.find((b) => b.epoch === e.epoch - 1)?.offeredPerSecond ?? 0,
+    }));
   if (!o.traceDir) rmSync(dir, { recursive: true, force: true });
   return { epochs, analysis };
 }
