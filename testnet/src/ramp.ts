@@ -77,7 +77,8 @@ export async function runRamp(o: RampOptions): Promise<RampResult> {
   });
   log(`up: ${o.layers} layers, epochs of ${o.epochMs} ms`);
   const directory = state.directory as NonNullable<TestnetState['directory']>;
-  const epochNow = async () => (await fetchDocument(directory))?.document.epoch ?? -1;
+  // A loaded machine's directory may answer late: a failed poll is retried, not fatal.
+  const epochNow = async () => (await fetchDocument(directory, 5_000).catch(() => undefined))?.document.epoch ?? -1;
   const nextBoundary = async (after: number) => {
     for (;;) {
       const e = await epochNow();
