@@ -50,8 +50,8 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     logLevel: 'warn',
     skipSmoke: true,
     trace,
-    // A fixed network: the analysis reads each mix's layer from topology.json, which a directory
-    // would reshuffle every epoch.
+    // A fixed network: one μ and one active set for the whole run (runs with a directory are
+    // analysed per epoch, ramp.ts).
     directory: false,
   });
   const traffic = o.cover

@@ -2,9 +2,8 @@
  * The auto-sizing policy against the anonymity it buys (docs/directory.md §7, issue 16 #2): for
  * two traffic levels, μ is what planActiveSet picks for the clients' offered rate, and a traced
  * live run analysed with the exact posterior (ANONYMITY.md §2) must give H_out at or above the
- * target (within 0.3 bits) while μ falls threefold with three times the traffic. A fixed network: tracing needs
- * one (the analysis reads each mix's layer from topology.json), so the directory's own loop is
- * tested in testnet/src/auto-size.test.ts.
+ * target (within 0.3 bits) while μ falls threefold with three times the traffic. A fixed network, one μ per
+ * run: the directory's own loop, traced and analysed per epoch, is testnet/src/ramp.test.ts.
  */
 import { planActiveSet } from '@mixnet/directory';
 import { runExperiment } from '@mixnet/testnet';
