@@ -26,16 +26,9 @@ describe('cost breakdown', () => {
     expect(b.background).toBeCloseTo(((0.1 + 0.08) * 1000) / 1000, 9);
     // Clients: 0.6 s − 1100 × (0.2 + 0.18) − 1100 × 0.01 ms of Sphinx.
     expect(b.clientRest).toBeCloseTo(0.6 - 1.1 * 0.39, 9);
-    // Relays' Sphinx: 2200 × 0.2 ms = 0.44 s, all of it fits in the worker threads' 0.55 s.
-    expect(b.relayHelpers).toBeCloseTo(0.55 - 0.44, 9);
-    expect(b.relayRest).toBeCloseTo(0.5 - 0.1, 9);
+    // Relays: 1.05 s, 0.1 s of it idling, and 2200 × 4 × 0.05 ms = 0.44 s of Sphinx.
+    expect(b.relayRest).toBeCloseTo(0.5 + 0.55 - 0.1 - 0.44, 9);
     expect(b.others).toBeCloseTo(0.1 - 0.08, 9);
-  });
-
-  it('charges Sphinx work the workers did not do to the main thread (small ticks run inline)', () => {
-    const b = costBreakdown({ ...input, burst: { ...input.burst, relayThreads: 0.04 } });
-    expect(b.relayHelpers).toBe(0);
-    expect(b.relayRest).toBeCloseTo(0.5 - 0.1 - (0.44 - 0.04), 9);
   });
 
   it('times the Sphinx steps', () => {

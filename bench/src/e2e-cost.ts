@@ -134,10 +134,11 @@ export interface CostBreakdown {
   retransmissions: number;
   /** The clients beyond Sphinx: sealing, fragments, reassembly, WebSocket, timers. */
   clientRest: number;
-  /** Relays' threads beyond Sphinx processing: TCP and WebSocket I/O, framing, worker hand-off, scheduler, replay filter, metrics. */
+  /**
+   * Relays beyond Sphinx processing, all threads: TCP and WebSocket I/O, framing, worker hand-off,
+   * scheduler, replay filter, metrics, GC.
+   */
   relayRest: number;
-  /** Relays' GC and libuv helper threads (their other threads, minus the Sphinx worker's work). */
-  relayHelpers: number;
   /** Directory and service providers during the burst, beyond their idle. */
   others: number;
   /** Every process's idle CPU over the burst: network requester cover, monitor probes, announces. */
@@ -147,8 +148,7 @@ export interface CostBreakdown {
 
 /**
  * Splits the burst's CPU. Relay Sphinx work is (data + acks) × hops × process wherever it ran (a
- * worker, or the main thread for small ticks); it is taken from the worker threads first, then
- * from the main thread, and what is left of each is the rest.
+ * worker, or the main thread for small ticks); what the relays used beyond it is their rest.
  */
 export function costBreakdown(c: CostInput): CostBreakdown {
   const n = Math.max(1, c.delivered);
@@ -164,16 +164,13 @@ export function costBreakdown(c: CostInput): CostBreakdown {
   const net = (k: keyof CpuSample) => ms(c.burst[k] - idle(k));
   const clientSphinx = c.packets.data * (createMs + surbMs) + c.packets.acks * fromSurbMs;
   const relaySphinx = (c.packets.data + c.packets.acks) * hopsMs;
-  const relayThreadsNet = net('relayThreads');
-  const inWorkers = Math.min(relayThreadsNet, relaySphinx / n);
   const background = ms(idle('clients') + idle('relayMain') + idle('relayThreads') + idle('others'));
   const out = {
     reference,
     ack: ackOnce,
     retransmissions,
     clientRest: net('clients') - clientSphinx / n,
-    relayRest: net('relayMain') - (relaySphinx / n - inWorkers),
-    relayHelpers: relayThreadsNet - inWorkers,
+    relayRest: net('relayMain') + net('relayThreads') - relaySphinx / n,
     others: net('others'),
     background,
   };
@@ -185,8 +182,7 @@ export const BREAKDOWN_LABELS: Record<Exclude<keyof CostBreakdown, 'total'>, str
   ack: 'ack (SURB, packet from it, hops)',
   retransmissions: 'retransmissions (packets and acks sent again)',
   clientRest: 'clients beyond Sphinx (sealing, fragments, WebSocket, timers)',
-  relayRest: 'relays beyond Sphinx (TCP/WebSocket I/O, framing, hand-off, scheduler, replay filter, metrics)',
-  relayHelpers: 'relays’ GC and libuv threads',
+  relayRest: 'relays beyond Sphinx (TCP/WebSocket I/O, framing, hand-off, scheduler, replay filter, metrics, GC)',
   others: 'directory and service providers (beyond idle)',
   background: 'idle network over the burst (requester cover, monitor probes, announces)',
 };
