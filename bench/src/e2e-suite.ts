@@ -14,6 +14,7 @@ import { clientNetwork, downTestnet, type TestnetState, upTestnet } from '@mixne
 import {
   BREAKDOWN_LABELS,
   type CostBreakdown,
+  type CpuSample,
   costBreakdown,
   cpuDelta,
   GOAL_RATIO,
@@ -67,7 +68,7 @@ async function clientPair(state: TestnetState, mu: number, cover: boolean): Prom
   ]) as Promise<[MixnetClient, MixnetClient]>;
 }
 
-/** Idle CPU is sampled this long before the burst, after this long for the latency run's tail to settle. */
+/** Idle CPU is sampled this long before and after the burst, after this long for traffic to settle. */
 const IDLE_SETTLE_MS = 1_000;
 const IDLE_SAMPLE_MS = 2_000;
 
@@ -110,20 +111,10 @@ async function runOne(
     };
     await waitFor(opts.messages, 10_000);
 
-    // Every process's idle rate (no client traffic), then the burst with every process's CPU counted.
+    // Every process's idle rate (no client traffic) before and after the burst, and the burst with
+    // every process's CPU counted.
     const parties = partiesOf(state);
-    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
-    const idle0 = sampleCpu(parties);
-    const tIdle = performance.now();
-    await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
-    const idleSeconds = (performance.now() - tIdle) / 1000;
-    const idle = cpuDelta(idle0, sampleCpu(parties));
-    const idleRate = {
-      clients: idle.clients / idleSeconds,
-      relayMain: idle.relayMain / idleSeconds,
-      relayThreads: idle.relayThreads / idleSeconds,
-      others: idle.others / idleSeconds,
-    };
+    const idleBefore = await idleRate(parties);
     const sent0 = { data: alice.stats().sent.real, acks: bob.stats().sent.acks, re: alice.stats().retransmissions };
     const cpu0 = sampleCpu(parties);
     const t0 = performance.now();
@@ -135,6 +126,13 @@ async function runOne(
     const used = cpuDelta(cpu0, sampleCpu(parties));
     const cpu = used.clients + used.relayMain + used.relayThreads + used.others;
     const delivered = received - base;
+    const idleAfter = await idleRate(parties);
+    const idle = {
+      clients: (idleBefore.clients + idleAfter.clients) / 2,
+      relayMain: (idleBefore.relayMain + idleAfter.relayMain) / 2,
+      relayThreads: (idleBefore.relayThreads + idleAfter.relayThreads) / 2,
+      others: (idleBefore.others + idleAfter.others) / 2,
+    };
     const packets = {
       delivered,
       data: alice.stats().sent.real - sent0.data,
@@ -142,7 +140,15 @@ async function runOne(
       retransmissions: alice.stats().retransmissions - sent0.re,
     };
     const unit = measureUnitCosts(layers + 1);
-    const breakdown = costBreakdown({ hops: layers + 1, unit, delivered, seconds, packets, burst: used, idleRate });
+    const breakdown = costBreakdown({
+      hops: layers + 1,
+      unit,
+      delivered,
+      seconds,
+      packets,
+      burst: used,
+      idleRate: idle,
+    });
 
     latencies.sort((a, b) => a - b);
     const theory = theoreticalLatency(layers, mu, cover ? SEND_GAP_MS : 0).map((t) => t + constantMs);
@@ -217,6 +223,22 @@ export async function runE2eSuite(opts: E2eSuiteOptions = {}): Promise<{ runs: E
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** CPU seconds per second of each party, sampled once the traffic before has settled. */
+async function idleRate(parties: Party[]): Promise<CpuSample> {
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+  const before = sampleCpu(parties);
+  const t = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+  const used = cpuDelta(before, sampleCpu(parties));
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    clients: used.clients / seconds,
+    relayMain: used.relayMain / seconds,
+    relayThreads: used.relayThreads / seconds,
+    others: used.others / seconds,
+  };
+}
 
 /** Each process once (a node host holds several relays), and whether it relays. */
 function partiesOf(state: TestnetState): Party[] {
