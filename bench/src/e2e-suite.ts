@@ -3,17 +3,29 @@
  * clients in this process. Latency of single-packet messages against the Loopix model (the sum of
  * the per-hop Exp(μ) delays, plus the Poisson send-queue wait with cover on, plus the constant
  * measured at μ = 0); throughput of a burst; CPU seconds per delivered message (every node process
- * and both clients) against create + hops × process measured in the same run.
+ * and both clients) against create + hops × process measured in the same run, and with cover off
+ * where that CPU goes (e2e-cost.ts) against the issue 16 goal of 3 ×.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type MixnetClient } from '@mixnet/client';
-import { createPacket, encodeNodeAddress, generateKeyPair, processPacket } from '@mixnet/sphinx';
 import { clientNetwork, downTestnet, type TestnetState, upTestnet } from '@mixnet/testnet';
+import {
+  BREAKDOWN_LABELS,
+  type CostBreakdown,
+  type CpuSample,
+  costBreakdown,
+  cpuDelta,
+  GOAL_RATIO,
+  measureUnitCosts,
+  type Party,
+  sampleCpu,
+  type UnitCosts,
+} from './e2e-cost.js';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
-import { processCpuSeconds, quantile, theoreticalLatency } from './stats.js';
+import { quantile, theoreticalLatency } from './stats.js';
 
 export interface E2eSuiteOptions {
   layers?: number[];
@@ -37,7 +49,13 @@ export interface E2eRun {
   theory: { p50: number; p95: number; p99: number };
   throughput: number;
   cpuPerMessageMs: number;
+  /** create + hops × process, ms, timed in this process in the same run. */
   referenceMs: number;
+  unit: UnitCosts;
+  /** Where cpuPerMessageMs goes (ms per delivered message); `total` is cpuPerMessageMs. */
+  breakdown: CostBreakdown;
+  /** Packets the burst took: data (retransmissions included) and acks. */
+  packets: { delivered: number; data: number; acks: number; retransmissions: number };
 }
 
 const SEND_GAP_MS = 20;
@@ -50,26 +68,9 @@ async function clientPair(state: TestnetState, mu: number, cover: boolean): Prom
   ]) as Promise<[MixnetClient, MixnetClient]>;
 }
 
-/** create(route of `hops`) + hops × process, in ms, median of repeated runs in this process. */
-function referenceCost(hops: number): number {
-  const route = Array.from({ length: hops }, (_, i) => ({
-    ...generateKeyPair(),
-    address: encodeNodeAddress({ host: '127.0.0.1', port: 2000 + i }),
-  }));
-  const delaysNs = route.map(() => 0n);
-  const times: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    const t0 = performance.now();
-    let packet = createPacket({ route, delaysNs, destination: new Uint8Array(32), message: new Uint8Array(1500) });
-    for (const hop of route) {
-      const r = processPacket(packet, hop.privateKey);
-      if (r.kind === 'forward') packet = r.packet;
-    }
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return quantile(times, 0.5);
-}
+/** Idle CPU is sampled this long before and after the burst, after this long for traffic to settle. */
+const IDLE_SETTLE_MS = 1_000;
+const IDLE_SAMPLE_MS = 2_000;
 
 async function runOne(
   layers: number,
@@ -110,19 +111,44 @@ async function runOne(
     };
     await waitFor(opts.messages, 10_000);
 
-    // Throughput and CPU: a burst, every process's CPU time counted.
-    const pids = state.processes.map((p) => p.pid as number);
-    const cpu0 = pids.reduce((s, pid) => s + processCpuSeconds(pid), 0);
-    const self0 = process.cpuUsage();
+    // Every process's idle rate (no client traffic) before and after the burst, and the burst with
+    // every process's CPU counted.
+    const parties = partiesOf(state);
+    const idleBefore = await idleRate(parties);
+    const sent0 = { data: alice.stats().sent.real, acks: bob.stats().sent.acks, re: alice.stats().retransmissions };
+    const cpu0 = sampleCpu(parties);
     const t0 = performance.now();
     const base = received;
     const burst = cover ? Math.min(opts.burst, 150) : opts.burst;
     await Promise.all(Array.from({ length: burst }, (_, i) => alice.send(bob.address, message(1_000_000 + i))));
     await waitFor(base + burst, 30_000);
     const seconds = (performance.now() - t0) / 1000;
-    const self = process.cpuUsage(self0);
-    const cpu = pids.reduce((s, pid) => s + processCpuSeconds(pid), 0) - cpu0 + (self.user + self.system) / 1e6;
+    const used = cpuDelta(cpu0, sampleCpu(parties));
+    const cpu = used.clients + used.relayMain + used.relayThreads + used.others;
     const delivered = received - base;
+    const idleAfter = await idleRate(parties);
+    const idle = {
+      clients: (idleBefore.clients + idleAfter.clients) / 2,
+      relayMain: (idleBefore.relayMain + idleAfter.relayMain) / 2,
+      relayThreads: (idleBefore.relayThreads + idleAfter.relayThreads) / 2,
+      others: (idleBefore.others + idleAfter.others) / 2,
+    };
+    const packets = {
+      delivered,
+      data: alice.stats().sent.real - sent0.data,
+      acks: bob.stats().sent.acks - sent0.acks,
+      retransmissions: alice.stats().retransmissions - sent0.re,
+    };
+    const unit = measureUnitCosts(layers + 1);
+    const breakdown = costBreakdown({
+      hops: layers + 1,
+      unit,
+      delivered,
+      seconds,
+      packets,
+      burst: used,
+      idleRate: idle,
+    });
 
     latencies.sort((a, b) => a - b);
     const theory = theoreticalLatency(layers, mu, cover ? SEND_GAP_MS : 0).map((t) => t + constantMs);
@@ -137,7 +163,10 @@ async function runOne(
       theory: { p50: quantile(theory, 0.5), p95: quantile(theory, 0.95), p99: quantile(theory, 0.99) },
       throughput: delivered / seconds,
       cpuPerMessageMs: (cpu / Math.max(1, delivered)) * 1000,
-      referenceMs: referenceCost(layers + 1),
+      referenceMs: unit.createMs + (layers + 1) * unit.processMs,
+      unit,
+      breakdown,
+      packets,
     };
   } finally {
     await Promise.all([alice.close({ flushMs: 0 }), bob.close({ flushMs: 0 })]);
@@ -175,7 +204,9 @@ export async function runE2eSuite(opts: E2eSuiteOptions = {}): Promise<{ runs: E
             value: round(run.cpuPerMessageMs),
             extra: `create + ${layers + 1} × process = ${round(run.referenceMs)} ms (${round(run.cpuPerMessageMs / run.referenceMs)}×)`,
           },
+          ...(cover ? [] : costEntries(tag, run)),
         );
+        if (!cover) log(formatBreakdown(run));
       }
     }
   }
@@ -192,3 +223,74 @@ export async function runE2eSuite(opts: E2eSuiteOptions = {}): Promise<{ runs: E
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/** CPU seconds per second of each party, sampled once the traffic before has settled. */
+async function idleRate(parties: Party[]): Promise<CpuSample> {
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+  const before = sampleCpu(parties);
+  const t = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+  const used = cpuDelta(before, sampleCpu(parties));
+  const seconds = (performance.now() - t) / 1000;
+  return {
+    clients: used.clients / seconds,
+    relayMain: used.relayMain / seconds,
+    relayThreads: used.relayThreads / seconds,
+    others: used.others / seconds,
+  };
+}
+
+/** Each process once (a node host holds several relays), and whether it relays. */
+function partiesOf(state: TestnetState): Party[] {
+  const byPid = new Map<number, Party>();
+  for (const p of state.processes)
+    if (p.pid) byPid.set(p.pid, { pid: p.pid, relay: p.role === 'mix' || p.role === 'gateway' });
+  return [...byPid.values()];
+}
+
+/** The cover-off breakdown as entries: each category in ms per message, and the ratios to the goal. */
+function costEntries(tag: string, run: E2eRun): BenchEntry[] {
+  const b = run.breakdown;
+  const ref = run.referenceMs;
+  const withoutBackground = b.total - b.background;
+  return [
+    ...Object.entries(BREAKDOWN_LABELS).map(([k, label]) => ({
+      name: `${tag}: cost ${k}`,
+      unit: 'ms',
+      value: round(b[k as keyof CostBreakdown]),
+      extra: label,
+    })),
+    {
+      name: `${tag}: CPU ÷ (create + hops × process)`,
+      unit: 'ratio',
+      value: round(b.total / ref),
+      extra: `goal ≤ ${GOAL_RATIO}; every process's CPU, idle included`,
+    },
+    {
+      name: `${tag}: CPU beyond idle ÷ (create + hops × process)`,
+      unit: 'ratio',
+      value: round(withoutBackground / ref),
+      extra: `goal ≤ ${GOAL_RATIO}; the burst's own CPU (idle rate × duration taken out)`,
+    },
+  ];
+}
+
+/** The breakdown as people read it: one line per category, ms per message and × the reference. */
+export function formatBreakdown(run: E2eRun): string {
+  const b = run.breakdown;
+  const ref = run.referenceMs;
+  const p = run.packets;
+  const lines = [
+    `e2e ${run.layers}L μ${run.mu}: CPU per delivered message ${round(b.total)} ms = ${round(b.total / ref)} × (create + ${run.layers + 1} × process = ${round(ref)} ms); beyond idle ${round((b.total - b.background) / ref)} ×, goal ≤ ${GOAL_RATIO} ×`,
+    `  burst: ${p.delivered} delivered, ${p.data} data packets (${p.retransmissions} sent again), ${p.acks} acks`,
+  ];
+  for (const [k, label] of Object.entries(BREAKDOWN_LABELS)) {
+    const v = b[k as keyof CostBreakdown];
+    lines.push(
+      `  ${round(v).toFixed(2).padStart(7)} ms  ${round(v / ref)
+        .toFixed(2)
+        .padStart(5)} ×  ${label}`,
+    );
+  }
+  return lines.join('\n');
+}

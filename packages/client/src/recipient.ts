@@ -5,6 +5,7 @@
  */
 import { hex, type Topology } from '@mixnet/sphinx/wire';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { createBoundedCache } from './bounded-cache.js';
 import { toHex } from './bytes.js';
 
 export interface Recipient {
@@ -23,12 +24,19 @@ export function formatRecipient(r: Recipient): string {
   return `${toHex(r.identity)}@${r.gateway}`;
 }
 
+/** Identities already checked, by hex: a client sends to few peers, many times each. */
+const checkedIdentities = createBoundedCache<Uint8Array>(1024);
+
 /** 32 bytes of hex that must be an Ed25519 public key: nothing can be sealed to anything else. */
 function identityFromHex(text: string, what: string): Uint8Array {
   try {
-    const identity = hex.decode(text);
-    ed25519.Point.fromBytes(identity);
-    return identity;
+    return checkedIdentities
+      .get(text, () => {
+        const identity = hex.decode(text);
+        ed25519.Point.fromBytes(identity);
+        return identity;
+      })
+      .slice();
   } catch {
     throw new AddressError(`${what}: ${text} is not an Ed25519 public key`);
   }

@@ -11,7 +11,8 @@
  */
 import { type CryptoBackend, generateKeyPair } from '@mixnet/sphinx';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { concat, constantTimeEqual, xorInto } from './bytes.js';
+import { createBoundedCache } from './bounded-cache.js';
+import { concat, constantTimeEqual, toHex, xorInto } from './bytes.js';
 
 export const TAG_SIZE = 16;
 export const EPHEMERAL_KEY_SIZE = 32;
@@ -38,8 +39,11 @@ export function sealKeysFromIdentity(identitySecret: Uint8Array): SealKeys {
   };
 }
 
+/** Peers' X25519 keys by identity hex (the map decompresses a point: a field square root). */
+const sealKeyCache = createBoundedCache<Uint8Array>(1024);
+
 export function sealPublicKey(identityPublic: Uint8Array): Uint8Array {
-  return ed25519.utils.toMontgomery(identityPublic);
+  return sealKeyCache.get(toHex(identityPublic), () => ed25519.utils.toMontgomery(identityPublic)).slice();
 }
 
 function encryptThenMac(backend: CryptoBackend, keys: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) {

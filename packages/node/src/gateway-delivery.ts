@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
 import type { Mailbox, MailboxRefusal } from './mailbox.js';
 import type { DropReason, NodeMetrics } from './metrics.js';
 import type { Registry } from './registry.js';
+import { corkForTick, rawSocketOf } from './tick-cork.js';
 
 export interface DeliveryOptions {
   mailbox: Mailbox;
@@ -110,6 +111,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     const s = sessions.get(p.address);
     if (s && s.socket.readyState === s.socket.OPEN) {
       if (s.socket.bufferedAmount + p.frame.length <= opts.maxBufferedBytes) {
+        // A tick's deliveries to this client leave in one write.
+        corkForTick(rawSocketOf(s.socket));
         s.socket.send(p.frame);
         metrics.delivered.inc();
         return true;

@@ -32,10 +32,50 @@ describe('processOne with several keys', () => {
   });
 });
 
+describe('small ticks inline (issue 16 #4)', () => {
+  const framed = (o: ProcessOutcome) => o.kind === 'forward' && o.frame !== undefined;
+  const tick = (p: ReturnType<typeof createPacketProcessor>, n: number, key = k(0)) =>
+    Promise.all(
+      Array.from(
+        { length: n },
+        () => new Promise<ProcessOutcome>((resolve) => p.process(packetFor(key.publicKey), resolve)),
+      ),
+    );
+
+  it('processes a tick of a few packets on the main thread, a larger one in the worker', async () => {
+    const p = createPacketProcessor({ keys: [k(0)], workers: 1 });
+    try {
+      // Only a worker's outcome comes framed for the wire (a view into its batch).
+      const few = await tick(p, 2);
+      expect(few.map(summary)).toEqual(['forward@0', 'forward@0']);
+      expect(few.some(framed)).toBe(false);
+      const many = await tick(p, 12);
+      expect(many.every((o) => summary(o) === 'forward@0' && framed(o))).toBe(true);
+      // Key changes reach the inline path too.
+      p.setKeys([k(1)]);
+      expect((await tick(p, 1, k(1))).map(summary)).toEqual(['forward@1']);
+      expect((await tick(p, 1, k(0))).map(summary)).toEqual(['INVALID_HEADER']);
+      expect(p.inFlight).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('never inline with inlineShare 0', async () => {
+    const p = createPacketProcessor({ keys: [k(0)], workers: 1, inlineShare: 0 });
+    try {
+      expect((await tick(p, 1)).every(framed)).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 for (const workers of [0, 1]) {
   describe(`packet processor, ${workers} worker${workers === 1 ? '' : 's'}`, () => {
     it('takes key changes for the packets posted after them', async () => {
-      const p = createPacketProcessor({ keys: [k(0)], workers });
+      // inlineShare 0: the worker thread itself, not the main thread's inline path for small ticks.
+      const p = createPacketProcessor({ keys: [k(0)], workers, inlineShare: 0 });
       const run = (publicKey: Uint8Array) =>
         new Promise<string>((resolve) => p.process(packetFor(publicKey), (o) => resolve(summary(o))));
       try {

@@ -1,7 +1,9 @@
 /**
  * Sphinx processing spread over worker threads (issue #4 item 9): the main thread only moves bytes
  * and keeps time. Packets go to the least-busy worker in batches, one message per worker per tick,
- * each batch packed into one transferred buffer (batch-codec.ts). `workers: 0` processes inline, for small setups.
+ * each batch packed into one transferred buffer (batch-codec.ts). A tick of a few packets is processed
+ * on the main thread instead while that stays cheap (inline-budget.ts). `workers: 0` processes inline,
+ * for small setups.
  *
  * Several keys (key rotation, docs/directory.md §6): a packet names no key, so it is tried with the
  * current key first, then the others; a wrong key fails at the header MAC (INVALID_HEADER, SPHINX.md)
@@ -19,6 +21,7 @@ import {
   type SphinxErrorCode,
 } from '@mixnet/sphinx';
 import { decodeOutcomes, encodePackets } from './batch-codec.js';
+import { createInlineBudget } from './inline-budget.js';
 
 export type ProcessOutcome =
   | {
@@ -61,6 +64,8 @@ export interface PacketProcessorOptions {
   maxInFlightPerWorker?: number;
   /** Process Sphinx versions 1 and 257 (default false: refused as UNSUPPORTED_VERSION; issue 14 #13). */
   allowLegacyVersions?: boolean;
+  /** Share of the main thread small batches may be processed on (inline-budget.ts); 0 = always the workers. */
+  inlineShare?: number;
 }
 
 export interface PacketProcessor {
@@ -162,6 +167,8 @@ export interface PacketPoolOptions {
   /** Packets in flight per worker before new ones are refused as 'overloaded'. */
   maxInFlightPerWorker?: number;
   allowLegacyVersions?: boolean;
+  /** Share of the main thread small batches may be processed on (inline-budget.ts); 0 = always the workers. */
+  inlineShare?: number;
 }
 
 /**
@@ -187,6 +194,28 @@ export function createPacketPool(opts: PacketPoolOptions): PacketPool {
   let flushScheduled = false;
   let closed = false;
   let nextSet = 0;
+  // Each set's keys on this thread too, for the small batches processed inline.
+  const keySets = new Map<number, ProcessingKey[]>();
+  const inline = createInlineBudget(opts.inlineShare !== undefined ? { share: opts.inlineShare } : {});
+  const inlineOptions = packetOptions(processing);
+
+  /** A tick's few packets, processed here: cheaper than a worker round trip (inline-budget.ts). */
+  const processInline = () => {
+    let ms = 0;
+    for (const slot of slots) {
+      for (const [set, p] of slot.pending) {
+        const keys = keySets.get(set) ?? [];
+        for (let i = 0; i < p.packets.length; i++) {
+          const outcome = processOne(p.packets[i] as Uint8Array, keys, inlineOptions);
+          ms += outcome.processingNs / 1e6;
+          slot.inFlight--;
+          (p.callbacks[i] as ProcessCallback)(outcome);
+        }
+      }
+      slot.pending.clear();
+    }
+    inline.spent(ms);
+  };
 
   // One message per worker per tick, whatever the number of nodes with packets in it.
   const flushSlot = (slot: WorkerSlot) => {
@@ -205,7 +234,10 @@ export function createPacketPool(opts: PacketPoolOptions): PacketPool {
   };
   const flush = () => {
     flushScheduled = false;
-    for (const slot of slots) flushSlot(slot);
+    let pending = 0;
+    for (const slot of slots) for (const p of slot.pending.values()) pending += p.packets.length;
+    if (inline.allows(pending)) processInline();
+    else for (const slot of slots) flushSlot(slot);
   };
 
   for (let i = 0; i < opts.workers; i++) {
@@ -232,6 +264,8 @@ export function createPacketPool(opts: PacketPoolOptions): PacketPool {
     // Batches waiting for this tick were queued under the old keys: send them first.
     for (const slot of slots) flushSlot(slot);
     const message: WorkerMessage = { set, keys: copyKeys(keys) };
+    if (keys.length === 0) keySets.delete(set);
+    else keySets.set(set, copyKeys(keys));
     for (const slot of slots) slot.worker.postMessage(message);
   };
 
@@ -307,6 +341,7 @@ export function createPacketProcessor(opts: PacketProcessorOptions): PacketProce
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.maxInFlightPerWorker !== undefined ? { maxInFlightPerWorker: opts.maxInFlightPerWorker } : {}),
     ...(opts.allowLegacyVersions !== undefined ? { allowLegacyVersions: opts.allowLegacyVersions } : {}),
+    ...(opts.inlineShare !== undefined ? { inlineShare: opts.inlineShare } : {}),
   });
   const processor = pool.processor(opts.keys);
   return {

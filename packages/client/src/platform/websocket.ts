@@ -3,6 +3,7 @@
  * interface over the browser's WebSocket; bundlers pick it through package.json's "browser" field.
  */
 import WebSocket from 'ws';
+import { corkForTick, rawSocketOf } from './tick-cork.js';
 
 /** The few socket operations the gateway connection needs, the same on Node and in a browser. */
 export interface GatewaySocket {
@@ -40,7 +41,11 @@ export function openGatewaySocket(url: string, opts: GatewaySocketOptions): Gate
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
-    send: (data) => ws.send(data),
+    send(data) {
+      // A tick's packets (a drain slice, a burst of acks) leave in one write.
+      corkForTick(rawSocketOf(ws));
+      ws.send(data);
+    },
     close: (code, reason) => ws.close(code, reason),
     terminate: () => ws.terminate(),
     onMessage(fn) {
