@@ -62,8 +62,13 @@ export interface AutoActiveSet {
 /** The monitor's probe budget per epoch in a testnet (docs/directory.md §3). */
 export const PROBES_PER_EPOCH = 400;
 
-/** Everyone's re-announce period: a quarter of the epoch (docs/directory.md §2). */
-export const announceMsFor = (epochMs: number): number => Math.max(100, Math.floor(epochMs / 4));
+/**
+ * Everyone's re-announce period in a testnet: half an epoch (docs/directory.md §2), so a node
+ * silent for 1.5 epochs expires. Liveness is the monitor's to measure (a dead node scores 0 within
+ * a round or two); the announce only keeps the registration, and at 170 nodes a quarter-epoch
+ * period was most of the directory's load (issue 16).
+ */
+export const announceMsFor = (epochMs: number): number => Math.max(100, Math.floor(epochMs / 2));
 
 export function directoryConfig(o: DirectoryConfigOptions): Record<string, unknown> {
   return {

@@ -2,6 +2,8 @@
  * The directory's cheap path for re-announces (issue 16): a node re-sends the same Sphinx keys and
  * proofs every announce, and signs with the same identity. So:
  * - a proof is checked once, then remembered by the hash of what it proves (key, message, proof);
+ *   a new one (each node's next key, every key rotation) is an Ed25519 signature under the key's
+ *   Edwards form (XEdDSA), so after the conversion and the small-order check it is checked natively;
  * - an identity key is vetted once by the strict pure-JS check (canonical, not small-order); after
  *   that its signatures are checked natively (node:crypto, ~20 × cheaper). OpenSSL refuses S ≥ L
  *   and compares the re-encoded R, so on a vetted key it accepts what the strict check accepts
@@ -9,7 +11,8 @@
  * Both caches are bounded; forgetting an entry only costs the slow check again.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { type VerifyDescriptorOptions, verifyIdentitySignature, xeddsaVerify } from '@mixnet/sphinx/wire';
+import { montgomeryToEdwards, type VerifyDescriptorOptions, verifyIdentitySignature } from '@mixnet/sphinx/wire';
+import { ed25519 } from '@noble/curves/ed25519.js';
 
 export interface DescriptorVerifierOptions {
   /** Proofs and vetted keys remembered (each). Default 8192. */
@@ -34,6 +37,19 @@ function boundedSet<T>(capacity: number) {
 
 const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
 
+/** xeddsaVerify's contract (wire/xeddsa.ts), with the Ed25519 equation checked by node:crypto. */
+export function xeddsaVerifyNative(u: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (u.length !== 32 || signature.length !== 64) return false;
+  try {
+    const edwards = montgomeryToEdwards(u);
+    if (ed25519.Point.fromBytes(edwards).isSmallOrder()) return false;
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(edwards) }, format: 'jwk' });
+    return verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
 export function createDescriptorVerifier(opts: DescriptorVerifierOptions = {}): DescriptorVerifier {
   const capacity = opts.capacity ?? 8192;
   const proofs = boundedSet<string>(capacity);
@@ -49,7 +65,7 @@ export function createDescriptorVerifier(opts: DescriptorVerifierOptions = {}): 
         return true;
       }
       stats.proofChecks++;
-      const ok = xeddsaVerify(key, message, proof);
+      const ok = xeddsaVerifyNative(key, message, proof);
       if (ok) proofs.add(id);
       return ok;
     },

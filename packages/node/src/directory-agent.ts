@@ -21,7 +21,7 @@ import {
 } from '@mixnet/sphinx/wire';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DirectoryUnreachable, fetchTopology, postDescriptor } from './directory-client.js';
-import { createEd25519Signer } from './ed25519-signer.js';
+import { createEd25519Signer, documentSignatureVerifier } from './ed25519-native.js';
 import type { Logger } from './logger.js';
 
 export interface DirectoryAgentOptions {
@@ -201,6 +201,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
       try {
         const v = verifyTopologyDocument(got.body, {
           publicKey: opts.publicKey,
+          verifySignature: documentSignatureVerifier,
           ...(current ? { afterEpoch: current.document.epoch } : {}),
           now: now(),
         });

@@ -157,6 +157,8 @@ export interface VerifyDocumentOptions {
   /** The last epoch the caller accepted: an older document is refused (EPOCH_BACKWARDS). */
   afterEpoch?: number;
   now?: number;
+  /** Replaces `verifyIdentitySignature` (same contract), e.g. a native check once the pinned key is vetted. */
+  verifySignature?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
 }
 
 /** Checks a signed document as received: size, the pinned key's signature, the schema, the epoch order. */
@@ -169,7 +171,8 @@ export function verifyTopologyDocument(signed: unknown, opts: VerifyDocumentOpti
   if (s.document.length > MAX_DOCUMENT_SIZE)
     throw new DocumentError('OVERSIZE', `document over ${MAX_DOCUMENT_SIZE} bytes`);
   if (!/^[0-9a-f]{128}$/.test(s.signature)) throw new DocumentError('MALFORMED', 'signature must be 64 bytes of hex');
-  if (!verifyIdentitySignature(fromHex(s.signature), concatBytes(DOCUMENT_CONTEXT, utf8(s.document)), opts.publicKey))
+  const verifySignature = opts.verifySignature ?? verifyIdentitySignature;
+  if (!verifySignature(fromHex(s.signature), concatBytes(DOCUMENT_CONTEXT, utf8(s.document)), opts.publicKey))
     throw new DocumentError('BAD_SIGNATURE', 'the topology document is not signed by the pinned directory key');
   let parsed: unknown;
   try {
