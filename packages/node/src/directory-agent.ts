@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type DocumentCache,
   DocumentError,
   type NodeDescriptor,
   type SignedDocument,
@@ -84,6 +85,9 @@ export interface DirectoryAgent {
 }
 
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** Documents checked in this process: a node host's nodes all fetch the same one each epoch. */
+const checkedDocuments: DocumentCache = new Map();
 
 export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgent {
   const { logger } = opts;
@@ -202,6 +206,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
         const v = verifyTopologyDocument(got.body, {
           publicKey: opts.publicKey,
           verifySignature: documentSignatureVerifier,
+          cache: checkedDocuments,
           ...(current ? { afterEpoch: current.document.epoch } : {}),
           now: now(),
         });
