@@ -131,13 +131,21 @@ export async function runBench(o: BenchOptions): Promise<BenchEntry[]> {
       console.log('\nscale: the whole network, chain aside');
       console.log(
         formatTable(
-          ['relays', 'processes', 'ready (s)', 'memory (MB)', 'idle CPU (% of a core)'],
+          [
+            'relays',
+            'processes',
+            'ready (s)',
+            'memory (MB)',
+            'idle CPU (% of a core)',
+            'directory / relays / requester',
+          ],
           rows.map((x) => [
             String(x.relays),
             String(x.processes),
             String(x.readyS),
             String(x.rssMB),
             String(x.idleCpuPercent),
+            `${x.idleCpuByPart.directory} / ${x.idleCpuByPart.relays} / ${x.idleCpuByPart.requester}`,
           ]),
         ),
       );

@@ -45,11 +45,19 @@ export interface ScaleRow {
   readyS: number;
   rssMB: number;
   idleCpuPercent: number;
+  /** The same idle CPU by part: the directory, the relays (hosts), the network requester. */
+  idleCpuByPart: { directory: number; relays: number; requester: number };
 }
 
-const pidsOf = (state: TestnetState) => [
-  ...new Set(state.processes.map((p) => p.pid).filter((p): p is number => p !== undefined)),
+const pidsOf = (state: TestnetState, roles?: readonly string[]) => [
+  ...new Set(
+    state.processes
+      .filter((p) => !roles || roles.includes(p.role))
+      .map((p) => p.pid)
+      .filter((p): p is number => p !== undefined),
+  ),
 ];
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: ScaleRow[]; report: BenchReport }> {
   const log = o.log ?? (() => {});
@@ -75,13 +83,24 @@ export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: 
         ...(o.nodesPerProcess !== undefined ? { nodesPerProcess: o.nodesPerProcess } : {}),
       });
       await new Promise((r) => setTimeout(r, o.settleMs ?? 10_000));
-      const usage = await sampleGroup(pidsOf(state), o.windowMs ?? 20_000);
+      const windowMs = o.windowMs ?? 20_000;
+      const [usage, directory, relays, requester] = await Promise.all([
+        sampleGroup(pidsOf(state), windowMs),
+        sampleGroup(pidsOf(state, ['directory']), windowMs),
+        sampleGroup(pidsOf(state, ['mix', 'gateway']), windowMs),
+        sampleGroup(pidsOf(state, ['network-requester', 'service-provider']), windowMs),
+      ]);
       const row: ScaleRow = {
         relays: size,
         processes: usage.processes,
         readyS: Math.round((state.readyMs ?? 0) / 100) / 10,
         rssMB: Math.round(usage.rssBytes / 2 ** 20),
-        idleCpuPercent: Math.round(usage.cpuPercent * 10) / 10,
+        idleCpuPercent: round1(usage.cpuPercent),
+        idleCpuByPart: {
+          directory: round1(directory.cpuPercent),
+          relays: round1(relays.cpuPercent),
+          requester: round1(requester.cpuPercent),
+        },
       };
       log(`scale: ${JSON.stringify(row)}`);
       rows.push(row);
@@ -107,7 +126,12 @@ export async function runScaleSuite(o: ScaleSuiteOptions = {}): Promise<{ rows: 
       value: r.readyS,
       extra: 'testnet up until the smoke message is back',
     },
-    { name: `${r.relays}-relays/idle-cpu`, unit: '% of one core', value: r.idleCpuPercent, extra: 'no client traffic' },
+    {
+      name: `${r.relays}-relays/idle-cpu`,
+      unit: '% of one core',
+      value: r.idleCpuPercent,
+      extra: `no client traffic: directory ${r.idleCpuByPart.directory}, relays ${r.idleCpuByPart.relays}, requester ${r.idleCpuByPart.requester}`,
+    },
   ]);
   if (rows.length === 0) throw new Error(`scale: no size came up (${failed.join(', ')} relays)`);
   return { rows, report: { suite: 'scale', date: new Date().toISOString(), machine: machineInfo(), entries } };

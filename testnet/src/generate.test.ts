@@ -81,14 +81,14 @@ describe('generating a testnet with a directory', () => {
       expect(json(x.configPath as string).directory).toEqual({
         url: directory.url,
         publicKey: directory.publicKey,
-        announceMs: 1_250,
+        announceMs: 2_500,
       });
     // Service provider and network requester renew their registration at the directory's period.
     for (const id of ['service-provider', 'network-requester'])
       expect(json(p.config(id)).directory).toEqual({
         url: directory.url,
         publicKey: directory.publicKey,
-        announceMs: 1_250,
+        announceMs: 2_500,
       });
     // The network requester: registered like the service provider, with an exit policy that
     // names the testnet's own host and nothing else (default deny after it).

@@ -19,6 +19,13 @@ const monitor = z
     timeoutMs: z.number().int().min(10).default(3_000),
     window: z.number().int().min(1).max(1_000).default(6),
     muMs: z.number().min(0).max(1_000).default(2),
+    /**
+     * The probe budget of an epoch (nym-api sends a fixed test load per run), shared out over its
+     * rounds; every node still gets ≥ 1 probe a round. Left out: packetsPerNode per node per round.
+     */
+    probesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
+    /** A round's probes are spaced over this long (default: the interval less the timeout, less 250 ms). */
+    spreadMs: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -81,7 +88,7 @@ type Parsed = z.infer<typeof directoryConfigSchema>;
 export interface DirectoryConfig extends Omit<Parsed, 'graceMs' | 'announceMs' | 'monitor'> {
   graceMs: number;
   announceMs: number;
-  monitor: Required<Parsed['monitor']>;
+  monitor: Required<Omit<Parsed['monitor'], 'probesPerEpoch'>> & { probesPerEpoch?: number };
 }
 
 export class ConfigError extends Error {
@@ -104,8 +111,13 @@ export function parseDirectoryConfig(value: unknown, source = 'config'): Directo
     ...c,
     graceMs: c.graceMs ?? c.epochMs,
     announceMs: c.announceMs ?? quarter,
-    monitor: { ...c.monitor, intervalMs: c.monitor.intervalMs ?? Math.max(50, quarter) },
+    monitor: monitorTimings(c.monitor, quarter),
   };
+}
+
+function monitorTimings(m: Parsed['monitor'], quarter: number): DirectoryConfig['monitor'] {
+  const intervalMs = m.intervalMs ?? Math.max(50, quarter);
+  return { ...m, intervalMs, spreadMs: m.spreadMs ?? Math.max(0, intervalMs - m.timeoutMs - 250) };
 }
 
 /** Reads, parses and validates a config file; relative paths in it become absolute. */

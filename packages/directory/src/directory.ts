@@ -15,6 +15,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { type Logger, pino } from 'pino';
 import { createAutoSizer } from './auto-sizer.js';
 import { type DirectoryConfig, type DirectoryConfigInput, parseDirectoryConfig } from './config.js';
+import { createDescriptorVerifier } from './descriptor-verifier.js';
 import { buildDocument, type EligibilityView, eligibleNodes, listServiceProviders } from './document.js';
 import { type EpochGrid, epochAt, keyRotationOf, nextEpoch } from './epochs.js';
 import { readKeyFile, readTokenFile } from './keys.js';
@@ -92,6 +93,7 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     announceMs: config.announceMs,
     restore: store.loadRegistry(),
     since: startedAt,
+    verifier: createDescriptorVerifier(),
   });
   const scores = createScoreBook({ window: config.monitor.window, restore: store.loadScores() });
 
@@ -139,6 +141,15 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
     timeoutMs: config.monitor.timeoutMs,
     probe,
     scores,
+    // The epoch's budget shared out over its rounds; before the first document, no spreading: the
+    // network is waiting for it.
+    budget: () => {
+      const perEpoch = config.monitor.probesPerEpoch;
+      return perEpoch === undefined
+        ? undefined
+        : Math.max(1, Math.round((perEpoch * config.monitor.intervalMs) / config.epochMs));
+    },
+    spreadMs: () => (current ? config.monitor.spreadMs : 0),
   });
 
   const autoSizer = config.activeSet

@@ -1,6 +1,6 @@
 import type { TopologyGateway, TopologyNode } from '@mixnet/sphinx/wire';
 import { describe, expect, it } from 'vitest';
-import { createMonitor, type MonitorTarget, type ProbeRoute, planRound } from './monitor.js';
+import { createMonitor, type MonitorTarget, type ProbeRoute, packetsPerTarget, planRound } from './monitor.js';
 import { createScoreBook, scoreOf } from './scores.js';
 
 const node = (id: string): TopologyNode => ({
@@ -171,5 +171,81 @@ describe('monitor rounds', () => {
     await round;
     expect(scores.tested('m1')).toBe(false);
     expect(scores.score('m1')).toBe(1);
+  });
+});
+
+describe('probe budget (issue 16: a fixed test load per epoch)', () => {
+  it('shares the budget out per node, at least one packet each and at most packetsPerNode', () => {
+    expect(packetsPerTarget(10, 4)).toBe(4);
+    expect(packetsPerTarget(10, 4, 100)).toBe(4);
+    expect(packetsPerTarget(50, 4, 100)).toBe(2);
+    expect(packetsPerTarget(170, 4, 100)).toBe(1);
+    expect(packetsPerTarget(0, 4, 100)).toBe(4);
+  });
+
+  it('tests every node within the round whatever the budget, in every layer position over rounds', () => {
+    const targets = Array.from({ length: 60 }, (_, i) => mix(`m${i}`)).concat([gw('g1'), gw('g2')]);
+    const positions = new Map<string, Set<number>>();
+    for (let round = 0; round < 40; round++) {
+      const routes = planRound({
+        targets,
+        scoreOf: () => 1,
+        layers: 3,
+        packetsPerNode: 4,
+        budget: 10,
+        random: Math.random,
+      });
+      expect(routes).toHaveLength(targets.length); // 1 each: the budget is under one per node
+      expect(new Set(routes.map((r) => r.target))).toEqual(new Set(targets.map((t) => t.id)));
+      for (const r of routes.filter((x) => x.target.startsWith('m'))) {
+        const at = r.mixes.findIndex((m) => m.id === r.target);
+        positions.set(r.target, (positions.get(r.target) ?? new Set()).add(at));
+      }
+    }
+    // With one packet a round, the first position is random: not always layer 1.
+    for (const seen of positions.values()) expect(seen.size).toBeGreaterThan(1);
+  });
+
+  it('spaces a round’s probes over spreadMs instead of sending them at once', async () => {
+    const sentAt: number[] = [];
+    const monitor = createMonitor({
+      layers: 3,
+      packetsPerNode: 1,
+      timeoutMs: 100,
+      scores: createScoreBook({ window: 6 }),
+      spreadMs: () => 400,
+      probe: async () => {
+        sentAt.push(performance.now());
+        return true;
+      },
+    });
+    const t0 = performance.now();
+    const summary = await monitor.runRound(network());
+    expect(summary.sent).toBe(9);
+    // The last of 9 leaves at 8/9 of the spread; in one burst all would leave at once.
+    expect(Math.max(...sentAt) - t0).toBeGreaterThanOrEqual(300);
+    expect(Math.min(...sentAt) - t0).toBeLessThan(300);
+  });
+
+  it('with one packet a round, one lost packet is not yet an outage; two rounds in a row are', () => {
+    expect(
+      scoreOf([
+        { sent: 1, delivered: 1 },
+        { sent: 1, delivered: 0 },
+      ]),
+    ).toBe(0.5);
+    expect(
+      scoreOf([
+        { sent: 1, delivered: 0 },
+        { sent: 1, delivered: 0 },
+      ]),
+    ).toBe(0);
+    expect(scoreOf([{ sent: 1, delivered: 0 }])).toBe(0); // nothing delivered yet
+    expect(
+      scoreOf([
+        { sent: 1, delivered: 1 },
+        { sent: 2, delivered: 0 },
+      ]),
+    ).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The network monitor (docs/directory.md §3): every round, `packetsPerNode` probe packets test each
- * registered, unexpired node. A probe of mix n is a route of one mix per layer with n in one
+ * registered, unexpired node, or with a budget (probes per epoch, as nym-api's fixed test load),
+ * the budget's share per node, never less than one: every node is tested every round. The round's
+ * probes are spaced evenly over `spreadMs`, so the network sees a steady trickle, not a burst. A probe of mix n is a route of one mix per layer with n in one
  * position (the positions rotate over n's packets) and, elsewhere, mixes drawn from the best-scoring
  * others, ending at a best-scoring gateway; a probe of gateway g goes through best-scoring mixes
  * and in and out through g. A probe tests one node: its outcome counts for that node only.
@@ -36,8 +38,20 @@ export interface PlanOptions {
   scoreOf: (id: string) => number;
   layers: number;
   packetsPerNode: number;
+  /**
+   * At most this many probes in the round (the epoch's budget, shared out over its rounds): each
+   * node then gets floor(budget / nodes) packets, at least 1 and at most packetsPerNode, and the
+   * position of its first packet is random (with one packet per round, it still sees every layer).
+   */
+  budget?: number;
   /** Uniform in [0, 1). */
   random: () => number;
+}
+
+/** Packets per node in a round: the budget's share, at least 1 (every node is tested every round). */
+export function packetsPerTarget(targets: number, packetsPerNode: number, budget?: number): number {
+  if (budget === undefined || targets === 0) return packetsPerNode;
+  return Math.max(1, Math.min(packetsPerNode, Math.floor(budget / targets)));
 }
 
 const POOL_FRACTION = 0.9;
@@ -75,15 +89,17 @@ export function planRound(opts: PlanOptions): ProbeRoute[] {
   const gateways = opts.targets.filter((t) => t.role === 'gateway' && isGateway(t.node));
   const gatewayPool = bestPool(gateways, scoreOf, 1);
   const routes: ProbeRoute[] = [];
+  const perNode = packetsPerTarget(opts.targets.length, opts.packetsPerNode, opts.budget);
   for (const t of opts.targets) {
-    for (let p = 0; p < opts.packetsPerNode; p++) {
+    const offset = opts.budget === undefined ? 0 : Math.floor(random() * layers);
+    for (let p = 0; p < perNode; p++) {
       if (t.role === 'mix') {
         const others = mixes.filter((m) => m.id !== t.id);
         const pool = others.length > 0 ? bestPool(others, scoreOf, layers - 1) : [t];
         const companions = drawFrom(pool, layers - 1, random).map((m) => m.node);
         const gateway = drawFrom(gatewayPool, 1, random)[0];
         if (!gateway) continue;
-        const position = p % layers;
+        const position = (p + offset) % layers;
         companions.splice(position, 0, t.node);
         routes.push({ target: t.id, mixes: companions, gateway: gateway.node as TopologyGateway });
       } else {
@@ -102,6 +118,10 @@ export interface MonitorOptions {
   timeoutMs: number;
   probe: ProbeFn;
   scores: ScoreBook;
+  /** Probes per round at most (see PlanOptions.budget); default: packetsPerNode for every node. */
+  budget?: () => number | undefined;
+  /** The round's probes leave evenly spaced over this long, not in one burst (default 0). */
+  spreadMs?: () => number;
   random?: () => number;
 }
 
@@ -126,23 +146,30 @@ export function createMonitor(opts: MonitorOptions): Monitor {
   let stopped = false;
 
   const round = async (targets: readonly MonitorTarget[]): Promise<RoundSummary> => {
+    const budget = opts.budget?.();
+    const spreadMs = opts.spreadMs?.() ?? 0;
     const routes = planRound({
       targets,
       scoreOf: (id) => opts.scores.score(id),
       layers: opts.layers,
       packetsPerNode: opts.packetsPerNode,
+      ...(budget !== undefined ? { budget } : {}),
       random,
     });
     const outcomes = await Promise.all(
-      routes.map((r) =>
-        opts.probe(r, opts.timeoutMs).then(
+      routes.map(async (r, i) => {
+        const at = spreadMs > 0 && routes.length > 1 ? (i * spreadMs) / routes.length : 0;
+        if (at > 0) await new Promise((done) => setTimeout(done, at));
+        if (stopped) return undefined; // not sent: says nothing about the node
+        return opts.probe(r, opts.timeoutMs).then(
           (ok) => ok,
           () => false,
-        ),
-      ),
+        );
+      }),
     );
     const results = new Map<string, RoundResult>();
     routes.forEach((r, i) => {
+      if (outcomes[i] === undefined) return;
       const res = results.get(r.target) ?? { sent: 0, delivered: 0 };
       res.sent++;
       if (outcomes[i]) res.delivered++;
@@ -152,7 +179,7 @@ export function createMonitor(opts: MonitorOptions): Monitor {
     // A round cut short by stop() says nothing about the nodes: it is not recorded.
     if (!stopped) for (const [id, res] of results) opts.scores.record(id, res);
     const delivered = outcomes.filter(Boolean).length;
-    return { results, sent: routes.length, delivered };
+    return { results, sent: outcomes.filter((o) => o !== undefined).length, delivered };
   };
 
   return {

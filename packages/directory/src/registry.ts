@@ -12,6 +12,7 @@ import {
   parseHostPort,
   type ServiceProviderDescriptor,
   type SignedDescriptor,
+  type VerifyDescriptorOptions,
   verifyDescriptor,
 } from '@mixnet/sphinx/wire';
 
@@ -40,6 +41,8 @@ export interface RegistryOptions {
    * 3 × announceMs to re-announce before it drops out (default: now).
    */
   since?: number;
+  /** Cheaper checks for what was verified before (descriptor-verifier.ts); default: the plain ones. */
+  verifier?: Pick<VerifyDescriptorOptions, 'verifySignature' | 'verifyProof'>;
 }
 
 export interface Registry {
@@ -81,7 +84,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
   return {
     submit(body) {
       const at = now();
-      const d = verifyDescriptor(body, { now: at });
+      const d = verifyDescriptor(body, { ...opts.verifier, now: at });
       if (d.kind === 'node') requireIpAddress(d.address);
       if (admitted && !admitted.has(d.identityKey))
         throw new DescriptorError(

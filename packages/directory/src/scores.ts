@@ -3,9 +3,10 @@
  *
  *   sent_n, delivered_n = sums over the last `window` rounds that tested n
  *   score_n = delivered_n / sent_n      (1 before n's first round)
- *   score_n = 0 if n's latest round delivered none
+ *   score_n = 0 if n's latest round delivered none, of ≥ 2 packets (or of 1, and so did the round before)
  *
- * The second rule makes an outage count at once; the window smooths a lossy node's score. Expiry
+ * The second rule makes an outage count at once; the window smooths a lossy node's score. With a
+ * probe budget a round may test a node with one packet: one lost packet is not yet an outage. Expiry
  * (the third rule of §3) is the registry's to know, so the caller applies it.
  */
 
@@ -25,7 +26,8 @@ export interface ScoreBook {
 export function scoreOf(rounds: readonly RoundResult[] | undefined): number {
   if (!rounds || rounds.length === 0) return 1;
   const last = rounds[rounds.length - 1] as RoundResult;
-  if (last.delivered === 0) return 0;
+  const before = rounds[rounds.length - 2];
+  if (last.delivered === 0 && (last.sent >= 2 || before === undefined || before.delivered === 0)) return 0;
   let sent = 0;
   let delivered = 0;
   for (const r of rounds) {

@@ -14,7 +14,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDirectoryAgent, type DirectoryAgent, type DirectoryAgentOptions } from './directory-agent.js';
+import { createDirectoryAgent, type DirectoryAgent, type DirectoryAgentOptions, pollDelay } from './directory-agent.js';
 import { createLogger } from './logger.js';
 import { type FakeDirectory, makeDocument, startFakeDirectory } from './test-support/directory-server.js';
 
@@ -238,5 +238,36 @@ describe('directory agent', () => {
     c.start();
     expect(c.current()).toBeUndefined();
     await dir.reopen();
+  });
+});
+
+describe('pollDelay: one jittered poll after each boundary, a half-epoch safety poll', () => {
+  it('property: after the boundary within the first tenth (≤ 2 s); never later than half an epoch; late → soon', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1_000, max: 3_600_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        fc.double({ min: -2, max: 2, noNaN: true }),
+        (epochMs, u, at) => {
+          const now = 1_000_000_000;
+          const doc = makeDocument({ epoch: 1, epochMs, validUntil: now + Math.round(at * epochMs) });
+          const d = pollDelay(doc, now, () => u);
+          expect(d).toBeGreaterThan(0);
+          if (doc.validUntil > now) {
+            expect(d).toBeLessThanOrEqual(Math.min(epochMs / 2, 30_000) * 1.1);
+            // Not past the boundary's window: at most its first tenth, 2 s.
+            expect(now + d).toBeLessThanOrEqual(doc.validUntil + 100 + Math.min(epochMs / 10, 2_000));
+          } else expect(d).toBeLessThanOrEqual(2_000 * 1.25);
+        },
+      ),
+    );
+  });
+
+  it('spreads a network’s polls after a boundary instead of one instant', () => {
+    const now = 1_000_000_000;
+    const doc = makeDocument({ epoch: 1, epochMs: 20_000, validUntil: now + 1_000 });
+    const at = Array.from({ length: 170 }, () => now + pollDelay(doc, now, Math.random));
+    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThan(1_000); // spread over up to 2 s
+    for (const t of at) expect(t).toBeGreaterThanOrEqual(doc.validUntil + 100);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A node's side of the directory (docs/directory.md §2, §5, §6): it registers the node's signed
  * descriptor and re-announces it every `announceMs` (and at once when asked, e.g. on a key change);
- * it polls the topology document every min(epochMs / 4, 5 s) and right after its validUntil, checks
+ * it polls the topology document just after each boundary (jittered) and every half epoch (pollDelay), checks
  * each one (pinned key, size, schema, epoch never going backwards) and hands accepted ones to
  * `onDocument` listeners. Refusals are counted by code and logged. The last good document is kept
  * on disk, so a restart while the directory is down starts from it; while the directory cannot be
@@ -10,6 +10,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type DocumentCache,
   DocumentError,
   type NodeDescriptor,
   type SignedDocument,
@@ -21,6 +22,7 @@ import {
 } from '@mixnet/sphinx/wire';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DirectoryUnreachable, fetchTopology, postDescriptor } from './directory-client.js';
+import { createEd25519Signer, documentSignatureVerifier } from './ed25519-native.js';
 import type { Logger } from './logger.js';
 
 export interface DirectoryAgentOptions {
@@ -45,6 +47,8 @@ export interface DirectoryAgentOptions {
   maxBackoffMs?: number;
   timeoutMs?: number;
   now?: () => number;
+  /** Uniform in [0, 1): the jitter of polls and re-announces (tests). */
+  random?: () => number;
 }
 
 export type DocumentListener = (doc: TopologyDocument, previous: TopologyDocument | undefined) => void;
@@ -82,9 +86,13 @@ export interface DirectoryAgent {
 
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** Documents checked in this process: a node host's nodes all fetch the same one each epoch. */
+const checkedDocuments: DocumentCache = new Map();
+
 export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgent {
   const { logger } = opts;
   const now = opts.now ?? Date.now;
+  const random = opts.random ?? Math.random;
   const log = logger.child({ directory: opts.url });
   const registers = opts.registry ? [opts.registry] : [];
   const m = {
@@ -117,6 +125,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
       registers,
     }),
   };
+  const signer = createEd25519Signer(opts.identityPrivateKey, opts.identityPublicKey);
   const stats: DirectoryAgentStats = { accepted: 0, refused: {}, announced: 0, announceFailures: {} };
 
   /** the accepted document and its signature (to save it as it came) */
@@ -196,6 +205,8 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
       try {
         const v = verifyTopologyDocument(got.body, {
           publicKey: opts.publicKey,
+          verifySignature: documentSignatureVerifier,
+          cache: checkedDocuments,
           ...(current ? { afterEpoch: current.document.epoch } : {}),
           now: now(),
         });
@@ -216,10 +227,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
     }
     const doc = current?.document;
     if (!doc) return opts.firstPollMs ?? 1_000;
-    const every = Math.min(doc.epochMs / 4, 5_000);
-    // Right after validUntil the next document should be out.
-    const untilNext = doc.validUntil + 100 - now();
-    return untilNext > 0 ? Math.min(every, untilNext) : every;
+    return pollDelay(doc, now(), random);
   };
 
   const poll = (): Promise<void> => {
@@ -257,7 +265,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
     };
     let result: Awaited<ReturnType<typeof postDescriptor>>;
     try {
-      result = await postDescriptor(opts.url, signDescriptor(descriptor, opts.identityPrivateKey), opts);
+      result = await postDescriptor(opts.url, signDescriptor(descriptor, signer), opts);
     } catch (err) {
       if (!(err instanceof DirectoryUnreachable)) throw err;
       outage(err);
@@ -310,13 +318,25 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
       }
       void announce();
       void poll();
-      announceTimer = setInterval(() => void announce(), opts.announceMs);
-      announceTimer.unref();
+      // Re-announces 80–100 % of announceMs apart (never later: expiry counts 3 × announceMs), so
+      // the nodes of a host, started together, do not all sign and post in the same tick.
+      const again = () => {
+        if (stopped) return;
+        announceTimer = setTimeout(
+          () => {
+            void announce();
+            again();
+          },
+          opts.announceMs * (0.8 + 0.2 * random()),
+        );
+        announceTimer.unref();
+      };
+      again();
     },
     async stop() {
       stopped = true;
       clearTimeout(pollTimer);
-      clearInterval(announceTimer);
+      clearTimeout(announceTimer);
       await Promise.allSettled([polling, announcing]);
     },
     current: () => current?.document,
@@ -339,6 +359,20 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
     poll,
     stats,
   };
+}
+
+/**
+ * When to poll next with a current document: once just after the next boundary, at a random point
+ * of its first tenth (at most 2 s) so a network's nodes do not all ask in the same instant; while
+ * the next document is late, every eighth of an epoch (0.5–2 s); otherwise every half epoch (at
+ * most 30 s), which catches a document issued again within its epoch. An unchanged poll is a 304.
+ */
+export function pollDelay(doc: TopologyDocument, now: number, random: () => number): number {
+  const spread = Math.min(doc.epochMs / 10, 2_000);
+  const untilNext = doc.validUntil + 100 + random() * spread - now;
+  if (untilNext <= 0) return Math.max(500, Math.min(doc.epochMs / 8, 2_000)) * (0.75 + 0.5 * random());
+  const every = Math.min(doc.epochMs / 2, 30_000) * (0.9 + 0.2 * random());
+  return Math.min(every, untilNext);
 }
 
 function saveDocument(path: string, signed: SignedDocument): void {

@@ -157,7 +157,20 @@ export interface VerifyDocumentOptions {
   /** The last epoch the caller accepted: an older document is refused (EPOCH_BACKWARDS). */
   afterEpoch?: number;
   now?: number;
+  /** Replaces `verifyIdentitySignature` (same contract), e.g. a native check once the pinned key is vetted. */
+  verifySignature?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+  /**
+   * Documents already checked, by signature: the same text signed by the same key is not checked,
+   * parsed and hashed again (a node host's nodes all fetch the same document). The epoch order and
+   * staleness are still checked per call. Treat the documents it returns as read-only.
+   */
+  cache?: DocumentCache;
 }
+
+/** Checked documents by their signature (hex); bounded by its user. */
+export type DocumentCache = Map<string, { text: string; publicKey: string; document: TopologyDocument; hash: string }>;
+
+const DOCUMENT_CACHE_SIZE = 8;
 
 /** Checks a signed document as received: size, the pinned key's signature, the schema, the epoch order. */
 export function verifyTopologyDocument(signed: unknown, opts: VerifyDocumentOptions): VerifiedDocument {
@@ -169,27 +182,43 @@ export function verifyTopologyDocument(signed: unknown, opts: VerifyDocumentOpti
   if (s.document.length > MAX_DOCUMENT_SIZE)
     throw new DocumentError('OVERSIZE', `document over ${MAX_DOCUMENT_SIZE} bytes`);
   if (!/^[0-9a-f]{128}$/.test(s.signature)) throw new DocumentError('MALFORMED', 'signature must be 64 bytes of hex');
-  if (!verifyIdentitySignature(fromHex(s.signature), concatBytes(DOCUMENT_CONTEXT, utf8(s.document)), opts.publicKey))
-    throw new DocumentError('BAD_SIGNATURE', 'the topology document is not signed by the pinned directory key');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(s.document);
-  } catch {
-    throw new DocumentError('MALFORMED', 'document is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new DocumentError('MALFORMED', 'document must be a JSON object');
-  const document = parseBody(parsed as Record<string, unknown>);
+  const key = toHex(opts.publicKey);
+  const known = opts.cache?.get(s.signature);
+  const { document, hash } =
+    known && known.text === s.document && known.publicKey === key
+      ? known
+      : checkDocument(s.document, s.signature, opts, key);
   if (opts.afterEpoch !== undefined && document.epoch < opts.afterEpoch)
     throw new DocumentError(
       'EPOCH_BACKWARDS',
       `document of epoch ${document.epoch} is older than epoch ${opts.afterEpoch}`,
     );
   const now = opts.now ?? Date.now();
-  return {
-    document,
-    text: s.document,
-    hash: documentHash(s.document),
-    stale: document.validUntil + document.epochMs < now,
-  };
+  return { document, text: s.document, hash, stale: document.validUntil + document.epochMs < now };
+}
+
+/** Signature, JSON and schema of a document; remembered in opts.cache when it passes. */
+function checkDocument(
+  text: string,
+  signature: string,
+  opts: VerifyDocumentOptions,
+  publicKey: string,
+): { document: TopologyDocument; hash: string } {
+  const verifySignature = opts.verifySignature ?? verifyIdentitySignature;
+  if (!verifySignature(fromHex(signature), concatBytes(DOCUMENT_CONTEXT, utf8(text)), opts.publicKey))
+    throw new DocumentError('BAD_SIGNATURE', 'the topology document is not signed by the pinned directory key');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DocumentError('MALFORMED', 'document is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new DocumentError('MALFORMED', 'document must be a JSON object');
+  const checked = { document: parseBody(parsed as Record<string, unknown>), hash: documentHash(text) };
+  if (opts.cache) {
+    opts.cache.set(signature, { text, publicKey, ...checked });
+    if (opts.cache.size > DOCUMENT_CACHE_SIZE) opts.cache.delete(opts.cache.keys().next().value as string);
+  }
+  return checked;
 }

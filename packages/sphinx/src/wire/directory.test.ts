@@ -10,6 +10,7 @@ import {
   verifyDescriptor,
 } from './directory-descriptor.js';
 import {
+  type DocumentCache,
   DocumentError,
   MAX_DOCUMENT_MU_MS,
   signTopologyDocument,
@@ -154,6 +155,25 @@ describe('topology documents', () => {
     expect(v.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(v.stale).toBe(false);
     expect(verifyTopologyDocument(signed, { publicKey: dirKey, now: NOW + 60_000 }).stale).toBe(true);
+  });
+
+  it('with a cache, checks a document once; still refuses another text, another key, an epoch going back', () => {
+    const cache: DocumentCache = new Map();
+    let checks = 0;
+    const verifySignature = (sig: Uint8Array, msg: Uint8Array, key: Uint8Array) => {
+      checks++;
+      return ed25519.verify(sig, msg, key);
+    };
+    const first = verifyTopologyDocument(signed, { publicKey: dirKey, now: NOW, cache, verifySignature });
+    const again = verifyTopologyDocument(signed, { publicKey: dirKey, now: NOW + 60_000, cache, verifySignature });
+    expect(checks).toBe(1);
+    expect(again.hash).toBe(first.hash);
+    expect(again.stale).toBe(true); // staleness is per call
+    const tampered = { ...signed, document: signed.document.replace('"epoch":7', '"epoch":8') };
+    expect(() => verifyTopologyDocument(tampered, { publicKey: dirKey, cache, verifySignature })).toThrow(/signed/);
+    const other = ed25519.getPublicKey(ed25519.utils.randomSecretKey());
+    expect(() => verifyTopologyDocument(signed, { publicKey: other, cache, verifySignature })).toThrow(DocumentError);
+    expect(() => verifyTopologyDocument(signed, { publicKey: dirKey, afterEpoch: 8, cache })).toThrow(/older/);
   });
 
   it('refuses another key, a changed byte, an epoch going backwards, an active node also in standby', () => {
