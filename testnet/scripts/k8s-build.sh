@@ -122,6 +122,17 @@ build_coredns() {
   say "built CoreDNS $COREDNS_VERSION ($((SECONDS - t0))s so far)"
 }
 
+# crictl: k8s-down.sh removes pod sandboxes the CRI way with it (and it helps debugging).
+build_crictl() {
+  local out=$CACHE/bin/crictl-$CRICTL_VERSION
+  [[ -x $out/crictl ]] && return 0
+  say "building crictl $CRICTL_VERSION"
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  GOBIN=$out.tmp GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" ||
+    die "building crictl failed"
+  mv "$out.tmp" "$out"
+}
+
 # A single-layer image as a docker-archive tarball (FROM scratch) that `ctr images import` reads: no
 # registry and no docker needed. $1 output, $2 tag, $3 config JSON (Entrypoint, User...), $4 the folder
 # that becomes the image's root.
@@ -190,6 +201,7 @@ build_busybox_image() {
 build_kubernetes
 build_etcd
 build_coredns
+build_crictl
 build_pause
 build_coredns_image
 build_busybox_image
