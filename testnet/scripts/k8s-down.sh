@@ -31,10 +31,16 @@ say() { echo "k8s-down: $*"; }
 }
 t0=$SECONDS
 
-if [[ ! -d $STATE_DIR && ! -d $DATA_ROOT && ! -e /var/run/netns/$NETNS ]]; then
-  say "nothing to do (no $STATE_DIR, no $DATA_ROOT, no namespace $NETNS)"
+if [[ ! -d $STATE_DIR && ! -d $DATA_ROOT ]]; then
+  say "nothing to do (no $STATE_DIR, no $DATA_ROOT)"
+  [[ -e /var/run/netns/$NETNS ]] && say "warning: the namespace $NETNS exists without k8s-up.sh's state: left alone"
   exit 0
 fi
+# The host-wide steps (cgroups, iptables, links, sysctls, host folders) only when k8s-up.sh recorded
+# the host's state in this state folder, i.e. it got as far as changing anything there.
+saved=$STATE_DIR/host.saved
+host=''
+[[ -f $saved ]] && host=1
 
 # ---- pods first, while containerd still runs: kubelet stopped so it restarts nothing -------------
 for n in 1 2; do stop_proc "kubelet-$n"; done
@@ -60,6 +66,7 @@ cgroup_dirs() {
   fi
 }
 for n in 1 2; do
+  [[ -n $host ]] || break
   for d in $(cgroup_dirs "$(node_cgroup "$n")"); do
     [[ -d $d ]] || continue
     find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | xargs -r kill -KILL 2>/dev/null || true
@@ -75,6 +82,21 @@ for pid in $(pgrep -f containerd-shim 2>/dev/null); do
 done
 for p in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$p"; done
 say "processes stopped ($((SECONDS - t0))s)"
+
+# Never rm -rf through a mount: kubelet's volumes, its root's bind mount, containerd's overlays.
+unmount_ours() {
+  local root m
+  for root in "$DATA_ROOT" "$STATE_DIR"; do
+    awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r |
+      while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+  done
+}
+unmount_ours
+if [[ -z $host ]]; then
+  rm -rf "$STATE_DIR" "$DATA_ROOT"
+  say "no record of host changes in $saved: left the host alone; removed $STATE_DIR and $DATA_ROOT"
+  exit 0
+fi
 
 # ---- iptables ------------------------------------------------------------------------------------
 if [[ -x $CACHE/bin/kubernetes-$K8S_VERSION/kube-proxy ]]; then
@@ -116,16 +138,12 @@ ip link del "$VETH_HOST" 2>/dev/null || true
 ip route del "${POD_CIDRS[1]}" 2>/dev/null || true
 
 # ---- mounts, cgroups, folders --------------------------------------------------------------------
-for root in "$DATA_ROOT" "$STATE_DIR"; do
-  awk -v r="$root" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/mounts | sort -r |
-    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
-done
+unmount_ours
 for n in 1 2; do
   for d in $(cgroup_dirs "$(node_cgroup "$n")"); do
     [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
 done
-saved=$STATE_DIR/host.saved
 if [[ -f $saved ]]; then
   while read -r kind key value; do
     case $kind in
