@@ -137,7 +137,9 @@ EOF
   fetch() {
     local _
     for _ in $(seq 1 30); do
-      got=$(kc -n "$CHECK_NS" exec "check-$1" -- /bin/busybox wget -q -T 3 -O - "$2" 2>&1) || got="(failed: $got)"
+      # Not wget -T: Debian's static busybox segfaults on it; its timeout applet instead.
+      got=$(kc -n "$CHECK_NS" exec "check-$1" -- /bin/busybox timeout 5 /bin/busybox wget -q -O - "$2" 2>&1) ||
+        got="(failed: $got)"
       [[ $got == "$3" ]] && return 0
       sleep 1
     done
