@@ -131,6 +131,7 @@ build_crictl() {
   GOBIN=$out.tmp GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" ||
     die "building crictl failed"
   mv "$out.tmp" "$out"
+  say "built crictl $CRICTL_VERSION ($((SECONDS - t0))s so far)"
 }
 
 # A single-layer image as a docker-archive tarball (FROM scratch) that `ctr images import` reads: no

@@ -13,7 +13,8 @@
 #   kube-proxy in iptables mode (this kernel has no IPVS), CoreDNS as a Deployment.
 # - Waits until both nodes are Ready, then checks that pods on the two nodes reach each other, by IP
 #   and through a Service's DNS name; writes $STATE_DIR/env (KUBECONFIG=..., node names).
-# - Called again while everything runs, it only re-checks the nodes and rewrites the env file.
+# - Called again after a start that passed, with everything running, it only checks that both nodes
+#   are Ready and rewrites the env file; otherwise it starts what is missing and checks again.
 # - Records the host sysctls it (or kubelet, kube-proxy) may change, and which host folders were
 #   missing, so k8s-down.sh can put them back.
 #
@@ -87,7 +88,8 @@ write_env() {
 }
 
 # ---- fast path ---------------------------------------------------------------------------------
-if all_running && nodes_ready; then
+# The env file is written only after a full start passed its checks (and removed when one begins).
+if [[ -f $ENVFILE ]] && all_running && nodes_ready; then
   write_env
   say "already up: nodes ${NODES[*]} Ready; KUBECONFIG=$ADMIN_KUBECONFIG (in $ENVFILE) ($(elapsed))"
   exit 0
@@ -123,6 +125,7 @@ install_packages() {
 
 mkdir -p "$STATE_DIR" "$LOGS" "$PIDS" "$DATA_ROOT"
 chmod 700 "$STATE_DIR"
+rm -f "$ENVFILE"
 install_packages
 bash "$HERE/k8s-build.sh" || die "building the cluster's binaries failed (see above)"
 say "binaries ready ($(elapsed))"
