@@ -62,7 +62,8 @@ cgroup_dirs() {
   if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
     echo "/sys/fs/cgroup$1"
   else
-    awk -v cg="$1" '$3 == "cgroup" { print $2 cg }' /proc/mounts
+    # Also the hybrid layout's unified (cgroup2) mount: runc makes the pods' cgroups there too.
+    awk -v cg="$1" '$3 == "cgroup" || $3 == "cgroup2" { print $2 cg }' /proc/mounts
   fi
 }
 for n in 1 2; do
