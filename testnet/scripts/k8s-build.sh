@@ -32,7 +32,6 @@ t0=$SECONDS
 # their own dependencies (their go.sum is written by go mod tidy).
 export GOMODCACHE=$CACHE/gomod GOCACHE=$CACHE/gocache GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false"
 export CGO_ENABLED=0
-command -v go >/dev/null 2>&1 || die "no go on PATH (Go 1.24 or later is needed to build Kubernetes)"
 mkdir -p "$GOMODCACHE" "$GOCACHE" "$CACHE/src" "$CACHE/bin" "$CACHE/images"
 
 # Path of a module's go.mod in the module cache (downloads it when missing).
@@ -47,6 +46,14 @@ local_replaces() {
     (block || $1 == "replace") && line ~ /=>[ \t]*\.\.?\// && line !~ /FORBIDDEN/ { split(line, f, /[ \t]+/); print f[1] }
   ' "$1"
 }
+
+# For the tests: `k8s-build.sh --replaces GOMOD` prints what the wrapper would replace, builds nothing.
+if [[ ${1:-} == --replaces ]]; then
+  [[ -f ${2:-} ]] || die "usage: k8s-build.sh [--replaces GOMOD]"
+  local_replaces "$2"
+  exit 0
+fi
+command -v go >/dev/null 2>&1 || die "no go on PATH (Go 1.24 or later is needed to build Kubernetes)"
 
 # A wrapper module in src/$1: requires $2@$3, replaces each of its local modules with $4 (their
 # published version), imports the commands $5... in tools.go; go mod tidy resolves the rest.

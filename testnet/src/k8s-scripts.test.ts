@@ -76,6 +76,36 @@ describe.runIf(process.platform === 'linux')('k8s scripts', () => {
     expect(r.stderr).toMatch(/^usage: /m);
   });
 
+  it('k8s-build.sh replaces exactly the local (staging, ../) modules of a go.mod, not FORBIDDEN ones', () => {
+    const { dir, env } = tempEnv();
+    const gomod = join(dir, 'go.mod');
+    writeFileSync(
+      gomod,
+      [
+        'module k8s.io/kubernetes',
+        '',
+        'require (',
+        '\tk8s.io/api v0.0.0',
+        '\tgithub.com/x/y v1.2.3',
+        ')',
+        '',
+        'replace (',
+        '\tk8s.io/api => ./staging/src/k8s.io/api',
+        '\tk8s.io/apimachinery => ./staging/src/k8s.io/apimachinery',
+        '\tgithub.com/x/y => github.com/x/y v1.2.4',
+        ')',
+        '',
+        'replace go.etcd.io/etcd/api/v3 => ../api',
+        'replace go.etcd.io/etcd => ./FORBIDDEN_DEPENDENCY',
+        'replace k8s.io/remote => k8s.io/remote v0.1.0',
+        '',
+      ].join('\n'),
+    );
+    const r = run('k8s-build.sh', ['--replaces', gomod], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['k8s.io/api', 'k8s.io/apimachinery', 'go.etcd.io/etcd/api/v3']);
+  });
+
   it('k8s-up.sh --help describes the script', () => {
     const r = run('k8s-up.sh', ['--help']);
     expect(r.status).toBe(0);
