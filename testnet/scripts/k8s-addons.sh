@@ -104,6 +104,8 @@ EOF
 }
 
 check() {
+  # A previous check's namespace may still be terminating (it is deleted without waiting).
+  kc wait --for=delete "namespace/$CHECK_NS" --timeout "${TIMEOUT}s" >/dev/null 2>&1 || true
   kc create namespace "$CHECK_NS" --dry-run=client -o yaml | kc apply -f - >/dev/null
   local n
   for n in 1 2; do

@@ -26,6 +26,8 @@ start_runtime() {
   st=$(node_state "$n")
   dt=$(node_data "$n")
   sock=$(node_sock "$n")
+  # Running: leave its files alone (containerd reloads a changed CNI folder).
+  our_pid "containerd-$n" >/dev/null && return 0
   mkdir -p "$st/cni" "$st/cni-ipam" "$dt/containerd" "$st/containerd"
   cat >"$st/cni/10-mixnet-k8s.conflist" <<EOF
 {
@@ -103,6 +105,7 @@ make_cgroups() {
 
 start_kubelet() {
   local n=$1 st dt
+  our_pid "kubelet-$n" >/dev/null && return 0
   st=$(node_state "$n")
   dt=$(node_data "$n")
   mkdir -p "$dt/kubelet" "$dt/pod-logs"
@@ -144,6 +147,8 @@ EOF
 
 start_kube_proxy() {
   local n=$1 st
+  # Running: do not touch its config, kube-proxy exits when its config file changes.
+  our_pid "kube-proxy-$n" >/dev/null && return 0
   st=$(node_state "$n")
   # conntrack maxPerCore 0 and timeouts 0s: leave the host's conntrack sysctls alone.
   cat >"$st/kube-proxy.yaml" <<EOF
