@@ -105,7 +105,9 @@ EOF
 
 check() {
   # A previous check's namespace may still be terminating (it is deleted without waiting).
-  kc wait --for=delete "namespace/$CHECK_NS" --timeout "${TIMEOUT}s" >/dev/null 2>&1 || true
+  if [[ $(kc get namespace "$CHECK_NS" -o jsonpath='{.status.phase}' 2>/dev/null) == Terminating ]]; then
+    kc wait --for=delete "namespace/$CHECK_NS" --timeout "${TIMEOUT}s" >/dev/null 2>&1 || true
+  fi
   kc create namespace "$CHECK_NS" --dry-run=client -o yaml | kc apply -f - >/dev/null
   local n
   for n in 1 2; do
