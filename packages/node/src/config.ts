@@ -185,6 +185,8 @@ export const gatewayConfigSchema = z
           .positive()
           .default(256 * 1024),
         authTimeoutMs: z.number().int().positive().default(10_000),
+        /** Where clients dial it, if not `announce`'s host and this port (e.g. a NodePort outside a cluster). */
+        announce: hostPort.optional(),
       })
       .strict(),
     mailbox: z
