@@ -4,6 +4,7 @@
  * on the test machine testnet/scripts/k8s-up.sh leaves KUBECONFIG in /run/mixnet-k8s/env.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   AppsV1Api,
@@ -66,6 +67,11 @@ const reason = (err: unknown): string => {
 export function connectKube(o: KubeOptions = {}): Kube {
   const config = new KubeConfig();
   const file = kubeconfigPath();
+  const inCluster = process.env.KUBERNETES_SERVICE_HOST !== undefined;
+  if (!file && !inCluster && !existsSync(join(homedir(), '.kube', 'config')))
+    throw new KubeError(
+      'no kubeconfig: set KUBECONFIG or write ~/.kube/config for your cluster (kind, k3s, a cloud one), or start the test cluster with testnet/scripts/k8s-up.sh',
+    );
   try {
     if (file && !process.env.KUBECONFIG) config.loadFromFile(file);
     else config.loadFromDefault();
