@@ -10,8 +10,8 @@ import {
   AppsV1Api,
   CoreV1Api,
   KubeConfig,
-  KubernetesObjectApi,
   type KubernetesObject,
+  KubernetesObjectApi,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { LABELS, MANAGED_BY } from './kubernetes-manifests.js';

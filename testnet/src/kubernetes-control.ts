@@ -103,7 +103,8 @@ export async function controlKubernetesNode(
   // Done when its pod is gone (stop: after the node's graceful shutdown).
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while ((await listPods(kube, k.namespace, selector)).length > 0) {
-    if (Date.now() > deadline) throw new TestnetError(`${id}: its pod is still there after ${opts.timeoutMs ?? 60_000} ms`);
+    if (Date.now() > deadline)
+      throw new TestnetError(`${id}: its pod is still there after ${opts.timeoutMs ?? 60_000} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
   delete p.pod;

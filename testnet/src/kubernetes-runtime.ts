@@ -10,7 +10,6 @@
  */
 import { rmSync } from 'node:fs';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import { DEFAULT_PLAN, refuseIfRunning, startInOrder, stripUndefined, TestnetError, type UpOptions } from './testnet.js';
 import { relayIds, type TestnetPlan } from './generate.js';
 import {
   clusterNodes,
@@ -39,6 +38,14 @@ import {
 } from './kubernetes-manifests.js';
 import { type KubernetesState, type ProcessEntry, paths, readState, type TestnetState, writeState } from './layout.js';
 import { processStart } from './proc-start.js';
+import {
+  DEFAULT_PLAN,
+  refuseIfRunning,
+  startInOrder,
+  stripUndefined,
+  TestnetError,
+  type UpOptions,
+} from './testnet.js';
 
 export const DEFAULT_NAMESPACE = 'mixnet';
 export const DEFAULT_K8S_IMAGE = 'mixnet-testnet';
@@ -80,12 +87,7 @@ export function recordPod(p: ProcessEntry, pod: V1Pod, k: KubernetesState): void
 }
 
 /** Waits until the pod of `id` is Ready; fails early, naming why, when it cannot start. */
-export async function waitPodReady(
-  kube: Kube,
-  k: KubernetesState,
-  id: string,
-  timeoutMs: number,
-): Promise<V1Pod> {
+export async function waitPodReady(kube: Kube, k: KubernetesState, id: string, timeoutMs: number): Promise<V1Pod> {
   const deadline = Date.now() + timeoutMs;
   let last: V1Pod | undefined;
   while (Date.now() < deadline) {
@@ -93,7 +95,8 @@ export async function waitPodReady(
     if (last && podReady(last)) return last;
     const trouble = last && podTrouble(last);
     // A crash loop may be a slow dependency: give it the whole timeout; image and scheduling errors do not heal.
-    if (trouble && !/CrashLoop/.test(trouble)) throw new TestnetError(`${id}: pod ${last?.metadata?.name}: ${trouble}${imageHint(trouble, k)}`);
+    if (trouble && !/CrashLoop/.test(trouble))
+      throw new TestnetError(`${id}: pod ${last?.metadata?.name}: ${trouble}${imageHint(trouble, k)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
   const why = last ? (podTrouble(last) ?? `phase ${last.status?.phase}`) : 'no pod was created';
@@ -198,7 +201,9 @@ export async function upKubernetes(opts: KubernetesUpOptions): Promise<TestnetSt
     const hosts: KubernetesHosts = {
       directoryHost: clusterIp('directory'),
       chainHost: clusterIp('chain'),
-      gatewayNodePorts: Object.fromEntries(base.workloads.filter((w) => w.role === 'gateway').map((w) => [w.id, nodePort(w.id)])),
+      gatewayNodePorts: Object.fromEntries(
+        base.workloads.filter((w) => w.role === 'gateway').map((w) => [w.id, nodePort(w.id)]),
+      ),
     };
     k.nodePorts = { directory: nodePort('directory'), gateways: hosts.gatewayNodePorts };
     progress(`generating keys and configs for ${plan.layers} layers × ${plan.nodesPerLayer}`);
@@ -210,7 +215,8 @@ export async function upKubernetes(opts: KubernetesUpOptions): Promise<TestnetSt
     // Clients outside dial the directory's NodePort; pods use its ClusterIP (in their configs).
     const directoryUrl = `http://${nodeAddress}:${k.nodePorts.directory}`;
     if (state.directory) state.directory = { ...state.directory, url: directoryUrl };
-    for (const p of state.processes) if (p.role === 'directory') Object.assign(p, { url: directoryUrl, metricsUrl: directoryUrl });
+    for (const p of state.processes)
+      if (p.role === 'directory') Object.assign(p, { url: directoryUrl, metricsUrl: directoryUrl });
     // The chain answers inside only: the readiness probe stands for startInOrder's eth_chainId check.
     if (state.chainUrl) k.chainUrl = state.chainUrl;
     delete state.chainUrl;

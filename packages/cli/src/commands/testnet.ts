@@ -169,7 +169,10 @@ export function registerTestnet(program: Command): void {
     .option('--image <image>', 'kubernetes: the image every pod runs (default mixnet-testnet, loaded into the nodes)')
     .option('--pull-policy <policy>', 'kubernetes: Never, IfNotPresent or Always (default: Never for mixnet-testnet)')
     .option('--spread', "kubernetes: spread each layer over the cluster's nodes (no node hosts a whole layer)")
-    .option('--node-address <host>', 'kubernetes: where clients outside dial NodePorts (default: a Ready node’s InternalIP)')
+    .option(
+      '--node-address <host>',
+      'kubernetes: where clients outside dial NodePorts (default: a Ready node’s InternalIP)',
+    )
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
     .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
     .option(
@@ -197,7 +200,9 @@ export function registerTestnet(program: Command): void {
       const kubeFlags = ['context', 'namespace', 'image', 'pullPolicy', 'spread', 'nodeAddress'] as const;
       const misplaced = kubeFlags.filter((k) => f[k] !== undefined);
       if (f.runtime !== 'kubernetes' && misplaced.length > 0)
-        throw usageError(`--${misplaced[0]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runtime kubernetes`);
+        throw usageError(
+          `--${misplaced[0]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runtime kubernetes`,
+        );
       const pullPolicy = f.pullPolicy === undefined ? undefined : parsePullPolicy(f.pullPolicy);
       const latency = f.latency.toLowerCase();
       if (latency !== 'none' && latency !== 'geo')
