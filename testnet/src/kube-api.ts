@@ -218,8 +218,9 @@ export async function replicasOf(kube: Kube, namespace: string, name: string): P
 /** What of the testnet is left in the namespace (selector: its run label). */
 export async function remaining(kube: Kube, namespace: string, selector: string): Promise<string[]> {
   const q = { namespace, labelSelector: selector };
-  const [deployments, pods, services, configMaps, secrets] = await Promise.all([
+  const [deployments, replicaSets, pods, services, configMaps, secrets] = await Promise.all([
     call('listing deployments', () => kube.apps.listNamespacedDeployment(q)),
+    call('listing replicasets', () => kube.apps.listNamespacedReplicaSet(q)),
     call('listing pods', () => kube.core.listNamespacedPod(q)),
     call('listing services', () => kube.core.listNamespacedService(q)),
     call('listing configmaps', () => kube.core.listNamespacedConfigMap(q)),
@@ -227,6 +228,7 @@ export async function remaining(kube: Kube, namespace: string, selector: string)
   ]);
   return [
     ...deployments.items.map((x) => `deployment/${x.metadata?.name}`),
+    ...replicaSets.items.map((x) => `replicaset/${x.metadata?.name}`),
     ...pods.items.map((x) => `pod/${x.metadata?.name}`),
     ...services.items.map((x) => `service/${x.metadata?.name}`),
     ...configMaps.items.map((x) => `configmap/${x.metadata?.name}`),
@@ -238,6 +240,7 @@ export async function remaining(kube: Kube, namespace: string, selector: string)
 export async function deleteAll(kube: Kube, namespace: string, selector: string): Promise<void> {
   const q = { namespace, labelSelector: selector, propagationPolicy: 'Background' };
   await call('deleting deployments', () => kube.apps.deleteCollectionNamespacedDeployment(q));
+  await call('deleting replicasets', () => kube.apps.deleteCollectionNamespacedReplicaSet(q));
   await call('deleting pods', () => kube.core.deleteCollectionNamespacedPod(q));
   // Services have no deleteCollection: one by one.
   const services = await call('listing services', () =>
