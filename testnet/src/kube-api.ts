@@ -123,10 +123,13 @@ async function orNull<T>(f: () => Promise<T>): Promise<T | null> {
 }
 
 /** The cluster answers (lists its nodes); returns their names and InternalIPs. */
-export async function clusterNodes(kube: Kube): Promise<{ name: string; ip?: string; ready: boolean }[]> {
+export async function clusterNodes(
+  kube: Kube,
+): Promise<{ name: string; ip?: string; ready: boolean; podCidrs: string[] }[]> {
   const list = await call(`listing the nodes of ${kube.server}`, () => kube.core.listNode());
   return list.items.map((n) => ({
     name: n.metadata?.name as string,
+    podCidrs: (n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])).filter((c) => !c.includes(':')),
     ...(n.status?.addresses?.find((a) => a.type === 'InternalIP')
       ? { ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address as string }
       : {}),

@@ -22,7 +22,12 @@ export interface KubernetesHosts {
   chainHost: string;
   /** Each gateway's NodePort (its clients' WebSocket, from outside the cluster). */
   gatewayNodePorts: Record<string, number>;
+  /** Where pods get their IPs (the nodes' podCIDRs), else every private range: members until the first document. */
+  podCidrs?: string[];
 }
+
+/** RFC 1918: where a cluster's pod network is when its nodes do not say. */
+export const PRIVATE_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** The DNS name of a Service of `namespace` (when its ClusterIP is not known yet). */
 export const serviceHost = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
@@ -55,9 +60,15 @@ export function kubernetesAllocator(hosts: KubernetesHosts): Allocate {
 }
 
 /** A node's config as it should run in its pod. */
-export function podConfig(config: Record<string, unknown>, gatewayNodePort?: number): Record<string, unknown> {
+export function podConfig(
+  config: Record<string, unknown>,
+  gatewayNodePort?: number,
+  podCidrs: string[] = PRIVATE_CIDRS,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   delete out.network;
+  // Relays learn their peers from the directory's document; the first one needs peers already relaying.
+  if (out.role === 'mix' || out.role === 'gateway') out.bootstrapPeers = podCidrs;
   if (out.role === 'service-provider' || out.role === 'network-requester') delete out.topology;
   const cover = out.cover as Record<string, unknown> | undefined;
   if (cover) {
@@ -90,7 +101,7 @@ export function workloadOf(dir: string, p: ProcessEntry, hosts: KubernetesHosts)
   const base = { id: p.id, role: p.role, ...(p.layer !== undefined ? { layer: p.layer } : {}) };
   if (p.role === 'chain') return { ...base, secrets: {}, files: { 'hardhat.config.cjs': hardhatConfigForPod() } };
   const file = p.configPath as string;
-  const config = podConfig(JSON.parse(readFileSync(file, 'utf8')), hosts.gatewayNodePorts[p.id]);
+  const config = podConfig(JSON.parse(readFileSync(file, 'utf8')), hosts.gatewayNodePorts[p.id], hosts.podCidrs);
   const text = `${JSON.stringify(config, null, 2)}\n`;
   // The state folder keeps what the pod runs (with its placeholders), for `manifests` and debugging.
   writeFileSync(file, text);

@@ -110,6 +110,25 @@ function imageHint(trouble: string, k: KubernetesState): string {
   return `\nthe nodes do not have the image ${k.image}: load it into each node (test cluster: testnet/scripts/k8s-load-image.sh ${k.image}; kind: kind load docker-image ${k.image}; k3s: docker save ${k.image} | k3s ctr images import -), or push it to a registry and pass --image`;
 }
 
+/** Polls `url` until it answers 200 (a NodePort once kube-proxy has its endpoint). */
+async function waitReachable(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let why = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+      why = `HTTP ${res.status}`;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new TestnetError(
+    `${url} does not answer from here (${why}): is the node address reachable? pass --node-address`,
+  );
+}
+
 async function createServices(kube: Kube, o: ManifestOptions): Promise<V1Service[]> {
   const out: V1Service[] = [];
   for (const s of servicesOf(o)) out.push(await createObject(kube, s));
@@ -201,6 +220,7 @@ export async function upKubernetes(opts: KubernetesUpOptions): Promise<TestnetSt
     const hosts: KubernetesHosts = {
       directoryHost: clusterIp('directory'),
       chainHost: clusterIp('chain'),
+      ...(nodes.every((n) => n.podCidrs.length > 0) ? { podCidrs: nodes.flatMap((n) => n.podCidrs) } : {}),
       gatewayNodePorts: Object.fromEntries(
         base.workloads.filter((w) => w.role === 'gateway').map((w) => [w.id, nodePort(w.id)]),
       ),
@@ -232,6 +252,8 @@ export async function upKubernetes(opts: KubernetesUpOptions): Promise<TestnetSt
       recordPod(p, pod, k);
       writeState(opts.dir, state);
       progress(`${p.id} is up (pod ${p.pod} on ${p.node ?? '?'}, ${pod.status?.podIP ?? '?'})`);
+      // kube-proxy programs the NodePort a moment after the pod is Ready: wait until it answers here.
+      if (p.role === 'directory') await waitReachable(`${directoryUrl}/health`, 60_000);
     };
     return await startInOrder(opts, state, started, launch, () => downKubernetes(opts.dir));
   } catch (err) {
