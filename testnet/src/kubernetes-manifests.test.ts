@@ -154,6 +154,8 @@ describe('kubernetes manifests', () => {
     expect(c.websocket.announce).toEqual({ host: HOST_IP, port: 31002 });
     expect(c.directory.url).toBe('http://10.96.0.10:8080');
     expect(c.network).toBeUndefined();
+    // Until the directory's first document, peers in the pod network count as members.
+    expect(c.bootstrapPeers).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
     const sp = JSON.parse(workloads.find((w) => w.id === 'service-provider')?.config as string);
     expect(sp.topology).toBeUndefined();
     expect(sp.upstreams.chain).toBe('http://10.96.0.11:8545');
