@@ -45,7 +45,7 @@ export type { Health } from './health.js';
 export { counters, healthOf, isPaused, probe } from './health.js';
 export type { IdleClientOptions, IdleClientResult } from './idle-client.js';
 export { measureIdleClient } from './idle-client.js';
-export type { ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
+export type { KubernetesState, ProcessEntry, Role, Runtime, TestnetState } from './layout.js';
 export { DEFAULT_STATE_DIR, paths, readState, stateDir, writeState } from './layout.js';
 export type { NodeAction, NodeControlOptions, NodeControlResult } from './node-control.js';
 export { controlNode } from './node-control.js';

@@ -16,7 +16,7 @@ import type { ProcessStart } from './proc-start.js';
 export const DEFAULT_STATE_DIR = '.mixnet/testnet';
 
 export type Role = 'mix' | 'gateway' | 'service-provider' | 'network-requester' | 'chain' | 'directory';
-export type Runtime = 'process' | 'docker';
+export type Runtime = 'process' | 'docker' | 'kubernetes';
 
 export interface ProcessEntry {
   id: string;
@@ -38,6 +38,9 @@ export interface ProcessEntry {
   container?: string;
   /** The node host running it (`mixnet run host`, packing.ts): its pid is the host's, shared. */
   host?: string;
+  /** Kubernetes runtime: its current pod and the cluster node that runs it. */
+  pod?: string;
+  node?: string;
 }
 
 export interface TestnetState {
@@ -84,6 +87,26 @@ export interface TestnetState {
   trace?: string;
   /** The docker runtime's network and image. */
   docker?: { network: string; image: string; runId: string };
+  /** The kubernetes runtime's cluster, namespace and what clients outside it dial. */
+  kubernetes?: KubernetesState;
+}
+
+export interface KubernetesState {
+  /** The kubeconfig context (absent: its current one at `up`). */
+  context?: string;
+  namespace: string;
+  /** Labels (mixnet.io/run) every object of this testnet. */
+  runId: string;
+  image: string;
+  spread: boolean;
+  /** `up` created the namespace, so `down` deletes it. */
+  createdNamespace: boolean;
+  /** The cluster node address clients outside use for NodePorts. */
+  nodeAddress: string;
+  /** NodePorts: the directory's and each gateway's (clients' WebSocket). */
+  nodePorts: { directory: number; gateways: Record<string, number> };
+  /** The chain's URL inside the cluster (its Service). */
+  chainUrl?: string;
 }
 
 export function stateDir(dir: string | undefined): string {

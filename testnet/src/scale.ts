@@ -159,9 +159,9 @@ export async function scaleTestnet(o: ScaleOptions): Promise<ScaleResult> {
   const missing = o.activePerLayer * state.layers - mixes.length;
   const added: string[] = [];
   if (missing > 0) {
-    if (state.runtime === 'docker')
+    if (state.runtime === 'docker' || state.runtime === 'kubernetes')
       throw new TestnetError(
-        `${o.activePerLayer} × ${state.layers} needs ${missing} more mixes than run; the docker runtime cannot add containers yet (bring it up with more --standby)`,
+        `${o.activePerLayer} × ${state.layers} needs ${missing} more mixes than run; the ${state.runtime} runtime cannot add ${state.runtime === 'docker' ? 'containers' : 'pods'} yet (bring it up with more --standby)`,
       );
     const directory = state.processes.find((p) => p.role === 'directory');
     const template = mixes[0];

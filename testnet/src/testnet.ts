@@ -81,6 +81,11 @@ function logTail(path: string, lines = 15): string {
 export function refuseIfRunning(dir: string): void {
   const existing = readState(dir);
   if (!existing) return;
+  // Its pods run in a cluster: only `down` (through the API) knows whether they are gone.
+  if (existing.runtime === 'kubernetes')
+    throw new TestnetError(
+      `${dir} holds a kubernetes testnet (namespace ${existing.kubernetes?.namespace}); use \`mixnet testnet down\` first`,
+    );
   const live =
     existing.runtime === 'docker'
       ? existing.processes.filter((p) => p.container && containerRunning(p.container))

@@ -31,6 +31,14 @@ const common = {
   listen: hostPort,
   /** The address written into Sphinx headers, if not `listen` (e.g. a container's alias). */
   announce: hostPort.optional(),
+  /**
+   * IPv4 CIDRs whose hosts count as members until the first directory document arrives: on a
+   * cluster pods learn their addresses only when they start, so no topology file can list them,
+   * and the directory's first probes need mixes that already relay for each other.
+   */
+  bootstrapPeers: z
+    .array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.244.0.0/16'))
+    .optional(),
   keys: z.object({ sphinxPrivateKeyFile: z.string().min(1), identityPrivateKeyFile: z.string().min(1) }).strict(),
   dataDir: z.string().min(1),
   metrics: hostPort.nullable().default(null),
@@ -185,6 +193,8 @@ export const gatewayConfigSchema = z
           .positive()
           .default(256 * 1024),
         authTimeoutMs: z.number().int().positive().default(10_000),
+        /** Where clients dial it, if not `announce`'s host and this port (e.g. a NodePort outside a cluster). */
+        announce: hostPort.optional(),
       })
       .strict(),
     mailbox: z

@@ -37,6 +37,16 @@ const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const hostForUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 /** Starts the agent (undefined without `config.directory`). */
+/**
+ * The URL a gateway publishes for clients: `websocket.announce` when set (a NodePort or a proxy in
+ * front of it), else the announced host with the listener's port.
+ */
+export function gatewayClientUrl(config: GatewayConfig, websocketPort?: number): string {
+  const ws = config.websocket.announce;
+  if (ws) return `ws://${hostForUrl(ws.host)}:${ws.port}`;
+  return `ws://${hostForUrl(config.announce?.host ?? config.websocket.host)}:${websocketPort ?? config.websocket.port}`;
+}
+
 export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent | undefined {
   const { config, ring, logger } = opts;
   const dir = config.directory;
@@ -47,10 +57,7 @@ export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent |
       { listen: config.listen.host },
       'listening on every interface without `announce`: the directory will publish an address nobody can reach',
     );
-  const clientUrl =
-    config.role === 'gateway'
-      ? `ws://${hostForUrl(announceHost ?? config.websocket.host)}:${opts.websocketPort ?? config.websocket.port}`
-      : undefined;
+  const clientUrl = config.role === 'gateway' ? gatewayClientUrl(config, opts.websocketPort) : undefined;
   const metricsUrl =
     config.metrics && opts.metricsPort !== null
       ? `http://${hostForUrl(announceHost ?? config.metrics.host)}:${opts.metricsPort}`

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
+import { bootstrapPeers } from './bootstrap-peers.js';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import type { DirectoryAgent } from './directory-agent.js';
 import { createFaultAdmin } from './fault-admin.js';
@@ -115,6 +116,8 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
   });
   const adminToken = config.admin ? readTokenFile(config.admin.tokenFile) : undefined;
   const membership = createMembership();
+  // Until the first document: peers in config.bootstrapPeers count as members (bootstrap-peers.ts).
+  const bootstrapAllows = bootstrapPeers(config.bootstrapPeers, () => membership.size === 0);
   const links = createLinkPool({
     maxQueue: config.links.maxQueue,
     maxQueuedBytes: config.links.maxQueuedBytes,
@@ -207,7 +210,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         return false;
       }
       // Only to the network's nodes: never an open relay to any host:port a sender names (#1).
-      if (!membership.allowsNextHop(to.host, to.port)) {
+      if (!membership.allowsNextHop(to.host, to.port) && !bootstrapAllows(to.host)) {
         drop('unknown_next_hop', 1, trace);
         return false;
       }
@@ -269,7 +272,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         firstFrameTimeoutMs: config.inbound.firstFrameTimeoutMs,
         idleTimeoutMs: config.inbound.idleTimeoutMs,
         // Packets only from the network's nodes (#4, #12): outsiders never hold a slot.
-        allowPeer: (ip) => membership.isMemberHost(ip),
+        allowPeer: (ip) => membership.isMemberHost(ip) || bootstrapAllows(ip),
         onRefused: (reason) => metrics.refusedConnections.inc({ kind: 'tcp_in', reason }),
         onError: throttledWarn(logger, 'packet server error'),
         onPacket: (packet, _from, peer) => {

@@ -3,6 +3,7 @@ import {
   controlNode,
   type DirectoryStatus,
   type NodeAction,
+  readState,
   type StatusEntry,
   scaleTestnet,
   stateDir,
@@ -13,6 +14,8 @@ import { CliError, parseIntFlag, printJson, progress } from '../output.js';
 
 /** `status` rows: the process (health) and the directory's view of it (state, layer, score). */
 export function statusRows(processes: StatusEntry[]) {
+  // Kubernetes: the pod and the cluster node it runs on.
+  const pods = processes.some((p) => p.pod !== undefined);
   return processes.map((p) => ({
     role: p.role,
     layer: p.liveLayer ?? (p.state === 'active' || p.state === undefined ? (p.layer ?? '') : ''),
@@ -20,7 +23,7 @@ export function statusRows(processes: StatusEntry[]) {
     health: p.health,
     state: p.state ?? '',
     score: p.score === undefined ? '' : p.score.toFixed(2),
-    pid: p.pid ?? p.container?.slice(0, 12) ?? '',
+    ...(pods ? { pod: p.pod ?? '', node: p.node ?? '' } : { pid: p.pid ?? p.container?.slice(0, 12) ?? '' }),
     address: p.address ?? p.url ?? '',
   }));
 }
@@ -72,7 +75,10 @@ export function registerTestnetControl(testnet: Command): void {
       .action(async (node: string, f: { state?: string; json?: boolean }) => {
         const dir = stateDir(f.state);
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(node)) throw new CliError(`NODE must be a process id, got "${node}"`, 2);
-        const r = await controlNode(dir, node, action);
+        const r =
+          readState(dir)?.runtime === 'kubernetes'
+            ? await (await import('@mixnet/testnet/kubernetes')).controlKubernetesNode(dir, node, action)
+            : await controlNode(dir, node, action);
         if (f.json) printJson({ stateDir: dir, ...r });
         else {
           const verb = action === 'kill' ? 'killed' : action === 'stop' ? 'stopped' : 'started';

@@ -29,6 +29,7 @@ import {
 import { DEFAULT_DASHBOARD_PORT, serveDashboard } from './dashboard.js';
 import { epochLine, registerTestnetControl, statusRows } from './testnet-control.js';
 import { registerTestnetFaults } from './testnet-faults.js';
+import { parsePullPolicy, registerTestnetManifests } from './testnet-manifests.js';
 
 interface UpFlags {
   layers: string;
@@ -59,10 +60,24 @@ interface UpFlags {
   dashboard: boolean;
   dashboardPort?: string;
   nodesPerProcess: string;
+  context?: string;
+  namespace?: string;
+  image?: string;
+  pullPolicy?: string;
+  spread?: boolean;
+  nodeAddress?: string;
 }
 
 /** What a runtime runs: processes, or containers. */
-const unitOf = (state: TestnetState) => (state.runtime === 'docker' ? 'containers' : 'processes');
+const unitOf = (state: TestnetState) =>
+  state.runtime === 'docker' ? 'containers' : state.runtime === 'kubernetes' ? 'pods' : 'processes';
+
+/** Stops the testnet of `dir` with its runtime's `down`. */
+async function downAny(dir: string, state: TestnetState | undefined): Promise<{ stopped: string[] }> {
+  if (state?.runtime === 'docker') return (await import('@mixnet/testnet/docker')).downDocker(dir);
+  if (state?.runtime === 'kubernetes') return (await import('@mixnet/testnet/kubernetes')).downKubernetes(dir);
+  return downTestnet(dir);
+}
 
 /** The `next:` hints after `up`: runnable as printed (hints.ts). */
 export function upHints(state: Pick<TestnetState, 'serviceProvider'>, stateFlag: string | undefined): string[] {
@@ -94,10 +109,7 @@ async function liveLoop(dir: string, state: TestnetState, onStop?: () => Promise
     stopping = true;
     progress('stopping the testnet…');
     await onStop?.().catch(() => {});
-    const { stopped } =
-      state.runtime === 'docker'
-        ? await (await import('@mixnet/testnet/docker')).downDocker(dir)
-        : await downTestnet(dir);
+    const { stopped } = await downAny(dir, state);
     progress(`stopped ${stopped.length} ${unitOf(state)}`);
     process.exit(0);
   };
@@ -151,7 +163,16 @@ export function registerTestnet(program: Command): void {
     .option('--epoch <duration>', "the directory's epoch, e.g. 20s", '20s')
     .option('--no-directory', 'no directory: a static network from topology.json (no standby, no healing)')
     .option('--mu <duration>', 'mean per-hop delay (Exp), e.g. 15ms', '15ms')
-    .option('--runtime <runtime>', 'process or docker', 'process')
+    .option('--runtime <runtime>', 'process, docker or kubernetes (the cluster of your kubeconfig)', 'process')
+    .option('--context <name>', 'kubernetes: the kubeconfig context (default: its current one)')
+    .option('--namespace <ns>', 'kubernetes: the namespace (created if missing; default mixnet)')
+    .option('--image <image>', 'kubernetes: the image every pod runs (default mixnet-testnet, loaded into the nodes)')
+    .option('--pull-policy <policy>', 'kubernetes: Never, IfNotPresent or Always (default: Never for mixnet-testnet)')
+    .option('--spread', "kubernetes: spread each layer over the cluster's nodes (no node hosts a whole layer)")
+    .option(
+      '--node-address <host>',
+      'kubernetes: where clients outside dial NodePorts (default: a Ready node’s InternalIP)',
+    )
     .option('--chain <chain>', 'hardhat, none, or the URL of a JSON-RPC node', 'hardhat')
     .option('--workers <n>', 'worker threads per mix (0–64; 0 = Sphinx on the main thread)', '1')
     .option(
@@ -174,8 +195,15 @@ export function registerTestnet(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (f: UpFlags) => {
       const dir = stateDir(f.state);
-      if (f.runtime !== 'process' && f.runtime !== 'docker')
-        throw usageError(`--runtime must be process or docker, got "${f.runtime}"`);
+      if (f.runtime !== 'process' && f.runtime !== 'docker' && f.runtime !== 'kubernetes')
+        throw usageError(`--runtime must be process, docker or kubernetes, got "${f.runtime}"`);
+      const kubeFlags = ['context', 'namespace', 'image', 'pullPolicy', 'spread', 'nodeAddress'] as const;
+      const misplaced = kubeFlags.filter((k) => f[k] !== undefined);
+      if (f.runtime !== 'kubernetes' && misplaced.length > 0)
+        throw usageError(
+          `--${misplaced[0]?.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --runtime kubernetes`,
+        );
+      const pullPolicy = f.pullPolicy === undefined ? undefined : parsePullPolicy(f.pullPolicy);
       const latency = f.latency.toLowerCase();
       if (latency !== 'none' && latency !== 'geo')
         throw usageError(`--latency must be none or geo, got "${f.latency}"`);
@@ -242,6 +270,17 @@ export function registerTestnet(program: Command): void {
         if (f.runtime === 'docker') {
           const { upDocker } = await import('@mixnet/testnet/docker');
           state = await upDocker(options);
+        } else if (f.runtime === 'kubernetes') {
+          const { upKubernetes } = await import('@mixnet/testnet/kubernetes');
+          state = await upKubernetes({
+            ...options,
+            ...(f.context ? { context: f.context } : {}),
+            ...(f.namespace ? { namespace: f.namespace } : {}),
+            ...(f.image ? { image: f.image } : {}),
+            ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
+            ...(f.nodeAddress ? { nodeAddress: f.nodeAddress } : {}),
+            spread: f.spread === true,
+          });
         } else state = await upTestnet(options);
       } finally {
         heartbeat.stop();
@@ -274,7 +313,10 @@ export function registerTestnet(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (f: { state?: string; json?: boolean }) => {
       const dir = stateDir(f.state);
-      const status = await testnetStatus(dir);
+      const status =
+        readState(dir)?.runtime === 'kubernetes'
+          ? await (await import('@mixnet/testnet/kubernetes')).kubernetesStatus(dir)
+          : await testnetStatus(dir);
       if (!status) throw new CliError(`no testnet in ${dir} (start one with \`mixnet testnet up\`)`);
       if (f.json) {
         printJson({
@@ -302,8 +344,18 @@ export function registerTestnet(program: Command): void {
     .option('--state <dir>', 'state folder')
     .option('-n, --lines <n>', 'lines per process', '20')
     .option('--json', 'the raw JSON lines, as the processes wrote them')
-    .action((node: string | undefined, f: { state?: string; lines: string; json?: boolean }) => {
+    .action(async (node: string | undefined, f: { state?: string; lines: string; json?: boolean }) => {
       const dir = stateDir(f.state);
+      if (readState(dir)?.runtime === 'kubernetes') {
+        const { kubernetesLogs } = await import('@mixnet/testnet/kubernetes');
+        const n = parseIntFlag(f.lines, '--lines');
+        for (const { id, text } of await kubernetesLogs(dir, node, n)) {
+          if (!node) process.stdout.write(`=== ${id} ===\n`);
+          const lines = text.trimEnd().split('\n');
+          process.stdout.write(`${(f.json ? lines : lines.map(formatLogLine)).join('\n')}\n`);
+        }
+        return;
+      }
       const logs = join(dir, 'logs');
       if (!existsSync(logs)) throw new CliError(`no logs in ${dir}`);
       const n = parseIntFlag(f.lines, '--lines');
@@ -326,11 +378,7 @@ export function registerTestnet(program: Command): void {
     .action(async (f: { state?: string; json?: boolean }) => {
       const dir = stateDir(f.state);
       const state = readState(dir);
-      let stopped: string[] = [];
-      if (state?.runtime === 'docker') {
-        const { downDocker } = await import('@mixnet/testnet/docker');
-        stopped = (await downDocker(dir)).stopped;
-      } else stopped = (await downTestnet(dir)).stopped;
+      const { stopped } = await downAny(dir, state);
       if (f.json) printJson({ stateDir: dir, stopped });
       else
         process.stdout.write(
@@ -338,6 +386,7 @@ export function registerTestnet(program: Command): void {
         );
     });
 
+  registerTestnetManifests(testnet);
   registerTestnetControl(testnet);
   registerTestnetFaults(testnet);
 }
