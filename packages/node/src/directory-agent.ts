@@ -365,13 +365,14 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
  * When to poll next with a current document: once just after the next boundary, at a random point
  * of its first tenth (at most 2 s) so a network's nodes do not all ask in the same instant; while
  * the next document is late, every eighth of an epoch (0.5–2 s); otherwise every half epoch (at
- * most 30 s), which catches a document issued again within its epoch. An unchanged poll is a 304.
+ * most 5 s), which catches a document issued again within its epoch (a key rotation or a scale
+ * published early) within seconds. An unchanged poll is a 304.
  */
 export function pollDelay(doc: TopologyDocument, now: number, random: () => number): number {
   const spread = Math.min(doc.epochMs / 10, 2_000);
   const untilNext = doc.validUntil + 100 + random() * spread - now;
   if (untilNext <= 0) return Math.max(500, Math.min(doc.epochMs / 8, 2_000)) * (0.75 + 0.5 * random());
-  const every = Math.min(doc.epochMs / 2, 30_000) * (0.9 + 0.2 * random());
+  const every = Math.min(doc.epochMs / 2, 5_000) * (0.9 + 0.2 * random());
   return Math.min(every, untilNext);
 }
 
