@@ -43,7 +43,7 @@ describe('small ticks inline (issue 16 #4)', () => {
     );
 
   it('processes a tick of a few packets on the main thread, a larger one in the worker', async () => {
-    const p = createPacketProcessor({ keys: [k(0)], workers: 1 });
+    const p = createPacketProcessor({ keys: [k(0)], workers: 1, inlineShare: 0.25 });
     try {
       // Only a worker's outcome comes framed for the wire (a view into its batch).
       const few = await tick(p, 2);
