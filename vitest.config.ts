@@ -22,8 +22,9 @@ const browserTests = browserTestsDecision();
 if (browserTests.warning) process.stderr.write(browserTests.warning);
 
 // Files whose assertions compare delays or latencies measured on live processes (KS fits, heal
-// ratios, per-epoch entropy against μ) run last, after everything else has finished. Files run one
-// at a time: two at once on 2 cores (tried) pushed live testnets past their timeouts and rate checks.
+// ratios, per-epoch entropy against μ) form a group of their own, which vitest runs apart from the
+// rest (groups run one after the other). Files run one at a time: two at once on 2 cores (tried)
+// pushed live testnets past their timeouts and rate checks.
 const timingSensitive = [
   'testnet/src/anonymity.test.ts',
   'testnet/src/heal.test.ts',
