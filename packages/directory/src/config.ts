@@ -117,7 +117,7 @@ export function parseDirectoryConfig(value: unknown, source = 'config'): Directo
 
 function monitorTimings(m: Parsed['monitor'], quarter: number): DirectoryConfig['monitor'] {
   const intervalMs = m.intervalMs ?? Math.max(50, quarter);
-  return { ...m, intervalMs, spreadMs: m.spreadMs ?? Math.max(0, intervalMs - m.timeoutMs - 250) };
+  return { ...m, intervalMs, spreadMs: m.spreadMs ?? 0 };
 }
 
 /** Reads, parses and validates a config file; relative paths in it become absolute. */
