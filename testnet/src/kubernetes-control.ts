@@ -5,13 +5,12 @@
  * deleted by someone else comes back by itself (the Deployment), with the same keys and a new IP,
  * which the node registers with the directory.
  */
-import { fetchNodes, fetchStatus } from './directory-api.js';
 import { connectKube, deletePod, type Kube, listPods, podLog, podReady, replicasOf, setReplicas } from './kube-api.js';
 import { LABELS, podSelector } from './kubernetes-manifests.js';
 import { currentPod, recordPod, runSelector, waitPodReady } from './kubernetes-runtime.js';
 import { readState, type TestnetState, writeState } from './layout.js';
 import type { NodeAction, NodeControlResult } from './node-control.js';
-import { type StatusEntry, TestnetError, type TestnetStatus } from './testnet.js';
+import { type StatusEntry, TestnetError, type TestnetStatus, withDirectoryView } from './testnet.js';
 
 function open(dir: string): { state: TestnetState; kube: Kube; k: NonNullable<TestnetState['kubernetes']> } {
   const state = readState(dir);
@@ -34,20 +33,7 @@ export async function kubernetesStatus(dir: string): Promise<TestnetStatus | und
     if (pod) recordPod(entry, pod, k);
     return entry;
   });
-  if (!state.directory) return { state, processes };
-  try {
-    const [nodes, epoch] = await Promise.all([fetchNodes(state.directory), fetchStatus(state.directory)]);
-    for (const p of processes) {
-      const n = nodes.find((x) => x.id === p.id);
-      if (!n) continue;
-      p.state = n.state;
-      if (n.score !== null) p.score = n.score;
-      if (n.layer !== undefined) p.liveLayer = n.layer;
-    }
-    return { state, processes, epoch };
-  } catch (err) {
-    return { state, processes, directoryError: (err as Error).message };
-  }
+  return withDirectoryView(state, processes);
 }
 
 /** The log of one node's pod, or the last `lines` of every node's. */

@@ -303,6 +303,11 @@ export async function testnetStatus(dir: string): Promise<TestnetStatus | undefi
   const processes: StatusEntry[] = await Promise.all(
     state.processes.map(async (p) => ({ ...p, health: await healthOf(p) })),
   );
+  return withDirectoryView(state, processes);
+}
+
+/** Adds the directory's view (state, score, live layer, epoch) to each runtime's status entries. */
+export async function withDirectoryView(state: TestnetState, processes: StatusEntry[]): Promise<TestnetStatus> {
   if (!state.directory) return { state, processes };
   try {
     const [nodes, epoch] = await Promise.all([fetchNodes(state.directory), fetchStatus(state.directory)]);
