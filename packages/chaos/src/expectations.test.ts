@@ -1,7 +1,7 @@
 /** The verdicts of expectations.ts on made-up run facts: each rule passes and fails where it should. */
 import type { MessageRecord } from '@mixnet/testnet';
 import { describe, expect, it } from 'vitest';
-import { type DocumentSeen, evaluate, quantile, type RunFacts, type StepRecord } from './expectations.js';
+import { type DocumentSeen, evaluate, quantile, type RunFacts, risesPending, type StepRecord } from './expectations.js';
 import { dropDeltas, parseMetrics } from './metrics.js';
 
 const msg = (seq: number, latency: number | undefined, deliveries = latency === undefined ? 0 : 1): MessageRecord => ({
@@ -69,6 +69,15 @@ describe('evaluate', () => {
     // The replay counter did not move: flat over every reason would fail (fault_loss rose on mix-1-1).
     const all = { metric: 'mixnet_packets_dropped_total', on: ['mix-1-1'], change: 'flat' as const };
     expect(evaluate({ metrics: [all] }, facts())[0]?.pass).toBe(false);
+  });
+
+  it('rises pending: only while a counter expected to rise has not (flat ones never hold the run)', () => {
+    const rise = { metric: 'mixnet_packets_dropped_total', labels: { reason: 'fault_loss' }, change: 'rise' as const };
+    expect(risesPending({ metrics: [{ ...rise, on: ['mix-1-1'] }] }, facts())).toBe(false);
+    expect(risesPending({ metrics: [{ ...rise, on: ['mix-2-1'] }] }, facts())).toBe(true);
+    // A flat expectation that fails is judged at the end, not waited on.
+    expect(risesPending({ metrics: [{ ...rise, on: ['mix-1-1'], change: 'flat' }] }, facts())).toBe(false);
+    expect(risesPending({}, facts())).toBe(false);
   });
 
   it('metrics: a node that did not answer is named; with none answering the expectation fails', () => {

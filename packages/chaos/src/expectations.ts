@@ -64,7 +64,7 @@ export function delivered(records: readonly MessageRecord[]): MessageRecord[] {
   return records.filter((r) => r.receivedAt !== undefined);
 }
 
-function metricVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {
+function metricVerdicts(spec: ExpectSpec, f: Pick<RunFacts, 'metricsBefore' | 'metricsAfter' | 'resolve'>): Verdict[] {
   return (spec.metrics ?? []).map((m) => {
     const ids = f.resolve(m.on);
     const labels = m.labels
@@ -93,6 +93,19 @@ function metricVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {
     const note = silent.length ? ` (${silent.join(', ')} did not answer)` : '';
     return { expectation: name, pass, expected, actual: `${before} → ${after}${note}` };
   });
+}
+
+/**
+ * True while a counter the scenario expects to rise has not risen yet. Some rises come late by
+ * design: a node closes its link to a hop that left the document (counting what it had queued as
+ * `departed`) only after the document's grace, one epoch later (docs/directory.md §6).
+ */
+export function risesPending(
+  spec: ExpectSpec,
+  f: Pick<RunFacts, 'metricsBefore' | 'metricsAfter' | 'resolve'>,
+): boolean {
+  const rises = { ...spec, metrics: (spec.metrics ?? []).filter((m) => m.change === 'rise') };
+  return metricVerdicts(rises, f).some((v) => !v.pass);
 }
 
 function activeSetVerdicts(spec: ExpectSpec, f: RunFacts): Verdict[] {

@@ -10,7 +10,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { createClient, type MixnetClient } from '@mixnet/client';
 import type { TopologyDocument } from '@mixnet/sphinx/wire';
 import { downTestnet, fetchDocument, readState, type TestnetState, upTestnet } from '@mixnet/testnet';
-import { type DocumentSeen, evaluate } from './expectations.js';
+import { type DocumentSeen, evaluate, risesPending } from './expectations.js';
 import { createFaultControl } from './faults-adapter.js';
 import type { Sample } from './metrics.js';
 import { dropDeltas, scrape } from './metrics.js';
@@ -200,9 +200,7 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
     const epochMs = state.epochMs ?? 5_000;
     const deadline = Date.now() + (Math.max(0, ...wanted) - (watcher.latest()?.epoch ?? 0) + 1) * epochMs;
     while (wanted.some((e) => (watcher.latest()?.epoch ?? 0) < e) && Date.now() < deadline) await sleep(200);
-    const metricsAfter = await scrapeAll(state);
-    const records = traffic.records();
-    const chainCount = traffic.chainCount ? await traffic.chainCount() : undefined;
+    let metricsAfter = await scrapeAll(state);
     const ctx = () => ({
       state: readState(dir) ?? state,
       document: watcher.latest(),
@@ -210,6 +208,17 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
       senderGateway: gatewayOf(first),
       ...(receiver ? { receiverGateway: gatewayOf(receiver) } : {}),
     });
+    // A counter expected to rise gets until the victim's grace has run out (graceMs is one epoch by
+    // default) and the nodes' next document poll (≤ 5 s): judged any earlier, a `departed` count
+    // races the scrape.
+    const settleBy = Date.now() + 2 * epochMs + 5_000;
+    const facts = () => ({ metricsBefore, metricsAfter, resolve: (sels: readonly string[]) => resolve(sels, ctx()) });
+    while (risesPending(s.expect, facts()) && Date.now() < settleBy) {
+      await sleep(500);
+      metricsAfter = await scrapeAll(state);
+    }
+    const records = traffic.records();
+    const chainCount = traffic.chainCount ? await traffic.chainCount() : undefined;
     const verdicts = evaluate(s.expect, {
       records,
       metricsBefore,
