@@ -26,6 +26,8 @@ export interface OfferResult {
   throughput: number;
   /** CPU seconds of every relay process (mixes, gateways, their hosts) over send + drain. */
   relayCpuSeconds: number;
+  /** Wall seconds of send + drain: the window relayCpuSeconds covers. */
+  windowSeconds: number;
   /** Packets the gateways finished (delivered, mailboxed, or drop cover ended) over the same time. */
   relayPackets: number;
   /** This process's CPU over the sending window, % of one core. */
@@ -90,6 +92,15 @@ async function gatewayPackets(state: TestnetState): Promise<number> {
 
 const cpuOf = (pids: number[]) => pids.reduce((s, pid) => s + (procUsage(pid)?.cpuSeconds ?? 0), 0);
 
+/** Every relay process's CPU (% of one core, summed) over `seconds` of whatever runs now. */
+export async function relayCpuPercent(state: TestnetState, seconds: number): Promise<number> {
+  const pids = relayPids(state);
+  const cpu0 = cpuOf(pids);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return ((cpuOf(pids) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+}
+
 /** One load step: a Poisson stream of `rate` messages/s for `seconds`, split over the senders. */
 export async function offerLoad(state: TestnetState, clients: LoadClients, o: OfferOptions): Promise<OfferResult> {
   const sentAt = new Map<number, number>();
@@ -131,6 +142,7 @@ export async function offerLoad(state: TestnetState, clients: LoadClients, o: Of
   const deadline = performance.now() + (o.drainMs ?? 2_000);
   while (sentAt.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const relayCpuSeconds = cpuOf(pids) - cpu0;
+  const windowSeconds = (performance.now() - t0) / 1000;
   const relayPackets = (await gatewayPackets(state)) - packets0;
   latencies.sort((a, b) => a - b);
   return {
@@ -140,6 +152,7 @@ export async function offerLoad(state: TestnetState, clients: LoadClients, o: Of
     latencies,
     throughput: latencies.length / sendSeconds,
     relayCpuSeconds,
+    windowSeconds,
     relayPackets,
     generatorCpuPercent: ((self.user + self.system) / 1e6 / sendSeconds) * 100,
   };

@@ -6,6 +6,7 @@ import type { RampEpoch } from '@mixnet/testnet';
 import { describe, expect, it } from 'vitest';
 import { promSum } from './offered-load.js';
 import {
+  cpuPerPacket,
   type LoadPoint,
   loadPoint,
   rampPoints,
@@ -99,14 +100,29 @@ describe('scaling suite: results', () => {
         },
       ],
       cpu: [
-        { width: 1, cpuPerPacketMs: 0.9, packets: 1000, relayProcesses: 4 },
-        { width: 2, cpuPerPacketMs: 1.0, packets: 1000, relayProcesses: 7 },
+        {
+          width: 1,
+          cpuPerPacketMs: 0.9,
+          marginalCpuPerPacketMs: 0.8,
+          idleCpuPercent: 8,
+          packets: 1000,
+          relayProcesses: 4,
+        },
+        {
+          width: 2,
+          cpuPerPacketMs: 1.0,
+          marginalCpuPerPacketMs: 0.8,
+          idleCpuPercent: 14,
+          packets: 1000,
+          relayProcesses: 7,
+        },
       ],
     };
     const names = scalingEntries(r).map((e) => e.name);
     expect(names).toContain('ramp/epoch 4: H_out');
     expect(names).toContain('load/3x1: saturation throughput');
     expect(names).toContain('cpu/3x2: relay CPU per packet');
+    expect(names).toContain('cpu/3x2: relay CPU per packet, idle taken out');
     const svgs = scalingSvgs(r);
     expect(Object.keys(svgs).sort()).toEqual([
       'scaling-cpu-per-packet.svg',
@@ -122,6 +138,19 @@ describe('scaling suite: results', () => {
     expect(svgs['scaling-ramp-anonymity.svg']).toContain('target 5 bits');
     // nothing measured, nothing drawn
     expect(scalingSvgs({ target: 5, ramp: [], load: [], cpu: [] })).toEqual({});
+  });
+
+  it('CPU per packet: the idle rate over the same window is what marginal takes out', () => {
+    // 10 s window, 2 CPU-seconds, idle 5 % of a core (0.5 s of it): 1.5 s over 1,000 packets.
+    expect(cpuPerPacket({ relayCpuSeconds: 2, windowSeconds: 10, relayPackets: 1000 }, 5)).toEqual({
+      cpuPerPacketMs: 2,
+      marginalCpuPerPacketMs: 1.5,
+      idleCpuPercent: 5,
+    });
+    // Idle measured above what the window used (noise): never negative; no packets: no division by 0.
+    expect(cpuPerPacket({ relayCpuSeconds: 0.1, windowSeconds: 10, relayPackets: 0 }, 5).marginalCpuPerPacketMs).toBe(
+      0,
+    );
   });
 
   it('sums a counter over its label sets in a Prometheus page', () => {

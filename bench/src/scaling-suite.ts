@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quantileSorted } from '@mixnet/analyze';
 import { downTestnet, type RampEpoch, runRamp, upTestnet } from '@mixnet/testnet';
-import { type LoadClients, loadClients, offerLoad } from './offered-load.js';
+import { type LoadClients, loadClients, type OfferResult, offerLoad, relayCpuPercent } from './offered-load.js';
 import { xySvg } from './plot.js';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
@@ -52,6 +52,14 @@ export interface CpuPoint {
   width: number;
   /** Relay CPU per packet the gateways finished, ms. */
   cpuPerPacketMs: number;
+  /**
+   * The same with the relays' idle CPU (measured just before, same processes) taken out: what a
+   * packet adds. Flat across widths means each added node brings its full capacity; the rest of
+   * cpuPerPacketMs is the nodes' fixed cost, which grows with their number at a fixed rate.
+   */
+  marginalCpuPerPacketMs: number;
+  /** Relay processes' idle CPU, % of one core, all together. */
+  idleCpuPercent: number;
   packets: number;
   relayProcesses: number;
 }
@@ -144,7 +152,14 @@ export function scalingEntries(r: ScalingResult): BenchEntry[] {
       name: `cpu/3x${p.width}: relay CPU per packet`,
       unit: 'ms',
       value: p.cpuPerPacketMs,
-      extra: `${p.packets} packets, ${p.relayProcesses} relay processes`,
+      extra: `${p.packets} packets, ${p.relayProcesses} relay processes, idle ${p.idleCpuPercent} % of a core`,
+    });
+  for (const p of r.cpu)
+    entries.push({
+      name: `cpu/3x${p.width}: relay CPU per packet, idle taken out`,
+      unit: 'ms',
+      value: p.marginalCpuPerPacketMs,
+      extra: `what a packet adds; the relays' idle CPU (${p.idleCpuPercent} % of a core) measured just before`,
     });
   return entries;
 }
@@ -201,7 +216,10 @@ export function scalingSvgs(r: ScalingResult): Record<string, string> {
       'Relay CPU per packet across the network as the width grows',
       'mixes per layer',
       'ms of CPU per packet',
-      [{ label: 'all relays', points: r.cpu.map((p) => [p.width, p.cpuPerPacketMs] as const) }],
+      [
+        { label: 'all relays', points: r.cpu.map((p) => [p.width, p.cpuPerPacketMs] as const) },
+        { label: 'idle taken out', points: r.cpu.map((p) => [p.width, p.marginalCpuPerPacketMs] as const) },
+      ],
     );
   return svgs;
 }
@@ -250,14 +268,29 @@ async function loadCurve(width: number, rates: readonly number[], seconds: numbe
   });
 }
 
+/** Relay CPU per finished packet, whole and with the idle rate over the same window taken out. */
+export function cpuPerPacket(
+  r: Pick<OfferResult, 'relayCpuSeconds' | 'windowSeconds' | 'relayPackets'>,
+  idleCpuPercent: number,
+): Pick<CpuPoint, 'cpuPerPacketMs' | 'marginalCpuPerPacketMs' | 'idleCpuPercent'> {
+  const packets = Math.max(1, r.relayPackets);
+  const busy = Math.max(0, r.relayCpuSeconds - (idleCpuPercent / 100) * r.windowSeconds);
+  return {
+    cpuPerPacketMs: round((r.relayCpuSeconds / packets) * 1000, 3),
+    marginalCpuPerPacketMs: round((busy / packets) * 1000, 3),
+    idleCpuPercent: round(idleCpuPercent, 1),
+  };
+}
+
 async function cpuPoint(width: number, rate: number, seconds: number, log: (l: string) => void) {
   return withTestnet(width, async (state) => {
     const clients = await loadClients(state);
     try {
+      const idle = await relayCpuPercent(state, seconds);
       const r = await offerLoad(state, clients, { rate, seconds });
       const p: CpuPoint = {
         width,
-        cpuPerPacketMs: round((r.relayCpuSeconds / Math.max(1, r.relayPackets)) * 1000, 3),
+        ...cpuPerPacket(r, idle),
         packets: r.relayPackets,
         relayProcesses: state.processes.filter((x) => x.role === 'mix' || x.role === 'gateway').length,
       };
