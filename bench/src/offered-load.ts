@@ -92,13 +92,25 @@ async function gatewayPackets(state: TestnetState): Promise<number> {
 
 const cpuOf = (pids: number[]) => pids.reduce((s, pid) => s + (procUsage(pid)?.cpuSeconds ?? 0), 0);
 
-/** Every relay process's CPU (% of one core, summed) over `seconds` of whatever runs now. */
-export async function relayCpuPercent(state: TestnetState, seconds: number): Promise<number> {
+export interface RelayIdle {
+  /** Every relay process's CPU, % of one core, summed. */
+  cpuPercent: number;
+  /** Packets the gateways finished per second meanwhile: the network's own cover (its clients' and
+   * the service provider's loops), which the idle CPU is mostly spent on. */
+  packetsPerSecond: number;
+}
+
+/** The relays' CPU and finished packets over `seconds` of whatever runs now (no offered load). */
+export async function relayIdle(state: TestnetState, seconds: number): Promise<RelayIdle> {
   const pids = relayPids(state);
   const cpu0 = cpuOf(pids);
+  const packets0 = await gatewayPackets(state);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  return ((cpuOf(pids) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+  const cpu = cpuOf(pids) - cpu0;
+  const packets = (await gatewayPackets(state)) - packets0;
+  const dt = (performance.now() - t0) / 1000;
+  return { cpuPercent: (cpu / dt) * 100, packetsPerSecond: packets / dt };
 }
 
 /** One load step: a Poisson stream of `rate` messages/s for `seconds`, split over the senders. */

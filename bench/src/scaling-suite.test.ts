@@ -140,17 +140,18 @@ describe('scaling suite: results', () => {
     expect(scalingSvgs({ target: 5, ramp: [], load: [], cpu: [] })).toEqual({});
   });
 
-  it('CPU per packet: the idle rate over the same window is what marginal takes out', () => {
-    // 10 s window, 2 CPU-seconds, idle 5 % of a core (0.5 s of it): 1.5 s over 1,000 packets.
-    expect(cpuPerPacket({ relayCpuSeconds: 2, windowSeconds: 10, relayPackets: 1000 }, 5)).toEqual({
+  it('CPU per packet: the idle window (CPU and packets) comes out of both sides of the marginal figure', () => {
+    // 10 s window: 2 CPU-s, 1,000 packets. Idle: 5 % of a core (0.5 s) and 20 cover packets/s (200).
+    const idle = { cpuPercent: 5, packetsPerSecond: 20 };
+    expect(cpuPerPacket({ relayCpuSeconds: 2, windowSeconds: 10, relayPackets: 1000 }, idle)).toEqual({
       cpuPerPacketMs: 2,
-      marginalCpuPerPacketMs: 1.5,
+      marginalCpuPerPacketMs: 1.875,
       idleCpuPercent: 5,
     });
-    // Idle measured above what the window used (noise): never negative; no packets: no division by 0.
-    expect(cpuPerPacket({ relayCpuSeconds: 0.1, windowSeconds: 10, relayPackets: 0 }, 5).marginalCpuPerPacketMs).toBe(
-      0,
-    );
+    // Idle above what the window used (noise), fewer packets than the cover alone: never negative or ∞.
+    const odd = cpuPerPacket({ relayCpuSeconds: 0.1, windowSeconds: 10, relayPackets: 0 }, idle);
+    expect(odd.marginalCpuPerPacketMs).toBe(0);
+    expect(odd.cpuPerPacketMs).toBe(100);
   });
 
   it('sums a counter over its label sets in a Prometheus page', () => {

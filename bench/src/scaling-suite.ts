@@ -12,7 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quantileSorted } from '@mixnet/analyze';
 import { downTestnet, type RampEpoch, runRamp, upTestnet } from '@mixnet/testnet';
-import { type LoadClients, loadClients, type OfferResult, offerLoad, relayCpuPercent } from './offered-load.js';
+import {
+  type LoadClients,
+  loadClients,
+  type OfferResult,
+  offerLoad,
+  type RelayIdle,
+  relayIdle,
+} from './offered-load.js';
 import { xySvg } from './plot.js';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
@@ -53,9 +60,9 @@ export interface CpuPoint {
   /** Relay CPU per packet the gateways finished, ms. */
   cpuPerPacketMs: number;
   /**
-   * The same with the relays' idle CPU (measured just before, same processes) taken out: what a
-   * packet adds. Flat across widths means each added node brings its full capacity; the rest of
-   * cpuPerPacketMs is the nodes' fixed cost, which grows with their number at a fixed rate.
+   * The same for the offered packets alone: the relays' idle CPU and the cover packets finished
+   * meanwhile (measured just before, same processes) taken out. Flat across widths means each
+   * added node brings its full capacity; the rest is the nodes' fixed cost and the cover.
    */
   marginalCpuPerPacketMs: number;
   /** Relay processes' idle CPU, % of one core, all together. */
@@ -159,7 +166,7 @@ export function scalingEntries(r: ScalingResult): BenchEntry[] {
       name: `cpu/3x${p.width}: relay CPU per packet, idle taken out`,
       unit: 'ms',
       value: p.marginalCpuPerPacketMs,
-      extra: `what a packet adds; the relays' idle CPU (${p.idleCpuPercent} % of a core) measured just before`,
+      extra: `offered packets alone; the relays' idle CPU (${p.idleCpuPercent} % of a core, mostly cover) and its packets taken out`,
     });
   return entries;
 }
@@ -268,25 +275,28 @@ async function loadCurve(width: number, rates: readonly number[], seconds: numbe
   });
 }
 
-/** Relay CPU per finished packet, whole and with the idle rate over the same window taken out. */
+/**
+ * Relay CPU per finished packet, whole, and for the offered packets alone: the idle window's CPU
+ * and packets (the network's own cover, at the same rate during the load) taken out of both.
+ */
 export function cpuPerPacket(
   r: Pick<OfferResult, 'relayCpuSeconds' | 'windowSeconds' | 'relayPackets'>,
-  idleCpuPercent: number,
+  idle: RelayIdle,
 ): Pick<CpuPoint, 'cpuPerPacketMs' | 'marginalCpuPerPacketMs' | 'idleCpuPercent'> {
-  const packets = Math.max(1, r.relayPackets);
-  const busy = Math.max(0, r.relayCpuSeconds - (idleCpuPercent / 100) * r.windowSeconds);
+  const cpu = Math.max(0, r.relayCpuSeconds - (idle.cpuPercent / 100) * r.windowSeconds);
+  const packets = r.relayPackets - idle.packetsPerSecond * r.windowSeconds;
   return {
-    cpuPerPacketMs: round((r.relayCpuSeconds / packets) * 1000, 3),
-    marginalCpuPerPacketMs: round((busy / packets) * 1000, 3),
-    idleCpuPercent: round(idleCpuPercent, 1),
+    cpuPerPacketMs: round((r.relayCpuSeconds / Math.max(1, r.relayPackets)) * 1000, 3),
+    marginalCpuPerPacketMs: round((cpu / Math.max(1, packets)) * 1000, 3),
+    idleCpuPercent: round(idle.cpuPercent, 1),
   };
 }
 
-async function cpuPoint(width: number, rate: number, seconds: number, log: (l: string) => void) {
+export async function cpuPoint(width: number, rate: number, seconds: number, log: (l: string) => void) {
   return withTestnet(width, async (state) => {
     const clients = await loadClients(state);
     try {
-      const idle = await relayCpuPercent(state, seconds);
+      const idle = await relayIdle(state, seconds);
       const r = await offerLoad(state, clients, { rate, seconds });
       const p: CpuPoint = {
         width,
