@@ -1,10 +1,12 @@
 /**
  * Reliable sending (Loopix/Nym): a message is split into fragments, each fragment carries an ack
- * SURB, and a fragment not acknowledged within expected RTT × 1.5 + a constant is sent again over a
- * fresh route, up to `maxAttempts`. The sender learns per message when every fragment arrived.
+ * SURB, and a fragment not acknowledged in time is sent again over a fresh route, up to
+ * `maxAttempts`. In time: Nym's expected RTT × 1.5 + a constant, or longer while the acks we
+ * measure take longer (ack-timeout.ts). The sender learns per message when every fragment arrived.
  */
 
 import { type TopologyGateway, traceClientName } from '@mixnet/sphinx/wire';
+import { createAckTimeout } from './ack-timeout.js';
 import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
@@ -68,6 +70,8 @@ interface InFlight {
   queued: boolean;
   identifiers: string[];
   timer?: NodeJS.Timeout;
+  /** When the last attempt went on the wire (performance.now()). */
+  sentAt: number;
   ackedAt?: number;
 }
 
@@ -75,6 +79,8 @@ export interface Sender {
   send(recipient: Recipient, message: Uint8Array): Promise<SendResult>;
   /** true if `identifier` was one of our ack SURBs. */
   ack(identifier: string): boolean;
+  /** The ack timeout in force now (ms): Nym's rule, or longer while measured acks take longer. */
+  readonly ackTimeoutMs: number;
   /** Forgets ack SURB tags of fragments acked long ago (late duplicate acks are still recognised until then). */
   sweep(now: number): void;
   /** Fails every message in flight (on close). */
@@ -96,6 +102,18 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
   const emit = progress.onProgress ?? (() => {});
   const byAck = new Map<string, InFlight>();
   const inFlight = new Set<InFlight>();
+  const rto = createAckTimeout();
+  const ackTimeoutMs = () => rto.timeoutMs(core.retransmitAfterMs);
+
+  /** Sends again once the timeout in force then has passed: it may have grown since the send. */
+  const arm = (f: InFlight, ms: number) => {
+    f.timer = setTimeout(() => {
+      const left = f.sentAt + ackTimeoutMs() - performance.now();
+      if (left >= 1) arm(f, left);
+      else retransmit(f, 'ack-timeout');
+    }, ms);
+    unref(f.timer);
+  };
 
   const finish = (f: InFlight, forget: boolean) => {
     clearTimeout(f.timer);
@@ -151,8 +169,8 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           acked(f);
           return;
         }
-        f.timer = setTimeout(() => retransmit(f, 'ack-timeout'), core.retransmitAfterMs);
-        unref(f.timer);
+        f.sentAt = performance.now();
+        arm(f, ackTimeoutMs());
       },
     });
   };
@@ -213,7 +231,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           fragments: fragments.length,
         };
         for (const fragment of fragments) {
-          const f: InFlight = { out, fragment, attempts: 0, acked: false, queued: false, identifiers: [] };
+          const f: InFlight = { out, fragment, attempts: 0, acked: false, queued: false, identifiers: [], sentAt: 0 };
           inFlight.add(f);
           enqueue(f);
         }
@@ -223,8 +241,12 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
       const f = byAck.get(identifier);
       if (!f) return false;
       core.stats.received.acks++;
+      if (!f.acked && f.attempts === 1) rto.sample(performance.now() - f.sentAt);
       acked(f);
       return true;
+    },
+    get ackTimeoutMs() {
+      return ackTimeoutMs();
     },
     sweep(now) {
       for (const [id, f] of byAck) if (f.ackedAt !== undefined && now - f.ackedAt > 120_000) byAck.delete(id);
