@@ -47,9 +47,6 @@ export interface TrafficShaper {
   stop(): void;
 }
 
-/** Longest run of unpaced builds before incoming packets get their turn (ms). */
-const DRAIN_SLICE_MS = 10;
-
 export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
   const queue: QueuedPacket[] = [];
   let stopped = false;
@@ -105,18 +102,13 @@ export function createTrafficShaper(opts: TrafficShaperOptions): TrafficShaper {
     unref(loopTimer);
   };
 
-  /**
-   * Unpaced: drain in slices so a large message does not block the event loop. A slice ends after
-   * DRAIN_SLICE_MS as well: on a busy machine 64 builds took long enough to hold back the acks
-   * coming in, so their round trips outgrew the ack timeout and packets were sent again for nothing.
-   */
+  /** Unpaced: drain in slices so a large message does not block the event loop. */
   const drain = () => {
     if (draining || stopped) return;
     draining = true;
     const step = () => {
       let n = 0;
-      const until = performance.now() + DRAIN_SLICE_MS;
-      while (queue.length > 0 && n < 64 && sendOne()) if (++n % 4 === 0 && performance.now() > until) break;
+      while (queue.length > 0 && n < 64 && sendOne()) n++;
       if (queue.length > 0 && !stopped) setTimeout(step, n === 0 ? 5 : 0);
       else draining = false;
     };
