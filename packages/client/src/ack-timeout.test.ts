@@ -3,20 +3,27 @@ import { createAckTimeout } from './ack-timeout.js';
 
 describe('adaptive ack timeout', () => {
   it('is the floor before any ack was measured', () => {
-    expect(createAckTimeout().timeoutMs(1_660)).toBe(1_660);
+    expect(createAckTimeout().timeoutMs(1_660, 1_500)).toBe(1_660);
   });
 
   it('never goes below the floor (Nym’s rule), however fast the acks', () => {
     const t = createAckTimeout();
     for (let i = 0; i < 50; i++) t.sample(10);
     expect(t.srttMs).toBeCloseTo(10);
-    expect(t.timeoutMs(1_660)).toBe(1_660);
+    expect(t.timeoutMs(1_660, 1_500)).toBe(1_660);
   });
 
-  it('follows acks slower than the floor expects: smoothed RTT + 4 × deviation', () => {
+  it('applies Nym’s rule to the measured RTT when it exceeds the modelled one', () => {
+    const t = createAckTimeout();
+    for (let i = 0; i < 50; i++) t.sample(800);
+    // Modelled RTT 106 ms: 106 × 1.5 + 1500 = 1659; measured 800 ms: 800 × 1.5 + 1500 = 2700.
+    expect(t.timeoutMs(1_659, 1_500)).toBeCloseTo(2_700, 0);
+  });
+
+  it('follows widely spread acks: smoothed RTT + 4 × deviation', () => {
     const t = createAckTimeout();
     for (let i = 0; i < 50; i++) t.sample(i % 2 === 0 ? 2_000 : 3_000);
-    const rto = t.timeoutMs(1_000);
+    const rto = t.timeoutMs(1_000, 0);
     expect(t.srttMs).toBeGreaterThan(2_300);
     expect(t.srttMs).toBeLessThan(2_700);
     // The deviation keeps it above the slowest acks seen.
@@ -27,7 +34,7 @@ describe('adaptive ack timeout', () => {
   it('is capped at maxFactor × the floor', () => {
     const t = createAckTimeout({ maxFactor: 3 });
     t.sample(60_000);
-    expect(t.timeoutMs(1_000)).toBe(3_000);
+    expect(t.timeoutMs(1_000, 1_500)).toBe(3_000);
   });
 
   it('ignores samples that are not durations', () => {

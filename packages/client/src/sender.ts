@@ -103,7 +103,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
   const byAck = new Map<string, InFlight>();
   const inFlight = new Set<InFlight>();
   const rto = createAckTimeout();
-  const ackTimeoutMs = () => rto.timeoutMs(core.retransmitAfterMs);
+  const ackTimeoutMs = () => rto.timeoutMs(core.retransmitAfterMs, core.traffic.ackWaitAdditionMs);
 
   /** Sends again once the timeout in force then has passed: it may have grown since the send. */
   const arm = (f: InFlight, ms: number) => {
