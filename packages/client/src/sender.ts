@@ -16,6 +16,9 @@ import { type ProgressSink, type RetransmitReason, SLOW_AFTER_MS } from './progr
 import type { Recipient } from './recipient.js';
 import { sealPublicKey } from './seal.js';
 
+/** A timer this late (ms) means our own process stalled: that time is given back to the ack. */
+const STALL_MS = 50;
+
 export interface SendResult {
   /** Hex message id (the receiver dedupes by it). */
   messageId: string;
@@ -72,6 +75,10 @@ interface InFlight {
   timer?: NodeJS.Timeout;
   /** When the last attempt went on the wire (performance.now()). */
   sentAt: number;
+  /** Of the time since, how long our own process stalled (late timers). */
+  stalledMs: number;
+  /** Bumped when a timer is armed or cancelled: a stale check does nothing. */
+  gen: number;
   ackedAt?: number;
 }
 
@@ -105,18 +112,38 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
   const rto = createAckTimeout();
   const ackTimeoutMs = () => rto.timeoutMs(core.retransmitAfterMs, core.traffic.ackWaitAdditionMs);
 
-  /** Sends again once the timeout in force then has passed: it may have grown since the send. */
+  /**
+   * Sends again once the timeout in force then has passed: it may have grown since the send. The
+   * check waits for the I/O already pending (Node runs timers before it reads sockets, so after a
+   * stall the acks that came meanwhile would be read only after we resent), and a timer firing
+   * STALL_MS or more late (our own process could not run, nor, on a busy machine, the network)
+   * waits that long again before judging, up to one timeout more in all.
+   */
   const arm = (f: InFlight, ms: number) => {
-    f.timer = setTimeout(() => {
-      const left = f.sentAt + ackTimeoutMs() - performance.now();
-      if (left >= 1) arm(f, left);
-      else retransmit(f, 'ack-timeout');
-    }, ms);
+    const gen = ++f.gen;
+    const due = performance.now() + ms;
+    f.timer = setTimeout(() => setImmediate(() => check(f, gen, due)), ms);
     unref(f.timer);
+  };
+  const check = (f: InFlight, gen: number, due: number) => {
+    if (gen !== f.gen || f.acked || f.out.done) return;
+    const now = performance.now();
+    const timeout = ackTimeoutMs();
+    const late = now - due;
+    // A stall: the ack had that much less time to be seen. Waited out, up to one timeout in all.
+    if (late >= STALL_MS && f.stalledMs < timeout) {
+      f.stalledMs += late;
+      arm(f, late);
+      return;
+    }
+    const left = f.sentAt + f.stalledMs + timeout - now;
+    if (left >= 1) arm(f, left);
+    else retransmit(f, 'ack-timeout');
   };
 
   const finish = (f: InFlight, forget: boolean) => {
     clearTimeout(f.timer);
+    f.gen++;
     if (forget) for (const id of f.identifiers) byAck.delete(id);
     inFlight.delete(f);
   };
@@ -170,6 +197,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           return;
         }
         f.sentAt = performance.now();
+        f.stalledMs = 0;
         arm(f, ackTimeoutMs());
       },
     });
@@ -231,7 +259,17 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           fragments: fragments.length,
         };
         for (const fragment of fragments) {
-          const f: InFlight = { out, fragment, attempts: 0, acked: false, queued: false, identifiers: [], sentAt: 0 };
+          const f: InFlight = {
+            out,
+            fragment,
+            attempts: 0,
+            acked: false,
+            queued: false,
+            identifiers: [],
+            sentAt: 0,
+            stalledMs: 0,
+            gen: 0,
+          };
           inFlight.add(f);
           enqueue(f);
         }
@@ -281,6 +319,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
       for (const f of inFlight) {
         if (f.acked || f.queued || f.out.done || f.attempts === 0) continue;
         clearTimeout(f.timer);
+        f.gen++;
         retransmit(f, 'gateway-moved');
         n++;
       }
