@@ -5,7 +5,9 @@
  *
  * The Sphinx shares are modelled from unit costs timed in this process (the same machine, the same
  * minute) times the packets the clients counted; everything else is measured (/proc CPU per process
- * and per thread, minus each process's idle rate sampled just before the burst).
+ * and per thread, minus each process's idle rate sampled just before the burst). Unit costs are CPU
+ * time, as the rest is: on a loaded machine wall-clock timings also count the time other processes
+ * held the core, which inflated the unit (and deflated the ratio) by up to 6 × between runs.
  */
 import {
   createPacket,
@@ -32,7 +34,13 @@ export interface UnitCosts {
   fromSurbMs: number;
 }
 
-/** Times the steps `rounds` times each in this process; medians. */
+/** CPU ms of this process now (user + system, every thread: GC helpers work for the step timed). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Times the steps `rounds` times each in this process, in CPU time; medians. */
 export function measureUnitCosts(hops: number, rounds = 60): UnitCosts {
   const route = Array.from({ length: hops }, (_, i) => ({
     ...generateKeyPair(),
@@ -46,21 +54,21 @@ export function measureUnitCosts(hops: number, rounds = 60): UnitCosts {
   const surb: number[] = [];
   const fromSurb: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    let t = performance.now();
+    let t = cpuMs();
     let packet = createPacket({ route, delaysNs, destination, message });
-    create.push(performance.now() - t);
-    t = performance.now();
+    create.push(cpuMs() - t);
+    t = cpuMs();
     for (const hop of route) {
       const r = processPacket(packet, hop.privateKey);
       if (r.kind === 'forward') packet = r.packet;
     }
-    proc.push((performance.now() - t) / hops);
-    t = performance.now();
+    proc.push((cpuMs() - t) / hops);
+    t = cpuMs();
     const s = createSurb({ route, delaysNs, destination, identifier: new Uint8Array(16), keyMaterial: 'seeds' });
-    surb.push(performance.now() - t);
-    t = performance.now();
+    surb.push(cpuMs() - t);
+    t = cpuMs();
     packetFromSurb(s, message);
-    fromSurb.push(performance.now() - t);
+    fromSurb.push(cpuMs() - t);
   }
   const med = (xs: number[]) =>
     quantile(

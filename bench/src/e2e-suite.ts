@@ -54,8 +54,11 @@ export interface E2eRun {
   unit: UnitCosts;
   /** Where cpuPerMessageMs goes (ms per delivered message); `total` is cpuPerMessageMs. */
   breakdown: CostBreakdown;
-  /** Packets the burst took: data (retransmissions included) and acks. */
-  packets: { delivered: number; data: number; acks: number; retransmissions: number };
+  /**
+   * Packets the burst took: data (retransmissions included) and acks; `duplicates` arrived twice at
+   * the receiver (sent again although the first got through: its ack was late or lost).
+   */
+  packets: { delivered: number; data: number; acks: number; retransmissions: number; duplicates: number };
 }
 
 const SEND_GAP_MS = 20;
@@ -115,7 +118,12 @@ async function runOne(
     // every process's CPU counted.
     const parties = partiesOf(state);
     const idleBefore = await idleRate(parties);
-    const sent0 = { data: alice.stats().sent.real, acks: bob.stats().sent.acks, re: alice.stats().retransmissions };
+    const sent0 = {
+      data: alice.stats().sent.real,
+      acks: bob.stats().sent.acks,
+      re: alice.stats().retransmissions,
+      dup: bob.stats().duplicates,
+    };
     const cpu0 = sampleCpu(parties);
     const t0 = performance.now();
     const base = received;
@@ -138,6 +146,7 @@ async function runOne(
       data: alice.stats().sent.real - sent0.data,
       acks: bob.stats().sent.acks - sent0.acks,
       retransmissions: alice.stats().retransmissions - sent0.re,
+      duplicates: bob.stats().duplicates - sent0.dup,
     };
     const unit = measureUnitCosts(layers + 1);
     const breakdown = costBreakdown({
@@ -282,7 +291,7 @@ export function formatBreakdown(run: E2eRun): string {
   const p = run.packets;
   const lines = [
     `e2e ${run.layers}L μ${run.mu}: CPU per delivered message ${round(b.total)} ms = ${round(b.total / ref)} × (create + ${run.layers + 1} × process = ${round(ref)} ms); beyond idle ${round((b.total - b.background) / ref)} ×, goal ≤ ${GOAL_RATIO} ×`,
-    `  burst: ${p.delivered} delivered, ${p.data} data packets (${p.retransmissions} sent again), ${p.acks} acks`,
+    `  burst: ${p.delivered} delivered, ${p.data} data packets (${p.retransmissions} sent again, ${p.duplicates} of them arrived twice), ${p.acks} acks`,
   ];
   for (const [k, label] of Object.entries(BREAKDOWN_LABELS)) {
     const v = b[k as keyof CostBreakdown];

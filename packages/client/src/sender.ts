@@ -1,10 +1,12 @@
 /**
  * Reliable sending (Loopix/Nym): a message is split into fragments, each fragment carries an ack
- * SURB, and a fragment not acknowledged within expected RTT × 1.5 + a constant is sent again over a
- * fresh route, up to `maxAttempts`. The sender learns per message when every fragment arrived.
+ * SURB, and a fragment not acknowledged in time is sent again over a fresh route, up to
+ * `maxAttempts`. In time: Nym's expected RTT × 1.5 + a constant, or longer while the acks we
+ * measure take longer (ack-timeout.ts). The sender learns per message when every fragment arrived.
  */
 
 import { type TopologyGateway, traceClientName } from '@mixnet/sphinx/wire';
+import { createAckTimeout } from './ack-timeout.js';
 import { randomBytes, toHex } from './bytes.js';
 import type { ClientCore } from './core.js';
 import { DATA_CAPACITY, sealData } from './envelope.js';
@@ -13,6 +15,9 @@ import { unref } from './platform/timers.js';
 import { type ProgressSink, type RetransmitReason, SLOW_AFTER_MS } from './progress.js';
 import type { Recipient } from './recipient.js';
 import { sealPublicKey } from './seal.js';
+
+/** A timer this late (ms) means our own process stalled: that time is given back to the ack. */
+const STALL_MS = 50;
 
 export interface SendResult {
   /** Hex message id (the receiver dedupes by it). */
@@ -68,6 +73,12 @@ interface InFlight {
   queued: boolean;
   identifiers: string[];
   timer?: NodeJS.Timeout;
+  /** When the last attempt went on the wire (performance.now()). */
+  sentAt: number;
+  /** Of the time since, how long our own process stalled (late timers). */
+  stalledMs: number;
+  /** Bumped when a timer is armed or cancelled: a stale check does nothing. */
+  gen: number;
   ackedAt?: number;
 }
 
@@ -75,6 +86,8 @@ export interface Sender {
   send(recipient: Recipient, message: Uint8Array): Promise<SendResult>;
   /** true if `identifier` was one of our ack SURBs. */
   ack(identifier: string): boolean;
+  /** The ack timeout in force now (ms): Nym's rule, or longer while measured acks take longer. */
+  readonly ackTimeoutMs: number;
   /** Forgets ack SURB tags of fragments acked long ago (late duplicate acks are still recognised until then). */
   sweep(now: number): void;
   /** Fails every message in flight (on close). */
@@ -96,9 +109,41 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
   const emit = progress.onProgress ?? (() => {});
   const byAck = new Map<string, InFlight>();
   const inFlight = new Set<InFlight>();
+  const rto = createAckTimeout();
+  const ackTimeoutMs = () => rto.timeoutMs(core.retransmitAfterMs, core.traffic.ackWaitAdditionMs);
+
+  /**
+   * Sends again once the timeout in force then has passed: it may have grown since the send. The
+   * check waits for the I/O already pending (Node runs timers before it reads sockets, so after a
+   * stall the acks that came meanwhile would be read only after we resent), and a timer firing
+   * STALL_MS or more late (our own process could not run, nor, on a busy machine, the network)
+   * waits that long again before judging, up to one timeout more in all.
+   */
+  const arm = (f: InFlight, ms: number) => {
+    const gen = ++f.gen;
+    const due = performance.now() + ms;
+    f.timer = setTimeout(() => setImmediate(() => check(f, gen, due)), ms);
+    unref(f.timer);
+  };
+  const check = (f: InFlight, gen: number, due: number) => {
+    if (gen !== f.gen || f.acked || f.out.done) return;
+    const now = performance.now();
+    const timeout = ackTimeoutMs();
+    const late = now - due;
+    // A stall: the ack had that much less time to be seen. Waited out, up to one timeout in all.
+    if (late >= STALL_MS && f.stalledMs < timeout) {
+      f.stalledMs += late;
+      arm(f, late);
+      return;
+    }
+    const left = f.sentAt + f.stalledMs + timeout - now;
+    if (left >= 1) arm(f, left);
+    else retransmit(f, 'ack-timeout');
+  };
 
   const finish = (f: InFlight, forget: boolean) => {
     clearTimeout(f.timer);
+    f.gen++;
     if (forget) for (const id of f.identifiers) byAck.delete(id);
     inFlight.delete(f);
   };
@@ -151,8 +196,9 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           acked(f);
           return;
         }
-        f.timer = setTimeout(() => retransmit(f, 'ack-timeout'), core.retransmitAfterMs);
-        unref(f.timer);
+        f.sentAt = performance.now();
+        f.stalledMs = 0;
+        arm(f, ackTimeoutMs());
       },
     });
   };
@@ -213,7 +259,17 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
           fragments: fragments.length,
         };
         for (const fragment of fragments) {
-          const f: InFlight = { out, fragment, attempts: 0, acked: false, queued: false, identifiers: [] };
+          const f: InFlight = {
+            out,
+            fragment,
+            attempts: 0,
+            acked: false,
+            queued: false,
+            identifiers: [],
+            sentAt: 0,
+            stalledMs: 0,
+            gen: 0,
+          };
           inFlight.add(f);
           enqueue(f);
         }
@@ -223,8 +279,12 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
       const f = byAck.get(identifier);
       if (!f) return false;
       core.stats.received.acks++;
+      if (!f.acked && f.attempts === 1) rto.sample(performance.now() - f.sentAt);
       acked(f);
       return true;
+    },
+    get ackTimeoutMs() {
+      return ackTimeoutMs();
     },
     sweep(now) {
       for (const [id, f] of byAck) if (f.ackedAt !== undefined && now - f.ackedAt > 120_000) byAck.delete(id);
@@ -259,6 +319,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
       for (const f of inFlight) {
         if (f.acked || f.queued || f.out.done || f.attempts === 0) continue;
         clearTimeout(f.timer);
+        f.gen++;
         retransmit(f, 'gateway-moved');
         n++;
       }
