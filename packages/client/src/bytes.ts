@@ -14,8 +14,9 @@ export { concatBytes as concat, constantTimeEqual, xorInto } from '@mixnet/sphin
 /** The project's hex encoder (`@mixnet/sphinx/wire`), for map keys of identifiers. */
 export const toHex: (bytes: Uint8Array) => string = hex.encode;
 
-/** Fresh random bytes (random.ts: small draws come from a CSPRNG pool). */
-export { randomBytes } from './random.js';
+export function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
 
 /** A reader that never reads past its input: every decoder of the client goes through it. */
 export class Reader {

@@ -1,40 +1,11 @@
 /** Cryptographic randomness for what an observer must not predict: routes and delays (Loopix §3). */
 
-/**
- * Small draws (a route pick, a delay, a 16-byte tag) come from a pool filled by getRandomValues
- * 4 KiB at a time: the same CSPRNG output, without a call into it for each of the dozen or so
- * draws a packet takes. Every byte is handed out once.
- */
-const POOL_SIZE = 4096;
-const pool = new Uint8Array(POOL_SIZE);
-const poolView = new DataView(pool.buffer);
-let offset = POOL_SIZE;
-
-function take(n: number): number {
-  if (offset + n > POOL_SIZE) {
-    crypto.getRandomValues(pool);
-    offset = 0;
-  }
-  const at = offset;
-  offset += n;
-  return at;
-}
-
-/** `n` fresh random bytes (a copy: the pool's bytes are never handed out twice). */
-export function randomBytes(n: number): Uint8Array {
-  if (n > 256) return crypto.getRandomValues(new Uint8Array(n));
-  const at = take(n);
-  const out = pool.slice(at, at + n);
-  pool.fill(0, at, at + n);
-  return out;
-}
+const buf = new Uint32Array(2);
 
 /** Uniform in [0, 1) with 53 random bits. */
 export function uniform(): number {
-  const at = take(8);
-  const hi = poolView.getUint32(at);
-  const lo = poolView.getUint32(at + 4);
-  return (hi * 2 ** 21 + (lo >>> 11)) / 2 ** 53;
+  crypto.getRandomValues(buf);
+  return ((buf[0] as number) * 2 ** 21 + ((buf[1] as number) >>> 11)) / 2 ** 53;
 }
 
 export function pick<T>(items: readonly T[]): T {
