@@ -174,6 +174,27 @@ describe('monitor rounds', () => {
   });
 });
 
+describe('planning a round', () => {
+  it('reads each node score once, however many pools rank it (issue 16)', () => {
+    const targets = [...Array.from({ length: 12 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
+    const reads = new Map<string, number>();
+    const routes = planRound({
+      targets,
+      scoreOf: (id) => {
+        reads.set(id, (reads.get(id) ?? 0) + 1);
+        return id === 'm3' ? 0 : 1;
+      },
+      layers: 3,
+      packetsPerNode: 2,
+      random: Math.random,
+    });
+    expect(routes).toHaveLength(targets.length * 2);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // The scores still steer the pools: a node scoring 0 is no companion.
+    for (const r of routes) if (r.target !== 'm3') expect(r.mixes.map((m) => m.id)).not.toContain('m3');
+  });
+});
+
 describe('probe budget (issue 16: a fixed test load per epoch)', () => {
   it('shares the budget out per node, at least one packet each and at most packetsPerNode', () => {
     expect(packetsPerTarget(10, 4)).toBe(4);

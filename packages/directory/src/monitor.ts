@@ -84,7 +84,18 @@ const isGateway = (n: TopologyNode | TopologyGateway): n is TopologyGateway => '
 
 /** Every probe of one round. A node that cannot be tested yet (no gateway, or no mix) gets none. */
 export function planRound(opts: PlanOptions): ProbeRoute[] {
-  const { layers, random, scoreOf } = opts;
+  const { layers, random } = opts;
+  // Each node's score read once a round: the pools below rank every mix for every target (at 170
+  // nodes, tens of thousands of reads a round, each over the node's window; issue 16).
+  const scores = new Map<string, number>();
+  const scoreOf = (id: string): number => {
+    let s = scores.get(id);
+    if (s === undefined) {
+      s = opts.scoreOf(id);
+      scores.set(id, s);
+    }
+    return s;
+  };
   const mixes = opts.targets.filter((t) => t.role === 'mix');
   const gateways = opts.targets.filter((t) => t.role === 'gateway' && isGateway(t.node));
   const gatewayPool = bestPool(gateways, scoreOf, 1);
