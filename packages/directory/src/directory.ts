@@ -157,6 +157,8 @@ export function createDirectory(input: DirectoryConfigInput, opts: DirectoryOpti
         : Math.max(1, Math.round((perEpoch * config.monitor.intervalMs) / config.epochMs));
     },
     spreadMs: () => (current ? config.monitor.spreadMs : 0),
+    // Before the first document every node is tested each round: the network waits for them all.
+    strictBudget: () => current !== undefined && config.monitor.strictBudget,
   });
 
   const autoSizer = config.activeSet

@@ -174,6 +174,61 @@ describe('monitor rounds', () => {
   });
 });
 
+describe('a strict probe budget (issue 16: the load stops growing with the network)', () => {
+  const many = (): MonitorTarget[] => [...Array.from({ length: 10 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
+
+  it('tests only the budget per round, those untested longest first, every node within ceil(n / b) rounds', async () => {
+    const targets = many();
+    const sent: string[][] = [];
+    let round: string[] = [];
+    const monitor = createMonitor({
+      layers: 3,
+      packetsPerNode: 4,
+      timeoutMs: 100,
+      probe: async (r) => {
+        round.push(r.target);
+        return true;
+      },
+      scores: createScoreBook({ window: 6 }),
+      budget: () => 5,
+      strictBudget: () => true,
+    });
+    for (let i = 0; i < 6; i++) {
+      round = [];
+      const summary = await monitor.runRound(targets);
+      expect(summary.sent).toBe(5);
+      sent.push(round);
+    }
+    for (const r of sent) expect(new Set(r).size).toBe(5); // one packet per tested node
+    // 12 nodes, 5 a round: each one within every 3 consecutive rounds, and no node twice before all once.
+    for (let i = 0; i + 3 <= sent.length; i++)
+      expect(new Set(sent.slice(i, i + 3).flat())).toEqual(new Set(targets.map((t) => t.id)));
+    expect(new Set([...(sent[0] ?? []), ...(sent[1] ?? [])]).size).toBe(10);
+  });
+
+  it('off (the default), or with the budget above the nodes: every node every round', async () => {
+    for (const strict of [false, true]) {
+      const targets = many();
+      const tested = new Set<string>();
+      const monitor = createMonitor({
+        layers: 3,
+        packetsPerNode: 4,
+        timeoutMs: 100,
+        probe: async (r) => {
+          tested.add(r.target);
+          return true;
+        },
+        scores: createScoreBook({ window: 6 }),
+        budget: () => (strict ? 24 : 5),
+        strictBudget: () => strict,
+      });
+      const summary = await monitor.runRound(targets);
+      expect(tested.size).toBe(targets.length);
+      expect(summary.sent).toBe(strict ? 24 : 12);
+    }
+  });
+});
+
 describe('planning a round', () => {
   it('reads each node score once, however many pools rank it (issue 16)', () => {
     const targets = [...Array.from({ length: 12 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
