@@ -115,6 +115,8 @@ describe('generating a testnet with a directory', () => {
       const c = parseNodeConfig(json(r.configPath), r.configPath);
       expect(c.inbound.maxConnectionsPerIp).toBe(SHARED_HOST_CONNECTIONS_PER_IP);
       expect(c.inbound.maxConnectionsPerIp).toBeGreaterThanOrEqual(c.inbound.maxConnections);
+      // A link used by probes alone stays open between them (not closed after the default 5 minutes).
+      expect(c.inbound.idleTimeoutMs).toBeGreaterThanOrEqual(3_600_000);
     }
     // Relays at addresses of their own (a container or pod each) keep the node's default.
     const own = await generateTestnet(tmp(), { ...plan, host: '0.0.0.0' }, async (id, role) => ({
