@@ -17,7 +17,7 @@ import {
   requesterAddress,
   startSocksServer,
 } from '@mixnet/socks';
-import { clientNetwork, downTestnet, upTestnet } from '@mixnet/testnet';
+import { clientNetwork, downTestnet, REQUESTER_SEND_GAP_MS, upTestnet } from '@mixnet/testnet';
 import type { BenchEntry, BenchReport } from './results.js';
 import { machineInfo } from './results.js';
 import { quantileOf } from './stats.js';
@@ -28,7 +28,7 @@ export interface SocksSuiteOptions {
   downloads?: number;
   /** Bytes per download. Default 1 MiB. */
   bytes?: number;
-  /** The client's Poisson send gap (the requester's is the testnet's, 10 ms). */
+  /** The client's Poisson send gap (the requester's is the testnet's, REQUESTER_SEND_GAP_MS). */
   sendGapMs?: number;
   log?: (line: string) => void;
 }
@@ -135,7 +135,7 @@ export async function runSocksSuite(opts: SocksSuiteOptions = {}): Promise<{ rep
             runs.push(d);
           }
           const med = (xs: number[]) => quantileOf(xs, 0.5);
-          const note = `3 layers, μ = ${mu} ms, ${bytes} bytes, median of ${n}; client send gap ${opts.sendGapMs ?? 10} ms, requester 10 ms, cover on`;
+          const note = `3 layers, μ = ${mu} ms, ${bytes} bytes, median of ${n}; client send gap ${opts.sendGapMs ?? 10} ms, requester ${REQUESTER_SEND_GAP_MS} ms, cover on`;
           entries.push(
             { name: `ttfb-mu${mu}`, unit: 'ms', value: Math.round(med(runs.map((r) => r.ttfbMs))), extra: note },
             {

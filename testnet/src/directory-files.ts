@@ -94,8 +94,10 @@ export function directoryConfig(o: DirectoryConfigOptions): Record<string, unkno
       window: 6,
       muMs: 2,
       // A fixed test load per epoch (issue 16): 4 packets per node and round up to 25 nodes, fewer
-      // above, never under 1 per node and round; a round's probes are spread over the round.
+      // above, 1 per node and round at 100 nodes; past that a round tests 100 nodes, those untested
+      // longest first (each node every 2 rounds at 170), the load nym-api's fixed budget keeps.
       probesPerEpoch: PROBES_PER_EPOCH,
+      strictBudget: true,
     },
     ...(o.activeSet ? { activeSet: { mode: 'auto', ...o.activeSet } } : {}),
     log: { level: o.logLevel },

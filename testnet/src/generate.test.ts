@@ -2,9 +2,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseNodeConfig } from '@mixnet/node';
 import { signTopologyDocument, verifyTopologyDocument } from '@mixnet/sphinx/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkPlan, generateTestnet, PlanError } from './generate.js';
+import { checkPlan, generateTestnet, PlanError, SHARED_HOST_CONNECTIONS_PER_IP } from './generate.js';
 import { paths } from './layout.js';
 import { makeDocument } from './test-support/fake-directory.js';
 import { DEFAULT_PLAN } from './testnet.js';
@@ -103,6 +104,30 @@ describe('generating a testnet with a directory', () => {
     ]);
     // Offline, before the first epoch: the generated layout, every mix included.
     expect(json(p.topology).layers.map((l: unknown[]) => l.length)).toEqual([3, 3, 2]);
+  });
+
+  it('relays sharing the testnet address take every peer: the per-IP cap is the whole cap (issue 16)', async () => {
+    const dir = tmp();
+    const { state } = await generateTestnet(dir, plan);
+    const relays = state.processes.filter((x) => x.role === 'mix' || x.role === 'gateway');
+    expect(relays.length).toBeGreaterThan(0);
+    for (const r of relays) {
+      const c = parseNodeConfig(json(r.configPath), r.configPath);
+      expect(c.inbound.maxConnectionsPerIp).toBe(SHARED_HOST_CONNECTIONS_PER_IP);
+      expect(c.inbound.maxConnectionsPerIp).toBeGreaterThanOrEqual(c.inbound.maxConnections);
+      // A link used by probes alone stays open between them (not closed after the default 5 minutes).
+      expect(c.inbound.idleTimeoutMs).toBeGreaterThanOrEqual(3_600_000);
+    }
+    // Relays at addresses of their own (a container or pod each) keep the node's default.
+    const own = await generateTestnet(tmp(), { ...plan, host: '0.0.0.0' }, async (id, role) => ({
+      host: `10.0.0.${relays.length + id.length}`,
+      listenHost: '0.0.0.0',
+      port: 1789,
+      metricsPort: 9100,
+      ...(role === 'gateway' ? { websocketPort: 9000 } : {}),
+    }));
+    const mix = own.state.processes.find((x) => x.role === 'mix');
+    expect(json(mix?.configPath as string).inbound).toBeUndefined();
   });
 
   it('without a directory: no directory process, no directory field', async () => {

@@ -82,6 +82,11 @@ export type Allocate = (
   role: 'mix' | 'gateway' | 'service-provider' | 'network-requester' | 'chain' | 'directory',
 ) => Promise<Endpoint>;
 
+/** A relay's inbound cap per IP when every relay shares one address: its whole cap (config default). */
+export const SHARED_HOST_CONNECTIONS_PER_IP = 1024;
+/** Inbound settings of relays that share one address (the process runtime). */
+export const SHARED_HOST_INBOUND = { maxConnectionsPerIp: SHARED_HOST_CONNECTIONS_PER_IP, idleTimeoutMs: 3_600_000 };
+
 /** The process runtime's allocation: free loopback ports on `host`. */
 export function loopbackAllocator(host: string): Allocate {
   return async (_id, role) => ({
@@ -241,6 +246,12 @@ export async function generateTestnet(
       network: { topologyFile: rel(p.topology) },
       ...(Object.keys(links).length > 0 ? { links } : {}),
       admin: { tokenFile: rel(tokenFile) },
+      // Every relay at the testnet's one address (the process runtime): the per-IP cap would refuse
+      // the 129th peer, whose link then reconnects for ever (issue 16: at 170 relays, gateways
+      // refused mixes and links churned through a third of the idle CPU). One IP: one cap. And a
+      // link only the monitor's probes use (any mix follows any other in a probe) waits minutes
+      // between packets: closed after 5 idle minutes, 170 relays reopened some 35 a second.
+      ...(ep.host === plan.host ? { inbound: SHARED_HOST_INBOUND } : {}),
       ...nodeDirectory,
       ...(plan.trace ? { trace: { dir: rel(plan.trace), topologyFile: rel(p.topology) } } : {}),
       ...(role === 'mix'

@@ -58,6 +58,7 @@ export type { StartedProcess, TrackedProcess } from './process-runtime.js';
 export { CLI_MAIN, isAlive, isOurs, stopProcess } from './process-runtime.js';
 export type { RampEpoch, RampOptions, RampResult } from './ramp.js';
 export { runRamp } from './ramp.js';
+export { REQUESTER_SEND_GAP_MS } from './requester-files.js';
 export type { ScaleOptions, ScaleResult } from './scale.js';
 export { scaleTestnet } from './scale.js';
 export type { DownOptions, StatusEntry, TestnetStatus, UpOptions } from './testnet.js';

@@ -14,6 +14,8 @@ import type { Allocate } from './generate.js';
 import type { paths as Paths, ProcessEntry, TestnetState } from './layout.js';
 
 export const NETWORK_REQUESTER_ID = 'network-requester';
+/** The requester's Poisson send gap in a testnet, ms. */
+export const REQUESTER_SEND_GAP_MS = 20;
 
 export interface RequesterFilesOptions {
   p: ReturnType<typeof Paths>;
@@ -73,8 +75,9 @@ export async function writeNetworkRequester(
       ? { directory: { url: o.directory.url, publicKey: o.directory.publicKey, announceMs: announceMsFor(o.epochMs) } }
       : {}),
     metrics: { host: ep.listenHost, port: ep.metricsPort },
-    // Streams are bulk traffic: the requester's Poisson stream runs at twice a client's default rate.
-    traffic: { ...(o.mu !== undefined ? { mu: o.mu } : {}), sendGapMs: 10 },
+    // A client's default Poisson rate (a packet every 20 ms, as Nym's network requester): at twice
+    // that, its cover alone was a third of an idle 170-relay testnet's CPU (issue 16).
+    traffic: { ...(o.mu !== undefined ? { mu: o.mu } : {}), sendGapMs: REQUESTER_SEND_GAP_MS },
     log: { level: o.logLevel === 'warn' || o.logLevel === 'error' ? 'warn' : o.logLevel },
   };
   writeFileSync(o.p.config(id), `${JSON.stringify(config, null, 2)}\n`);

@@ -24,6 +24,11 @@ const monitor = z
      * rounds; every node still gets ≥ 1 probe a round. Left out: packetsPerNode per node per round.
      */
     probesPerEpoch: z.number().int().min(1).max(1_000_000).optional(),
+    /**
+     * With probesPerEpoch: the budget is a ceiling even under one probe per node and round; a round
+     * then tests that many nodes, those untested longest first (once a document is out). Default false.
+     */
+    strictBudget: z.boolean().default(false),
     /** A round's probes are spaced over this long (default: the interval less the timeout, less 250 ms). */
     spreadMs: z.number().int().min(0).optional(),
   })
@@ -71,7 +76,7 @@ export const directoryConfigSchema = z
     activeSet: activeSet.optional(),
     admission: z.union([z.literal('open'), z.object({ identityKeys: z.array(hex32) }).strict()]),
     adminTokenFile: z.string().min(1).optional(),
-    monitor: monitor.default({ packetsPerNode: 4, timeoutMs: 3_000, window: 6, muMs: 2 }),
+    monitor: monitor.default({ packetsPerNode: 4, timeoutMs: 3_000, window: 6, muMs: 2, strictBudget: false }),
     /** Signed documents kept in dataDir (older ones are deleted). */
     historyEpochs: z.number().int().min(2).default(1_000),
     log: z

@@ -174,6 +174,82 @@ describe('monitor rounds', () => {
   });
 });
 
+describe('a strict probe budget (issue 16: the load stops growing with the network)', () => {
+  const many = (): MonitorTarget[] => [...Array.from({ length: 10 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
+
+  it('tests only the budget per round, those untested longest first, every node within ceil(n / b) rounds', async () => {
+    const targets = many();
+    const sent: string[][] = [];
+    let round: string[] = [];
+    const monitor = createMonitor({
+      layers: 3,
+      packetsPerNode: 4,
+      timeoutMs: 100,
+      probe: async (r) => {
+        round.push(r.target);
+        return true;
+      },
+      scores: createScoreBook({ window: 6 }),
+      budget: () => 5,
+      strictBudget: () => true,
+    });
+    for (let i = 0; i < 6; i++) {
+      round = [];
+      const summary = await monitor.runRound(targets);
+      expect(summary.sent).toBe(5);
+      sent.push(round);
+    }
+    for (const r of sent) expect(new Set(r).size).toBe(5); // one packet per tested node
+    // 12 nodes, 5 a round: each one within every 3 consecutive rounds, and no node twice before all once.
+    for (let i = 0; i + 3 <= sent.length; i++)
+      expect(new Set(sent.slice(i, i + 3).flat())).toEqual(new Set(targets.map((t) => t.id)));
+    expect(new Set([...(sent[0] ?? []), ...(sent[1] ?? [])]).size).toBe(10);
+  });
+
+  it('off (the default), or with the budget above the nodes: every node every round', async () => {
+    for (const strict of [false, true]) {
+      const targets = many();
+      const tested = new Set<string>();
+      const monitor = createMonitor({
+        layers: 3,
+        packetsPerNode: 4,
+        timeoutMs: 100,
+        probe: async (r) => {
+          tested.add(r.target);
+          return true;
+        },
+        scores: createScoreBook({ window: 6 }),
+        budget: () => (strict ? 24 : 5),
+        strictBudget: () => strict,
+      });
+      const summary = await monitor.runRound(targets);
+      expect(tested.size).toBe(targets.length);
+      expect(summary.sent).toBe(strict ? 24 : 12);
+    }
+  });
+});
+
+describe('planning a round', () => {
+  it('reads each node score once, however many pools rank it (issue 16)', () => {
+    const targets = [...Array.from({ length: 12 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
+    const reads = new Map<string, number>();
+    const routes = planRound({
+      targets,
+      scoreOf: (id) => {
+        reads.set(id, (reads.get(id) ?? 0) + 1);
+        return id === 'm3' ? 0 : 1;
+      },
+      layers: 3,
+      packetsPerNode: 2,
+      random: Math.random,
+    });
+    expect(routes).toHaveLength(targets.length * 2);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    // The scores still steer the pools: a node scoring 0 is no companion.
+    for (const r of routes) if (r.target !== 'm3') expect(r.mixes.map((m) => m.id)).not.toContain('m3');
+  });
+});
+
 describe('probe budget (issue 16: a fixed test load per epoch)', () => {
   it('shares the budget out per node, at least one packet each and at most packetsPerNode', () => {
     expect(packetsPerTarget(10, 4)).toBe(4);

@@ -44,6 +44,8 @@ export interface PlanOptions {
    * position of its first packet is random (with one packet per round, it still sees every layer).
    */
   budget?: number;
+  /** The ids tested this round (default every target); the others only serve as companions. */
+  only?: ReadonlySet<string>;
   /** Uniform in [0, 1). */
   random: () => number;
 }
@@ -84,13 +86,25 @@ const isGateway = (n: TopologyNode | TopologyGateway): n is TopologyGateway => '
 
 /** Every probe of one round. A node that cannot be tested yet (no gateway, or no mix) gets none. */
 export function planRound(opts: PlanOptions): ProbeRoute[] {
-  const { layers, random, scoreOf } = opts;
+  const { layers, random } = opts;
+  // Each node's score read once a round: the pools below rank every mix for every target (at 170
+  // nodes, tens of thousands of reads a round, each over the node's window; issue 16).
+  const scores = new Map<string, number>();
+  const scoreOf = (id: string): number => {
+    let s = scores.get(id);
+    if (s === undefined) {
+      s = opts.scoreOf(id);
+      scores.set(id, s);
+    }
+    return s;
+  };
   const mixes = opts.targets.filter((t) => t.role === 'mix');
   const gateways = opts.targets.filter((t) => t.role === 'gateway' && isGateway(t.node));
   const gatewayPool = bestPool(gateways, scoreOf, 1);
   const routes: ProbeRoute[] = [];
-  const perNode = packetsPerTarget(opts.targets.length, opts.packetsPerNode, opts.budget);
-  for (const t of opts.targets) {
+  const tested = opts.only ? opts.targets.filter((t) => opts.only?.has(t.id)) : opts.targets;
+  const perNode = packetsPerTarget(tested.length, opts.packetsPerNode, opts.budget);
+  for (const t of tested) {
     const offset = opts.budget === undefined ? 0 : Math.floor(random() * layers);
     for (let p = 0; p < perNode; p++) {
       if (t.role === 'mix') {
@@ -122,7 +136,25 @@ export interface MonitorOptions {
   budget?: () => number | undefined;
   /** The round's probes leave evenly spaced over this long, not in one burst (default 0). */
   spreadMs?: () => number;
+  /**
+   * True: the budget is a ceiling even below one packet per node; a round then tests only that many
+   * nodes, those untested longest first, so each is tested every ceil(nodes / budget) rounds
+   * (default false: every node every round, whatever the budget).
+   */
+  strictBudget?: () => boolean;
   random?: () => number;
+}
+
+/** The `n` targets tested longest ago (never first), ties in random order. */
+export function stalest(
+  targets: readonly MonitorTarget[],
+  n: number,
+  lastTested: ReadonlyMap<string, number>,
+  random: () => number,
+): Set<string> {
+  const keyed = targets.map((t) => ({ id: t.id, last: lastTested.get(t.id) ?? -1, tie: random() }));
+  keyed.sort((a, b) => a.last - b.last || a.tie - b.tie);
+  return new Set(keyed.slice(0, n).map((k) => k.id));
 }
 
 export interface RoundSummary {
@@ -144,16 +176,30 @@ export function createMonitor(opts: MonitorOptions): Monitor {
   const random = opts.random ?? Math.random;
   let current: Promise<RoundSummary> | undefined;
   let stopped = false;
+  // The round in which each node was last tested, for a strict budget.
+  const lastTested = new Map<string, number>();
+  let rounds = 0;
 
   const round = async (targets: readonly MonitorTarget[]): Promise<RoundSummary> => {
     const budget = opts.budget?.();
     const spreadMs = opts.spreadMs?.() ?? 0;
+    const n = rounds++;
+    const only =
+      budget !== undefined && budget < targets.length && opts.strictBudget?.()
+        ? stalest(targets, budget, lastTested, random)
+        : undefined;
+    for (const t of targets) if (!only || only.has(t.id)) lastTested.set(t.id, n);
+    if (lastTested.size > 2 * targets.length) {
+      const ids = new Set(targets.map((t) => t.id));
+      for (const id of lastTested.keys()) if (!ids.has(id)) lastTested.delete(id);
+    }
     const routes = planRound({
       targets,
       scoreOf: (id) => opts.scores.score(id),
       layers: opts.layers,
       packetsPerNode: opts.packetsPerNode,
       ...(budget !== undefined ? { budget } : {}),
+      ...(only ? { only } : {}),
       random,
     });
     const outcomes = await Promise.all(

@@ -28,6 +28,22 @@ describe('registry', () => {
     expect(r.get('mix-b')?.descriptor.identityKey).toBe(b.identityKey);
   });
 
+  it('tells a renewal (the same descriptor, issued later) from a new or changed registration', () => {
+    const r = createRegistry({ admission: 'open', announceMs: 1000 });
+    const n = testIdentity('mix-1');
+    // One descriptor (its key proofs made once, as a node does), signed at several times.
+    const base = n.descriptor();
+    const at = base.issuedAt;
+    const sign = (over: Partial<typeof base>) => signDescriptor({ ...base, ...over }, n.secret);
+    expect(r.submit(sign({ issuedAt: at })).renewal).toBe(false);
+    expect(r.submit(sign({ issuedAt: at + 1 })).renewal).toBe(true);
+    expect(r.submit(sign({ address: '127.0.0.1:2', issuedAt: at + 2 })).renewal).toBe(false);
+    expect(r.submit(sign({ address: '127.0.0.1:2', issuedAt: at + 3 })).renewal).toBe(true);
+    // New key proofs (a rotation signs new ones) are a change.
+    expect(r.submit(sign({ ...n.descriptor(), address: '127.0.0.1:2', issuedAt: at + 4 })).renewal).toBe(false);
+    expect(r.get('mix-1')?.lastAnnounce).toBeGreaterThan(0);
+  });
+
   it('refuses each bad descriptor with its code', () => {
     const admitted = testIdentity('mix-1');
     const r = createRegistry({ admission: { identityKeys: [admitted.identityKey] }, announceMs: 1000 });

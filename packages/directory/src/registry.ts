@@ -45,9 +45,12 @@ export interface RegistryOptions {
   verifier?: Pick<VerifyDescriptorOptions, 'verifySignature' | 'verifyProof'>;
 }
 
+/** An accepted descriptor; `renewal` when it only re-announces what was registered (a newer issuedAt). */
+export type SubmittedEntry = RegistryEntry & { readonly renewal: boolean };
+
 export interface Registry {
   /** Checks and records a signed descriptor (the parsed request body); throws DescriptorError. */
-  submit(body: unknown): RegistryEntry;
+  submit(body: unknown): SubmittedEntry;
   get(id: string): RegistryEntry | undefined;
   /** Nodes (mixes and gateways), expired ones included, ordered by id. */
   nodes(): NodeEntry[];
@@ -111,7 +114,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       };
       byIdentity.set(d.identityKey, entry);
       idOwner.set(d.id, d.identityKey);
-      return entry;
+      return { ...entry, renewal: prev !== undefined && sameButIssuedAt(prev.descriptor, d) };
     },
     get(id) {
       const key = idOwner.get(id);
@@ -125,4 +128,9 @@ export function createRegistry(opts: RegistryOptions): Registry {
     isExpired: (e) => now() - Math.max(e.lastAnnounce, since) > EXPIRY_ANNOUNCES * opts.announceMs,
     entries: () => [...byIdentity.values()],
   };
+}
+
+/** Whether two descriptors say the same but for when they were issued. */
+export function sameButIssuedAt(a: Descriptor, b: Descriptor): boolean {
+  return JSON.stringify({ ...a, issuedAt: 0 }) === JSON.stringify({ ...b, issuedAt: 0 });
 }

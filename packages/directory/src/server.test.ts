@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizeAdmin, isLoopback } from './auth.js';
 import { createDirectory, type Directory } from './directory.js';
+import { KEEP_ALIVE_MS } from './server.js';
 import { directoryFixture, post, testIdentity, until } from './test-support/fixtures.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -42,6 +43,13 @@ const metric = async (line: RegExp) => {
 };
 
 describe('directory HTTP API', () => {
+  it('keeps idle connections longer than a re-announce period (issue 16: no handshake per announce)', async () => {
+    const res = await get('/health');
+    await res.arrayBuffer();
+    expect(res.headers.get('keep-alive')).toBe(`timeout=${KEEP_ALIVE_MS / 1000}`);
+    expect(KEEP_ALIVE_MS).toBeGreaterThan(30_000);
+  });
+
   it('answers NO_EPOCH before the first document, then publishes once nodes register', async () => {
     const none = await get('/v1/topology');
     expect(none.status).toBe(404);

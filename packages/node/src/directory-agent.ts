@@ -21,7 +21,7 @@ import {
   verifyTopologyDocument,
 } from '@mixnet/sphinx/wire';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { DirectoryUnreachable, fetchTopology, postDescriptor } from './directory-client.js';
+import { DirectoryUnreachable, fetchTopology, postDescriptor, type TopologyFetcher } from './directory-client.js';
 import { createEd25519Signer, documentSignatureVerifier } from './ed25519-native.js';
 import type { Logger } from './logger.js';
 
@@ -49,6 +49,8 @@ export interface DirectoryAgentOptions {
   now?: () => number;
   /** Uniform in [0, 1): the jitter of polls and re-announces (tests). */
   random?: () => number;
+  /** How documents are fetched (a node host shares one fetcher among its nodes); default one call each. */
+  fetchTopology?: TopologyFetcher;
 }
 
 export type DocumentListener = (doc: TopologyDocument, previous: TopologyDocument | undefined) => void;
@@ -94,6 +96,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const log = logger.child({ directory: opts.url });
+  const fetchDocument = opts.fetchTopology ?? fetchTopology;
   const registers = opts.registry ? [opts.registry] : [];
   const m = {
     accepted: new Counter({
@@ -189,7 +192,7 @@ export function createDirectoryAgent(opts: DirectoryAgentOptions): DirectoryAgen
   const pollOnce = async () => {
     let got: Awaited<ReturnType<typeof fetchTopology>>;
     try {
-      got = await fetchTopology(opts.url, current ? `"${current.hash}"` : undefined, opts);
+      got = await fetchDocument(opts.url, current ? `"${current.hash}"` : undefined, opts);
     } catch (err) {
       if (!(err instanceof DirectoryUnreachable)) throw err;
       outage(err);

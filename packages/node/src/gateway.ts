@@ -41,6 +41,7 @@ export async function createGateway(config: GatewayConfig, opts: NodeOptions = {
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.packetPool ? { packetPool: opts.packetPool } : {}),
+    ...(opts.fetchTopology ? { fetchTopology: opts.fetchTopology } : {}),
     onProcessed: (outcome, _receivedAt, trace) => {
       if (outcome.kind !== 'final') {
         relay.drop('not_final', 1, trace);

@@ -5,6 +5,7 @@
  * of its own process. What the host saves is the per-process cost (a V8 heap, a worker isolate per
  * node), which is most of an idle relay's memory.
  */
+import { createSharedTopologyFetch } from './directory-client.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { loadHostConfig } from './host-config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -44,8 +45,10 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
         })
       : undefined;
   const nodes: HostedNode[] = [];
+  // One document request serves the polls its nodes make within a second of it.
+  const fetchTopology = createSharedTopologyFetch();
   for (const c of config.nodes) {
-    const o = pool ? { packetPool: pool } : {};
+    const o = pool ? { packetPool: pool, fetchTopology } : { fetchTopology };
     // workers 0: each node processes inline on the shared loop.
     const workers = pool ? c.workers : 0;
     const node =

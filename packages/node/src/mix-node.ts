@@ -58,6 +58,7 @@ export async function createMixNode(config: MixNodeConfig, opts: NodeOptions = {
     config,
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.packetPool ? { packetPool: opts.packetPool } : {}),
+    ...(opts.fetchTopology ? { fetchTopology: opts.fetchTopology } : {}),
     onProcessed: (outcome, receivedAt, trace) => {
       if (outcome.kind === 'final') {
         if (cover?.returned(outcome.destination, outcome.identifier)) relay.end(trace);

@@ -11,6 +11,7 @@ import { type SphinxKeyEntry, sphinxKeyEntry, type TopologyDocument } from '@mix
 import type { Registry } from 'prom-client';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import { createDirectoryAgent, type DirectoryAgent } from './directory-agent.js';
+import type { TopologyFetcher } from './directory-client.js';
 import type { NodeKeys } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Membership } from './membership.js';
@@ -30,6 +31,8 @@ export interface NodeDirectoryOptions {
   registry: Registry;
   /** Fed with every document's nodes: the only next hops and inbound peers (issue 14 #1). */
   membership: Membership;
+  /** Shared by the nodes of a host (directory-client.ts createSharedTopologyFetch). */
+  fetchTopology?: TopologyFetcher;
 }
 
 const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -100,6 +103,7 @@ export function startNodeDirectory(opts: NodeDirectoryOptions): DirectoryAgent |
     documentPath: join(config.dataDir, 'directory', 'document.json'),
     logger,
     registry: opts.registry,
+    ...(opts.fetchTopology ? { fetchTopology: opts.fetchTopology } : {}),
   });
 
   const identityHex = toHex(opts.keys.identityPublicKey);

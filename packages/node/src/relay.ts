@@ -7,6 +7,7 @@ import { decodeNodeAddress, encodeNodeAddress } from '@mixnet/sphinx';
 import { bootstrapPeers } from './bootstrap-peers.js';
 import type { GatewayConfig, MixNodeConfig } from './config.js';
 import type { DirectoryAgent } from './directory-agent.js';
+import type { TopologyFetcher } from './directory-client.js';
 import { createFaultAdmin } from './fault-admin.js';
 import { createFaultTable, type FaultTable } from './faults.js';
 import { FD_HEADROOM, openFileLimit } from './fd-limit.js';
@@ -48,10 +49,12 @@ export interface RelayOptions {
   logger?: Logger;
   /** Sphinx workers shared with other nodes of a host (`mixnet run host`); else the node starts its own. */
   packetPool?: PacketPool;
+  /** The topology fetcher shared by the nodes of a host; else each node fetches for itself. */
+  fetchTopology?: TopologyFetcher;
 }
 
 /** What a mix or gateway takes besides its config. */
-export type NodeOptions = Pick<RelayOptions, 'logger' | 'packetPool'>;
+export type NodeOptions = Pick<RelayOptions, 'logger' | 'packetPool' | 'fetchTopology'>;
 
 export interface Relay {
   config: MixNodeConfig | GatewayConfig;
@@ -234,6 +237,7 @@ export async function createRelay(opts: RelayOptions): Promise<Relay> {
         logger,
         registry: metrics.registry,
         membership,
+        ...(opts.fetchTopology ? { fetchTopology: opts.fetchTopology } : {}),
       });
     },
     keyStatus() {
