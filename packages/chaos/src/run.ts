@@ -212,7 +212,8 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
     // default) and the nodes' next document poll (≤ 5 s): judged any earlier, a `departed` count
     // races the scrape.
     const settleBy = Date.now() + 2 * epochMs + 5_000;
-    const facts = () => ({ metricsBefore, metricsAfter, resolve: (sels: readonly string[]) => resolve(sels, ctx()) });
+    const resolveNow = (sels: readonly string[]) => resolve(sels, ctx());
+    const facts = () => ({ metricsBefore, metricsAfter, resolve: resolveNow });
     while (risesPending(s.expect, facts()) && Date.now() < settleBy) {
       await sleep(500);
       metricsAfter = await scrapeAll(state);
@@ -226,7 +227,7 @@ export async function runScenario(o: ChaosRunOptions): Promise<ChaosReport> {
       documents: watcher.documents,
       steps: tl.records,
       ...(chainCount !== undefined ? { chainCount } : {}),
-      resolve: (sels) => resolve(sels, ctx()),
+      resolve: resolveNow,
     });
     const report: ChaosReport = {
       scenario: s.name,

@@ -29,7 +29,7 @@ const monitor = z
      * then tests that many nodes, those untested longest first (once a document is out). Default false.
      */
     strictBudget: z.boolean().default(false),
-    /** A round's probes are spaced over this long (default: the interval less the timeout, less 250 ms). */
+    /** A round's probes are spaced over this long (default 0: one burst; spreading delays dead-node detection). */
     spreadMs: z.number().int().min(0).optional(),
   })
   .strict();

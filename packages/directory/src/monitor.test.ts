@@ -177,22 +177,26 @@ describe('monitor rounds', () => {
 describe('a strict probe budget (issue 16: the load stops growing with the network)', () => {
   const many = (): MonitorTarget[] => [...Array.from({ length: 10 }, (_, i) => mix(`m${i}`)), gw('g1'), gw('g2')];
 
-  it('tests only the budget per round, those untested longest first, every node within ceil(n / b) rounds', async () => {
-    const targets = many();
-    const sent: string[][] = [];
-    let round: string[] = [];
-    const monitor = createMonitor({
+  /** A monitor whose probes all succeed and report their target. */
+  const recording = (budget: number, strict: boolean, onProbe: (target: string) => void) =>
+    createMonitor({
       layers: 3,
       packetsPerNode: 4,
       timeoutMs: 100,
       probe: async (r) => {
-        round.push(r.target);
+        onProbe(r.target);
         return true;
       },
       scores: createScoreBook({ window: 6 }),
-      budget: () => 5,
-      strictBudget: () => true,
+      budget: () => budget,
+      strictBudget: () => strict,
     });
+
+  it('tests only the budget per round, those untested longest first, every node within ceil(n / b) rounds', async () => {
+    const targets = many();
+    const sent: string[][] = [];
+    let round: string[] = [];
+    const monitor = recording(5, true, (t) => round.push(t));
     for (let i = 0; i < 6; i++) {
       round = [];
       const summary = await monitor.runRound(targets);
@@ -210,18 +214,7 @@ describe('a strict probe budget (issue 16: the load stops growing with the netwo
     for (const strict of [false, true]) {
       const targets = many();
       const tested = new Set<string>();
-      const monitor = createMonitor({
-        layers: 3,
-        packetsPerNode: 4,
-        timeoutMs: 100,
-        probe: async (r) => {
-          tested.add(r.target);
-          return true;
-        },
-        scores: createScoreBook({ window: 6 }),
-        budget: () => (strict ? 24 : 5),
-        strictBudget: () => strict,
-      });
+      const monitor = recording(strict ? 24 : 5, strict, (t) => tested.add(t));
       const summary = await monitor.runRound(targets);
       expect(tested.size).toBe(targets.length);
       expect(summary.sent).toBe(strict ? 24 : 12);
