@@ -53,7 +53,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'concurrent',
+          name: 'general',
           include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'testnet/**/*.test.ts'],
           exclude: [...exclude, ...timingSensitive],
           maxWorkers: 1,
