@@ -141,9 +141,14 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
     else retransmit(f, 'ack-timeout');
   };
 
-  const finish = (f: InFlight, forget: boolean) => {
+  /** Cancels the pending ack check, including one already past its timer (queued behind I/O). */
+  const disarm = (f: InFlight) => {
     clearTimeout(f.timer);
     f.gen++;
+  };
+
+  const finish = (f: InFlight, forget: boolean) => {
+    disarm(f);
     if (forget) for (const id of f.identifiers) byAck.delete(id);
     inFlight.delete(f);
   };
@@ -318,8 +323,7 @@ export function createSender(core: ClientCore, progress: SenderProgress = {}): S
       let n = 0;
       for (const f of inFlight) {
         if (f.acked || f.queued || f.out.done || f.attempts === 0) continue;
-        clearTimeout(f.timer);
-        f.gen++;
+        disarm(f);
         retransmit(f, 'gateway-moved');
         n++;
       }
